@@ -1,0 +1,143 @@
+"""Holiday calendars built from the ``holidays`` package.
+
+An agency lists its holidays by name (its list is its own: Lynnwood's "Day After
+Thanksgiving" and West Valley City's Christmas Eve are not in every state's public
+calendar).  Each name here is a key resolved against ``holidays.country_holidays`` with
+every category the package has (public, unofficial, half-day, government), on the actual
+date (``observed=False``): the hours of a listed holiday's calendar date are holiday hours,
+never the observed weekday.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import attrs
+import holidays as holidays_lib
+
+from .errors import InputError
+
+#: Key -> the names the ``holidays`` package uses for it (any one matches).
+HOLIDAY_NAMES: dict[str, tuple[str, ...]] = {
+    "new_years_day": ("New Year's Day",),
+    "mlk_day": ("Martin Luther King Jr. Day", "Birthday of Martin Luther King, Jr."),
+    "presidents_day": ("Washington's Birthday", "Presidents' Day", "Washington and Lincoln Day"),
+    "memorial_day": ("Memorial Day",),
+    "juneteenth": ("Juneteenth National Independence Day",),
+    "independence_day": ("Independence Day",),
+    "pioneer_day": ("Pioneer Day",),
+    "labor_day": ("Labor Day",),
+    "columbus_day": ("Columbus Day",),
+    "veterans_day": ("Veterans Day",),
+    "thanksgiving": ("Thanksgiving Day", "Thanksgiving"),
+    "christmas_eve": ("Christmas Eve",),
+    "christmas_day": ("Christmas Day",),
+    "new_years_eve": ("New Year's Eve",),
+}
+
+#: Keys defined relative to another holiday (name, base key, days after).
+DERIVED: dict[str, tuple[str, str, int]] = {
+    "day_after_thanksgiving": ("Day After Thanksgiving", "thanksgiving", 1),
+}
+
+LABELS: dict[str, str] = {
+    "new_years_day": "New Year's Day",
+    "mlk_day": "Martin Luther King Jr. Day",
+    "presidents_day": "Presidents' Day",
+    "memorial_day": "Memorial Day",
+    "juneteenth": "Juneteenth",
+    "independence_day": "Independence Day",
+    "pioneer_day": "Pioneer Day",
+    "labor_day": "Labor Day",
+    "columbus_day": "Columbus Day",
+    "veterans_day": "Veterans Day",
+    "thanksgiving": "Thanksgiving Day",
+    "day_after_thanksgiving": "Day After Thanksgiving",
+    "christmas_eve": "Christmas Eve",
+    "christmas_day": "Christmas Day",
+    "new_years_eve": "New Year's Eve",
+}
+
+KNOWN_KEYS = tuple(sorted(set(HOLIDAY_NAMES) | set(DERIVED)))
+
+
+@lru_cache(maxsize=256)
+def _package_year(country: str, subdivision: str | None, year: int) -> dict[date, tuple[str, ...]]:
+    cal = holidays_lib.country_holidays(
+        country,
+        subdiv=subdivision,
+        years=year,
+        observed=False,
+        categories=tuple(_categories(country, subdivision)),
+    )
+    return {day: tuple(part.strip() for part in name.split(";")) for day, name in cal.items()}
+
+
+def _categories(country: str, subdivision: str | None) -> tuple[str, ...]:
+    cls = holidays_lib.country_holidays(country, subdiv=subdivision).__class__
+    return tuple(getattr(cls, "supported_categories", ("public",)))
+
+
+def _validate_keys(instance: "HolidayCalendar", attribute: attrs.Attribute, value: frozenset[str]) -> None:
+    unknown = sorted(set(value) - set(KNOWN_KEYS))
+    if unknown:
+        raise InputError("holidays", unknown[0], f"known holiday keys: {', '.join(KNOWN_KEYS)}")
+
+
+@attrs.frozen(kw_only=True)
+class HolidayCalendar:
+    """The holidays an agency bills at its Holiday rate.
+
+    ``keys`` are names from :data:`KNOWN_KEYS`; ``extra_dates`` adds one-off dates (a city's
+    own holiday) with their label.
+    """
+
+    keys: frozenset[str] = attrs.field(converter=frozenset, validator=_validate_keys)
+    country: str = "US"
+    subdivision: str | None = None
+    extra_dates: tuple[tuple[date, str], ...] = ()
+
+    def name_on(self, day: date) -> str | None:
+        """The label of the listed holiday on ``day`` (local calendar date), or None."""
+        return self._year(day.year).get(day)
+
+    def dates(self, year: int) -> dict[date, str]:
+        return dict(sorted(self._year(year).items()))
+
+    def _year(self, year: int) -> dict[date, str]:
+        return _resolve(self, year)
+
+
+@lru_cache(maxsize=1024)
+def _resolve(calendar: HolidayCalendar, year: int) -> dict[date, str]:
+    found: dict[date, str] = {}
+    by_key: dict[str, date] = {}
+    package = _package_year(calendar.country, calendar.subdivision, year)
+    needed = set(calendar.keys) | {DERIVED[k][1] for k in calendar.keys if k in DERIVED}
+    for key in needed:
+        if key not in HOLIDAY_NAMES:
+            continue
+        names = HOLIDAY_NAMES[key]
+        for day, day_names in package.items():
+            if any(name in day_names for name in names):
+                by_key[key] = day
+                break
+    for key in calendar.keys:
+        if key in DERIVED:
+            _label, base, days = DERIVED[key]
+            if base in by_key:
+                found[by_key[base] + timedelta(days=days)] = LABELS[key]
+        elif key in by_key:
+            found[by_key[key]] = LABELS[key]
+        else:
+            raise InputError(
+                "holidays",
+                key,
+                f"the holidays package has no such holiday for {calendar.country}"
+                f"{'-' + calendar.subdivision if calendar.subdivision else ''} in {year}",
+            )
+    for day, label in calendar.extra_dates:
+        if day.year == year:
+            found[day] = label
+    return found

@@ -1,0 +1,120 @@
+"""The ``offduty`` command line.
+
+Exit codes: 0 success; 1 a self-check found a problem; 2 bad input or a refused request
+(one line on stderr, nothing on stdout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable, Sequence
+
+from .errors import OffdutyError
+from .plugins import Registry, default_registry
+
+#: Subcommands added by later layers: name -> (configure parser, run).  Filled by modules
+#: that extend the CLI (rosters, simulation) through :func:`subcommand`.
+_EXTRA: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
+
+
+def subcommand(name: str, help: str):
+    """Decorator pair for CLI extensions: ``@subcommand(name, help)`` on a ``configure``
+    function returning the ``run`` function."""
+
+    def wrap(configure: Callable[[argparse.ArgumentParser], Callable[[argparse.Namespace], int]]):
+        _EXTRA[name] = (help, configure, None)  # type: ignore[assignment]
+        return configure
+
+    return wrap
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    fmt_row = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
+    return "\n".join([fmt_row(headers), fmt_row(["-" * w for w in widths])] + [fmt_row(r) for r in rows])
+
+
+def cmd_agencies(args: argparse.Namespace, registry: Registry) -> int:
+    rows = [[e.info.name, e.info.title, e.info.timezone, e.source] for e in registry.agencies.values()]
+    if args.json:
+        print(json.dumps([dict(zip(["name", "title", "timezone", "source"], r)) for r in rows], indent=2))
+    else:
+        print(_table(rows, ["name", "title", "time zone", "source"]))
+    return 0
+
+
+def cmd_check_agency(args: argparse.Namespace, registry: Registry) -> int:
+    findings = registry.self_check(args.name)
+    rules = registry.rules(args.name)
+    print(f"{rules.info.name}: {rules.info.title} ({rules.info.timezone}, {rules.source})")
+    for f in findings:
+        print(f"  [{'ok' if f.ok else 'DIFF'}] {f.check}: {f.message}")
+    problems = [f for f in findings if not f.ok]
+    print(f"{len(findings)} checks, {len(problems)} difference{'s' if len(problems) != 1 else ''}")
+    return 1 if problems and args.strict else 0
+
+
+def cmd_bill(args: argparse.Namespace, registry: Registry) -> int:
+    from .billing import bill
+    from .story import load_json, parse_story
+
+    if args.file == "-":
+        text, source = sys.stdin.read(), "stdin"
+    else:
+        try:
+            with open(args.file, encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError as exc:
+            from .errors import InputError
+            raise InputError("FILE", args.file, f"cannot be read ({exc.strerror})") from None
+        source = args.file
+    story = parse_story(load_json(text, source), registry)
+    result = bill(story.rules, story.request, story.events, story.payment_method)
+    print(json.dumps(result.to_dict(), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="offduty", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("agencies", help="list installed agency plugins")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(run=cmd_agencies)
+    p = sub.add_parser("check-agency", help="run an agency plugin's self-check")
+    p.add_argument("name")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a check finds a difference")
+    p.set_defaults(run=cmd_check_agency)
+    p = sub.add_parser("bill", help="bill a job story (JSON file, or - for stdin)")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(run=cmd_bill)
+    for name, (help_text, configure, _) in sorted(_EXTRA.items()):
+        p = sub.add_parser(name, help=help_text)
+        p.set_defaults(run=configure(p))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _load_extensions()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args, default_registry())
+    except OffdutyError as exc:
+        print(f"offduty: {exc}", file=sys.stderr)
+        return 2
+
+
+def _load_extensions() -> None:
+    import importlib
+
+    for name in ("offduty_core.cli_roster", "offduty_simulations.cli"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Double-entry ledger: immutable postings in transactions that balance by construction.
+
+Signs follow the debit-positive convention: a posting's ``amount`` is positive for a debit
+(what the vendor owes us, an expense) and negative for a credit (what we owe an officer or
+the city, revenue).  :class:`Transaction` refuses to exist unless its postings sum to zero.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Iterable, Mapping
+
+import attrs
+
+from .errors import InputError
+from .money import ZERO, cents, fmt, to_decimal
+
+# Account names (":"-separated, beancount style).  Officer, vendor and city accounts carry
+# the party's id as the last component.
+RECEIVABLE = "assets:receivable:vendor"
+CASH = "assets:cash"
+OFFICER_PAYABLE = "liabilities:payable:officer"
+CITY_PAYABLE = "liabilities:payable:city"
+ADMIN_FEE = "income:admin-fee"
+CARD_FEE = "income:card-fee"
+LATE_CHARGE = "income:late-charge"
+RETAINED_SHARE = "income:retained-officer-share"
+ABSORBED = "expenses:absorbed-officer-pay"
+BAD_DEBT = "expenses:bad-debt"
+
+
+def account(base: str, party: str) -> str:
+    return f"{base}:{party}"
+
+
+@attrs.frozen(kw_only=True)
+class Posting:
+    account: str
+    amount: Decimal = attrs.field(converter=lambda v: to_decimal(v, "posting.amount"))
+
+    @amount.validator
+    def _cents(self, attribute: attrs.Attribute, value: Decimal) -> None:
+        if cents(value) != value:
+            raise InputError("posting.amount", str(value), "must be a whole number of cents")
+
+
+def _postings(value: Iterable[Posting]) -> tuple[Posting, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class Transaction:
+    """Postings dated ``date`` that sum to zero; ``memo`` says what happened, ``ref`` which
+    request (and slot) it belongs to."""
+
+    date: date
+    memo: str
+    ref: str = ""
+    postings: tuple[Posting, ...] = attrs.field(converter=_postings)
+
+    @postings.validator
+    def _balanced(self, attribute: attrs.Attribute, value: tuple[Posting, ...]) -> None:
+        if not value:
+            raise InputError("transaction.postings", "()", "a transaction needs at least one posting")
+        residual = sum((p.amount for p in value), ZERO)
+        if residual != 0:
+            raise InputError("transaction.postings", self.memo, f"postings must sum to zero; residual {residual}")
+
+    def to_dict(self) -> dict:
+        return {
+            "date": self.date.isoformat(),
+            "memo": self.memo,
+            "ref": self.ref,
+            "postings": [{"account": p.account, "amount": fmt(p.amount)} for p in self.postings],
+        }
+
+
+def transaction(date_: date, memo: str, amounts: Mapping[str, Decimal], ref: str = "") -> Transaction | None:
+    """Build a transaction from ``{account: amount}``, dropping zero legs (None if all zero)."""
+    postings = [Posting(account=a, amount=v) for a, v in amounts.items() if v != 0]
+    if not postings:
+        return None
+    return Transaction(date=date_, memo=memo, ref=ref, postings=postings)
+
+
+def balances(transactions: Iterable[Transaction]) -> dict[str, Decimal]:
+    """Balance of every account over ``transactions`` (sums to zero by construction)."""
+    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for tx in transactions:
+        for p in tx.postings:
+            out[p.account] += p.amount
+    return dict(sorted(out.items()))
+
+
+def rollup(transactions: Iterable[Transaction], depth: int) -> dict[str, Decimal]:
+    """Balances summed to the first ``depth`` components of each account name."""
+    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for name, amount in balances(transactions).items():
+        out[":".join(name.split(":")[:depth])] += amount
+    return dict(sorted(out.items()))

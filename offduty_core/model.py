@@ -1,0 +1,280 @@
+"""The core's value objects: agencies, requests, slots and job events.
+
+All are frozen attrs classes; times are timezone-aware datetimes (the story parser makes
+them aware in the agency's zone); state changes go through ``attrs.evolve`` so validators
+run again.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import Enum
+from types import MappingProxyType
+from typing import Mapping
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from .errors import InputError
+from .timeutil import zone
+
+#: Roles a request can ask for, in slot order (officers first, then supervisors, then scribes).
+ROLES: tuple[str, ...] = ("officer", "supervisor", "scribe")
+
+#: Job categories the core knows; a plugin may add more (``offduty_register_categories``).
+CORE_CATEGORIES: tuple[str, ...] = (
+    "security",
+    "traffic_control",
+    "special_event",
+    "school_safety",
+    "funeral_escort",
+    "liquor_establishment",
+    "civil_process",
+    "accident_reconstruction",
+    "polygraph",
+    "labor_dispute",
+    "gambling",
+)
+
+#: How a cancellation or change can reach the operator.
+CHANNELS: tuple[str, ...] = ("email", "portal", "phone")
+
+_SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def _slug(instance: object, attribute: attrs.Attribute, value: str) -> None:
+    if not isinstance(value, str) or not _SLUG.match(value):
+        raise InputError(attribute.name, value, "use lower-case words joined by '-', e.g. 'west-valley-city-ut'")
+
+
+def _aware(instance: object, attribute: attrs.Attribute, value: datetime | None) -> None:
+    if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+        raise InputError(attribute.name, value, "must be a timezone-aware datetime")
+
+
+def _nonempty(instance: object, attribute: attrs.Attribute, value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(attribute.name, value, "must be a non-empty string")
+
+
+@attrs.frozen(kw_only=True)
+class AgencyInfo:
+    """Who an agency plugin is: its name (the CLI and stories use it), title and zone."""
+
+    name: str = attrs.field(validator=_slug)
+    title: str = attrs.field(validator=_nonempty)
+    timezone: str = attrs.field()
+    country: str = "US"
+    subdivision: str | None = None
+
+    @timezone.validator
+    def _check_tz(self, attribute: attrs.Attribute, value: str) -> None:
+        zone(value, "timezone")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _positions(value: Mapping[str, int] | None) -> Mapping[str, int]:
+    value = dict(value or {})
+    out = {}
+    for role, count in value.items():
+        if role not in ROLES:
+            raise InputError(f"positions.{role}", count, f"roles are {', '.join(ROLES)}")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InputError(f"positions.{role}", count, "must be a whole number >= 0")
+        out[role] = count
+    return MappingProxyType({role: out.get(role, 0) for role in ROLES})
+
+
+@attrs.frozen(kw_only=True)
+class Request:
+    """A vendor's request for officers: what, when, how many, and when it reached us."""
+
+    id: str = attrs.field(validator=_nonempty)
+    vendor: str = attrs.field(validator=_nonempty)
+    category: str = attrs.field(validator=_nonempty)
+    received_at: datetime = attrs.field(validator=_aware)
+    start: datetime = attrs.field(validator=_aware)
+    end: datetime = attrs.field(validator=_aware)
+    positions: Mapping[str, int] = attrs.field(converter=_positions, factory=dict, eq=False)
+    vehicle: bool = attrs.field(default=False)
+    approved_at: datetime | None = attrs.field(default=None, validator=_aware)
+    site: str = ""
+    post_orders: str = ""
+
+    @end.validator
+    def _end_after_start(self, attribute: attrs.Attribute, value: datetime) -> None:
+        if value <= self.start:
+            raise InputError("request.end", value.isoformat(timespec="minutes"),
+                             f"must be after request.start ({self.start.isoformat(timespec='minutes')})")
+
+    @vehicle.validator
+    def _bool(self, attribute: attrs.Attribute, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise InputError("request.vehicle", value, "must be true or false")
+
+    @property
+    def approved(self) -> datetime:
+        """When the request was approved and scheduled (defaults to when it was received)."""
+        return self.approved_at or self.received_at
+
+    @property
+    def position_count(self) -> int:
+        return sum(self.positions.values())
+
+
+@attrs.frozen(kw_only=True)
+class Slot:
+    """One officer position of a request, numbered officers first, then supervisors, then scribes."""
+
+    index: int
+    role: str
+    added_by_rule: str | None = None
+
+
+# --- job events -------------------------------------------------------------------------
+
+
+class EventType(str, Enum):
+    CANCEL = "cancel"
+    CHANGE_START = "change_start"
+    RELEASE = "release"
+    CLOCK = "clock"
+    DROP = "drop"
+    ASSIGN = "assign"
+    UNFILLED = "unfilled"
+    NO_SHOW = "no_show"
+
+
+@attrs.frozen(kw_only=True)
+class Cancel:
+    """The vendor cancels the request, or only the given slots (a reduction in officers)."""
+
+    at: datetime = attrs.field(validator=_aware)
+    channel: str = attrs.field()
+    request_id: str | None = None
+    slots: tuple[int, ...] | None = None
+    type = EventType.CANCEL
+
+    @channel.validator
+    def _channel(self, attribute: attrs.Attribute, value: str) -> None:
+        if value not in CHANNELS:
+            raise InputError("channel", value, f"channels are {', '.join(CHANNELS)}")
+
+    @property
+    def when(self) -> datetime:
+        return self.at
+
+
+@attrs.frozen(kw_only=True)
+class ChangeStart:
+    """The vendor moves the shift (new start and end); ``officer_accepts`` says if the
+    assigned officer can work the new hours."""
+
+    at: datetime = attrs.field(validator=_aware)
+    start: datetime = attrs.field(validator=_aware)
+    end: datetime = attrs.field(validator=_aware)
+    officer_accepts: bool = True
+    channel: str = "email"
+    slots: tuple[int, ...] | None = None
+    type = EventType.CHANGE_START
+
+    @end.validator
+    def _end_after_start(self, attribute: attrs.Attribute, value: datetime) -> None:
+        if value <= self.start:
+            raise InputError("change_start.end", value.isoformat(timespec="minutes"), "must be after its start")
+
+    @property
+    def when(self) -> datetime:
+        return self.at
+
+
+@attrs.frozen(kw_only=True)
+class Release:
+    """The officer of ``slot`` is released before the scheduled end."""
+
+    slot: int
+    at: datetime = attrs.field(validator=_aware)
+    type = EventType.RELEASE
+
+    @property
+    def when(self) -> datetime:
+        return self.at
+
+
+@attrs.frozen(kw_only=True)
+class Clock:
+    """The officer of ``slot`` clocked in and out (actual hours worked)."""
+
+    slot: int
+    clock_in: datetime = attrs.field(validator=_aware)
+    clock_out: datetime = attrs.field(validator=_aware)
+    type = EventType.CLOCK
+
+    @clock_out.validator
+    def _out_after_in(self, attribute: attrs.Attribute, value: datetime) -> None:
+        if value <= self.clock_in:
+            raise InputError("clock.out", value.isoformat(timespec="minutes"), "must be after clock.in")
+
+    @property
+    def when(self) -> datetime:
+        return self.clock_in
+
+
+@attrs.frozen(kw_only=True)
+class Drop:
+    """The officer of ``slot`` drops the shift; it is reposted (billing is unaffected)."""
+
+    slot: int
+    at: datetime = attrs.field(validator=_aware)
+    officer: str | None = None
+    type = EventType.DROP
+
+    @property
+    def when(self) -> datetime:
+        return self.at
+
+
+@attrs.frozen(kw_only=True)
+class Assign:
+    """``officer`` is awarded ``slot`` (pay lines then name the officer)."""
+
+    slot: int
+    officer: str = attrs.field(validator=_nonempty)
+    at: datetime | None = attrs.field(default=None, validator=_aware)
+    type = EventType.ASSIGN
+
+    @property
+    def when(self) -> datetime | None:
+        return self.at
+
+
+@attrs.frozen(kw_only=True)
+class Unfilled:
+    """``slot`` was never filled: nothing is billed or paid for it."""
+
+    slot: int
+    type = EventType.UNFILLED
+
+    @property
+    def when(self) -> None:
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class NoShow:
+    """The officer of ``slot`` did not come: nothing is billed or paid for it."""
+
+    slot: int
+    type = EventType.NO_SHOW
+
+    @property
+    def when(self) -> None:
+        return None
+
+
+Event = Cancel | ChangeStart | Release | Clock | Drop | Assign | Unfilled | NoShow
+EVENT_CLASSES = {cls.type.value: cls for cls in (Cancel, ChangeStart, Release, Clock, Drop, Assign, Unfilled, NoShow)}

@@ -1,0 +1,327 @@
+"""Rule value objects an agency plugin returns from its hooks.
+
+Every class here is a frozen attrs value with validators; amounts convert from strings to
+``Decimal`` at the boundary.  :class:`AgencyRules` is the resolved, read-only view of one
+agency that billing, eligibility and the simulator use.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+import attrs
+
+from .calendars import HolidayCalendar
+from .errors import InputError
+from .model import ROLES, AgencyInfo, Request
+from .money import ZERO, cents, to_decimal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import Event
+
+
+def _money(field: str) -> Callable[[object], Decimal]:
+    def convert(value: object) -> Decimal:
+        return to_decimal(value, field)
+
+    return convert
+
+
+def _optional_money(field: str) -> Callable[[object], Decimal | None]:
+    def convert(value: object) -> Decimal | None:
+        return None if value is None else to_decimal(value, field)
+
+    return convert
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute, value: Decimal | None) -> None:
+    if value is not None and value < 0:
+        raise InputError(attribute.name, str(value), "must be >= 0")
+
+
+@attrs.frozen(kw_only=True)
+class RateClass:
+    """One line of a rate sheet: what the vendor is billed per hour (``total``) and the
+    officer's ``share`` of it; the admin fee is ``total - share``.
+
+    ``published_fee`` is the fee as the sheet states it, as a fraction of the share (0.11 for
+    "11 %"), if it does; the self-check compares ``share x (1 + fee)`` with ``total``.
+    ``assumed`` marks a share that the sheet does not publish (an assumption parameter).
+    """
+
+    name: str
+    label: str
+    total: Decimal = attrs.field(converter=_money("total"), validator=_non_negative)
+    share: Decimal = attrs.field(converter=_money("share"), validator=_non_negative)
+    published_fee: Decimal | None = attrs.field(default=None, converter=_optional_money("published_fee"))
+    assumed: bool = False
+
+    @share.validator
+    def _share_le_total(self, attribute: attrs.Attribute, value: Decimal) -> None:
+        if value > self.total:
+            raise InputError(f"rates.{self.name}.share", str(value), f"must not exceed the total {self.total}")
+
+    @property
+    def fee(self) -> Decimal:
+        return self.total - self.share
+
+
+def _rate_classes(value: object) -> tuple[RateClass, ...]:
+    classes = tuple(value)  # type: ignore[arg-type]
+    names = [c.name for c in classes]
+    if len(set(names)) != len(names):
+        raise InputError("rates", names, "rate class names must be unique")
+    if "regular" not in names:
+        raise InputError("rates", names, "a rate table needs a 'regular' class")
+    return classes
+
+
+@attrs.frozen(kw_only=True)
+class RateTable:
+    """An agency's rate classes and which class each role is billed at.
+
+    ``roles`` maps a role to its class; a role missing from it is not offered by the agency
+    (a request for it is refused).  By default officers bill at ``regular``, supervisors at
+    ``supervisor`` when the sheet has one (else ``regular``), scribes at ``scribe`` when the
+    sheet has one (else the role is not offered).
+    """
+
+    classes: tuple[RateClass, ...] = attrs.field(converter=_rate_classes)
+    roles: Mapping[str, str] = attrs.field(factory=dict, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        names = {c.name for c in self.classes}
+        roles = dict(self.roles)
+        if not roles:
+            roles["officer"] = "regular"
+            roles["supervisor"] = "supervisor" if "supervisor" in names else "regular"
+            if "scribe" in names:
+                roles["scribe"] = "scribe"
+        for role, cls in roles.items():
+            if role not in ROLES:
+                raise InputError(f"rates.roles.{role}", cls, f"roles are {', '.join(ROLES)}")
+            if cls not in names:
+                raise InputError(f"rates.roles.{role}", cls, f"rate classes are {', '.join(sorted(names))}")
+        object.__setattr__(self, "roles", roles)
+
+    def get(self, name: str) -> RateClass:
+        for cls in self.classes:
+            if cls.name == name:
+                return cls
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return any(c.name == name for c in self.classes)
+
+    def highest(self, names: list[str] | set[str] | tuple[str, ...]) -> RateClass:
+        """The class with the highest total among ``names`` (ties: the first in the table)."""
+        candidates = [c for c in self.classes if c.name in names]
+        best = candidates[0]
+        for cls in candidates[1:]:
+            if cls.total > best.total:
+                best = cls
+        return best
+
+
+class Applies(str, Enum):
+    ALL_HOURS = "all_hours"  # every officer hour billed (Chandler's city workers' comp)
+    VEHICLE = "vehicle"  # every officer hour of a request with a marked vehicle
+
+
+@attrs.frozen(kw_only=True)
+class CityCharge:
+    """An hourly line billed to the vendor and owed (``city_share``) to the city; the rest
+    is admin fee."""
+
+    name: str
+    label: str
+    total: Decimal = attrs.field(converter=_money("total"), validator=_non_negative)
+    city_share: Decimal = attrs.field(converter=_money("city_share"), validator=_non_negative)
+    applies: Applies = attrs.field(converter=Applies)
+    published_fee: Decimal | None = attrs.field(default=None, converter=_optional_money("published_fee"))
+
+    @property
+    def fee(self) -> Decimal:
+        return self.total - self.city_share
+
+
+@attrs.frozen(kw_only=True)
+class NoticeRule:
+    """How much notice a request needs.
+
+    ``refuse_below``: less notice than this is refused.  ``emergency_below``: less notice than
+    this is accepted but billed at ``emergency_class`` for every hour (where it is the highest).
+    Notice is measured from ``received_at`` to the start; exactly the threshold is enough.
+    """
+
+    refuse_below: timedelta | None = None
+    emergency_below: timedelta | None = None
+    emergency_class: str = "emergency"
+
+
+@attrs.frozen(kw_only=True)
+class SupervisorRule:
+    """Add ``adds`` supervisor position(s) when ``officers_at_least`` officers are requested
+    and the request has no supervisor position of its own."""
+
+    officers_at_least: int
+    adds: int = 1
+
+
+class ShareHours(str, Enum):
+    """Which hours a charge bills at the officer's share (and pays the officer)."""
+
+    WORKED = "worked"  # the hours worked, subject to the minimum when any were worked
+    WORKED_OR_MINIMUM = "worked_or_minimum"  # the greater of hours worked and the minimum
+
+
+class FeeHours(str, Enum):
+    """Which hours a charge bills the admin fee on."""
+
+    SAME = "same"  # the same hours as the share: billed at the total rate
+    FIRST_SCHEDULED = "first_scheduled"  # the first ``fee_hours_cap`` scheduled hours
+
+
+@attrs.frozen(kw_only=True)
+class ChargeRule:
+    """What a cancellation or reduction costs the vendor and pays the officer, per slot.
+
+    Normal work is ``ChargeRule()``: hours worked (with the minimum) at the total rate.
+    """
+
+    share_hours: ShareHours = attrs.field(default=ShareHours.WORKED, converter=ShareHours)
+    fee_hours: FeeHours = attrs.field(default=FeeHours.SAME, converter=FeeHours)
+    fee_hours_cap: Decimal = attrs.field(default=Decimal(24), converter=_money("fee_hours_cap"))
+    officer_min_hours: Decimal = attrs.field(default=ZERO, converter=_money("officer_min_hours"))
+    label: str = ""
+
+
+class ChangeHandling(str, Enum):
+    """What happens when the assigned officer cannot work a moved start time."""
+
+    REPOST = "repost"  # repost the slot; nobody is charged or paid for the move
+    CANCEL_AND_REPOST = "cancel_and_repost"  # charge as a cancellation (window rules), then repost
+
+
+@attrs.frozen(kw_only=True)
+class CancellationPolicy:
+    """Cancellation, reduction, start-time change and early-release rules.
+
+    ``window``: a cancellation (or reduction) received this long or less before the scheduled
+    start is inside the window ("within 48 hours" includes exactly 48 hours).  ``inside`` and
+    ``outside`` say what it costs.  ``written_channels``: channels a cancellation may arrive
+    by (None: any); ``require_request_id``: the cancellation must quote the request number.
+    ``early_release_full_shift``: an officer released early is paid, and the vendor billed,
+    the full scheduled shift; otherwise an early release is a reduction inside the window.
+    """
+
+    window: timedelta = timedelta(0)
+    inside: ChargeRule = ChargeRule()
+    outside: ChargeRule = ChargeRule()
+    written_channels: frozenset[str] | None = attrs.field(default=None, converter=attrs.converters.optional(frozenset))
+    require_request_id: bool = False
+    early_release_full_shift: bool = False
+    unaccepted_change: ChangeHandling = attrs.field(default=ChangeHandling.REPOST, converter=ChangeHandling)
+
+
+@attrs.frozen(kw_only=True)
+class HourCaps:
+    """Off-duty hour caps and rest (``None``: no cap).  ``week_start``: 0 = Monday."""
+
+    daily: Decimal | None = attrs.field(default=Decimal(16), converter=_optional_money("daily"))
+    weekly: Decimal | None = attrs.field(default=None, converter=_optional_money("weekly"))
+    monthly: Decimal | None = attrs.field(default=None, converter=_optional_money("monthly"))
+    min_rest: timedelta = timedelta(hours=8)
+    week_start: int = attrs.field(default=0)
+
+    @week_start.validator
+    def _weekday(self, attribute: attrs.Attribute, value: int) -> None:
+        if value not in range(7):
+            raise InputError("week_start", value, "0 (Monday) to 6 (Sunday)")
+
+
+@attrs.frozen(kw_only=True)
+class PaymentTerms:
+    """Invoice and payroll terms (the platform's defaults; an agency may override)."""
+
+    net_days: int = 30
+    late_charge_monthly: Decimal = attrs.field(default=Decimal("0.015"), converter=_money("late_charge_monthly"))
+    method_fees: Mapping[str, Decimal] = attrs.field(
+        factory=lambda: {"card": Decimal("0.03"), "ach": Decimal("0"), "check": Decimal("0")},
+        converter=lambda m: {k: to_decimal(v, f"method_fees.{k}") for k, v in dict(m).items()},
+        eq=False,
+    )
+    payroll_period_days: int = 7
+    payroll_week_start: int = 0
+
+    def method_fee(self, method: str) -> Decimal:
+        try:
+            return self.method_fees[method]
+        except KeyError:
+            raise InputError("payment.method", method, f"methods are {', '.join(sorted(self.method_fees))}") from None
+
+
+@attrs.frozen(kw_only=True)
+class Finding:
+    """One line of an agency self-check; ``ok`` False means the sheet disagrees with itself
+    or the plugin is inconsistent (a warning, not an error: the published figure is billed)."""
+
+    check: str
+    ok: bool
+    message: str
+
+
+@attrs.frozen(kw_only=True)
+class AgencyRules:
+    """Everything the core knows about one agency, resolved from its plugin's hooks."""
+
+    info: AgencyInfo
+    rates: RateTable
+    city_charges: tuple[CityCharge, ...] = ()
+    holidays: HolidayCalendar | None = None
+    notice: NoticeRule = NoticeRule()
+    supervisor: SupervisorRule | None = None
+    prohibited: Mapping[str, str] = attrs.field(factory=dict, eq=False)
+    categories: frozenset[str] = frozenset()
+    cancellation: CancellationPolicy = CancellationPolicy()
+    unfilled_alert: timedelta | None = None
+    caps: HourCaps = HourCaps()
+    terms: PaymentTerms = PaymentTerms()
+    source: str = "built-in"
+    # Hooks that decide per request/hour; bound to this agency's plugin subset.
+    hooks: Any = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    def minimum_hours(self, request: Request, role: str) -> Decimal:
+        result = self.hooks.offduty_minimum_hours(agency=self.info, request=request, role=role)
+        return to_decimal(result if result is not None else 0, "minimum_hours")
+
+    def rate_class(self, request: Request, role: str, day: date, emergency: bool) -> str:
+        holiday = self.holidays.name_on(day) if self.holidays else None
+        return self.hooks.offduty_rate_class(
+            agency=self.info, rates=self.rates, request=request, role=role, day=day,
+            holiday=holiday, emergency=emergency,
+        )
+
+    def holiday_name(self, day: date) -> str | None:
+        return self.holidays.name_on(day) if self.holidays else None
+
+    def check_request(self, request: Request) -> None:
+        """Raise the first :class:`Refusal` any plugin returns for ``request``."""
+        for refusal in self.hooks.offduty_check_request(agency=self.info, request=request, rules=self):
+            if refusal is not None:
+                raise refusal
+
+    def check_event(self, request: Request, event: "Event") -> None:
+        for refusal in self.hooks.offduty_check_event(agency=self.info, request=request, event=event, rules=self):
+            if refusal is not None:
+                raise refusal
+
+    def published_total(self, share: Decimal, fee: Decimal) -> Decimal:
+        return cents(share * (1 + fee))

@@ -1,0 +1,1 @@
+"""offduty's built-in plugins (installed as ``offduty_plugins``)."""

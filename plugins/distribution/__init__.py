@@ -1,0 +1,1 @@
+"""Distribution methods (seniority, sequencing, bidding, fairness, immediate release)."""

@@ -1,0 +1,1 @@
+"""The year simulator (installed as ``offduty_simulations``)."""
