@@ -529,8 +529,8 @@ class _Pricer:
                 share_amt = amount_for(cls.share, secs)
                 share_billed += share_amt
                 if fee_separate:
-                    lines.append(Line(party="vendor", description=f"{who}: {desc} hours at the officer's share"
-                                      + (f" ({rule.label})" if rule.label else ""),
+                    lines.append(Line(party="vendor", description=f"{who}: {desc} hours at the officer's share "
+                                                              f"({charge.kind} charge)",
                                       seconds=secs, rate=cls.share, amount=share_amt, share=share_amt,
                                       rule=self.rule(f"{rid}.officer-share"), slot=slot.index,
                                       officer=charge.officer, rate_class=cls.name))

@@ -8,6 +8,7 @@ the ``offduty`` entry-point group.  ``check_pending`` makes a misspelled hook
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from functools import cached_property
 from typing import Any, Iterable
@@ -47,13 +48,23 @@ def get_plugin_manager(*, builtins: Iterable[str] | None = None, entry_points: b
     names = list(BUILTIN_PLUGINS if builtins is None else builtins)
     if "offduty_core.defaults" not in names:
         names.insert(0, "offduty_core.defaults")
-    for name in names:
-        pm.register(importlib.import_module(name), name=name)
-    if entry_points:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-    for plugin in extra:
-        pm.register(plugin)
-    pm.check_pending()
+    try:
+        for name in names:
+            pm.register(importlib.import_module(name), name=name)
+        if entry_points:
+            pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        for plugin in extra:
+            pm.register(plugin)
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        message = f"invalid plugin: {exc}"
+        unknown = [n for n in pm.hook.__dict__ if not getattr(pm.hook, n).has_spec()]
+        known = [n for n in pm.hook.__dict__ if getattr(pm.hook, n).has_spec()]
+        for name in unknown:
+            close = difflib.get_close_matches(name, known, n=1)
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+        raise PluginError(message) from exc
     return pm
 
 

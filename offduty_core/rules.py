@@ -254,8 +254,13 @@ class PaymentTerms:
         converter=lambda m: {k: to_decimal(v, f"method_fees.{k}") for k, v in dict(m).items()},
         eq=False,
     )
-    payroll_period_days: int = 7
-    payroll_week_start: int = 0
+    payroll_week_start: int = attrs.field(default=0)
+    payroll_pay_days_after: int = 5  # paid on the Friday after a Monday-Sunday week
+
+    @payroll_week_start.validator
+    def _weekday(self, attribute: attrs.Attribute, value: int) -> None:
+        if value not in range(7):
+            raise InputError("payroll_week_start", value, "0 (Monday) to 6 (Sunday)")
 
     def method_fee(self, method: str) -> Decimal:
         try:

@@ -1,0 +1,39 @@
+"""The README's first screen shows the two commands, and CI runs exactly its test command."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    first_screen = "\n".join(text.splitlines()[:25])
+    return re.findall(r"```sh\n(.+?)\n```", first_screen)
+
+
+def test_first_screen_has_setup_and_test_commands():
+    setup, test = readme_commands()[:2]
+    assert "pip install" in setup and ".venv/bin/offduty" in setup
+    assert test.endswith("python -m pytest")
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    ci = [line for line in (ROOT / ".ci/run").read_text().splitlines()
+          if line.strip() and not line.startswith(("#", "set ", "cd "))]
+    assert ci == [readme_commands()[1]]
+
+
+def test_setup_command_example_bills(tmp_path):
+    """The main job the README runs works (with this environment's offduty)."""
+    setup = readme_commands()[0]
+    offduty_part = setup.split("&&")[-1].strip()
+    argv = shlex.split(offduty_part)
+    assert argv[0] == ".venv/bin/offduty"
+    result = subprocess.run(["offduty", *argv[1:]], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert '"vendor_total"' in result.stdout
