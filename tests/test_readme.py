@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,6 @@ def test_setup_command_example_bills(tmp_path):
     offduty_part = setup.split("&&")[-1].strip()
     argv = shlex.split(offduty_part)
     assert argv[0] == ".venv/bin/offduty"
-    result = subprocess.run(["offduty", *argv[1:]], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "offduty_core.cli", *argv[1:]], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert '"vendor_total"' in result.stdout
