@@ -161,11 +161,18 @@ def _slot_label(slot: Slot) -> str:
     return f"slot-{slot.index}"
 
 
-def _event_key(event: Event, request: Request) -> datetime:
-    when = event.when
-    if when is None:
-        return request.received_at if isinstance(event, Assign) else request.end
-    return when
+def _ordered(events: Sequence[Event], request: Request) -> list[tuple[int, Event]]:
+    """Events in time order.  An event without a time (an ``assign`` with no ``at``,
+    ``unfilled``, ``no_show``) keeps its place after the event listed before it."""
+    keyed = []
+    last = request.received_at
+    for index, event in enumerate(events):
+        when = event.when
+        if when is not None:
+            last = when
+        keyed.append((when if when is not None else last, index, event))
+    keyed.sort(key=lambda item: (item[0], item[1]))
+    return [(index, event) for _, index, event in keyed]
 
 
 def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) -> list[_SlotState]:
@@ -191,15 +198,20 @@ def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) ->
         where = "inside" if inside else "outside"
         return f"{fmt_duration(remaining)} before the start, {where} the {fmt_duration(policy.window)} window"
 
-    ordered = sorted(enumerate(events), key=lambda pair: _event_key(pair[1], request))
-    for index, event in ordered:
+    for index, event in _ordered(events, request):
+        if event.when is not None and event.when < request.received_at:
+            raise InputError(f"events[{index}].{'in' if isinstance(event, Clock) else 'at'}",
+                             fmt_local(event.when, tz),
+                             f"must not be before the request was received ({fmt_local(request.received_at, tz)})")
         rules.check_event(request, event)
         if isinstance(event, Cancel):
             for st in targets(index, event, event.slots):
                 if st.status in ("unfilled", "no_show"):
                     continue
                 if st.status == "cancelled":
-                    raise InputError(f"events[{index}]", "cancel", f"slot {st.slot.index} is already cancelled")
+                    if event.slots is None:
+                        continue  # a whole-request cancellation after some slots were cancelled
+                    raise InputError(f"events[{index}].slots", st.slot.index, f"slot {st.slot.index} is already cancelled")
                 start, end = st.sched
                 if event.at < request.approved:
                     st.status = "cancelled"
