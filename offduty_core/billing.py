@@ -36,7 +36,7 @@ from .model import (ROLES, Assign, Cancel, ChangeStart, Clock, Drop, Event, NoSh
                     Unfilled)
 from .money import ZERO, amount_for, cents, fmt, fmt_hours, hours_from_seconds, seconds_from_hours
 from .rules import AgencyRules, Applies, ChangeHandling, ChargeRule, FeeHours, RateClass, ShareHours
-from .timeutil import fmt_local, split_at_local_midnight
+from .timeutil import fmt_local, split_pieces
 
 MAX_REQUEST_SPAN = timedelta(days=31)
 WORK = ChargeRule(label="hours worked at the total rate")
@@ -461,8 +461,9 @@ class _Pricer:
         if interval is None:
             return []
         out = []
-        for day, seconds in split_at_local_midnight(interval[0], interval[1], self.tz):
-            cls = self.rules.rate_class(self.request, role, day, self.admission.emergency)
+        cuts = self.rules.rate_boundaries(self.request, interval[0], interval[1])
+        for day, start, seconds in split_pieces(interval[0], interval[1], self.tz, cuts):
+            cls = self.rules.rate_class(self.request, role, day, start, self.admission.emergency)
             if cls not in self.rules.rates:
                 raise InputError("offduty_rate_class", cls, f"rate classes are "
                                  f"{', '.join(c.name for c in self.rules.rates.classes)}")

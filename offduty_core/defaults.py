@@ -6,7 +6,6 @@ implement falls through to these.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from .errors import Refusal
@@ -22,8 +21,8 @@ def offduty_city_charges(agency: AgencyInfo):
 
 
 @hookimpl(trylast=True)
-def offduty_rate_class(agency: AgencyInfo, rates: RateTable, request: Request, role: str, day: date,
-                       holiday: str | None, emergency: bool) -> str:
+def offduty_rate_class(agency: AgencyInfo, rates: RateTable, request: Request, role: str, holiday: str | None,
+                       emergency: bool) -> str:
     candidates = [rates.roles[role]]
     if holiday and "holiday" in rates:
         candidates.append("holiday")

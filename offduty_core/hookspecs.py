@@ -15,7 +15,7 @@ implementing the hook and returns ``None`` to fall through to it.  Hooks that ar
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
@@ -81,15 +81,26 @@ def offduty_holiday_calendar(agency: "AgencyInfo") -> "HolidayCalendar | None":
 
 @hookspec(firstresult=True)
 def offduty_rate_class(agency: "AgencyInfo", rates: "RateTable", request: "Request", role: str,
-                       day: date, holiday: str | None, emergency: bool) -> str | None:
-    """Return the rate class name for the hours of ``role`` on local date ``day``.
+                       day: date, start: datetime, holiday: str | None, emergency: bool) -> str | None:
+    """Return the rate class name for a piece of ``role``'s billed time.
 
-    Called for every (slot, local day) piece of billed time.  ``holiday`` is the name of the
-    agency's listed holiday on ``day`` (or None); ``emergency`` says the request had less
-    notice than the emergency threshold.  Default: of the role's class, ``holiday`` (on a
-    holiday) and the emergency class (on an emergency request), the one with the highest
-    total ("where several rates apply to one hour, the highest wins").
+    Called for every piece of billed time: pieces are split at local midnight (``day`` is
+    the local date) and at any boundary from :func:`offduty_rate_boundaries`; ``start`` is the
+    piece's local start.  ``holiday`` is the name of the agency's listed holiday on ``day``
+    (or None); ``emergency`` says the request had less notice than the emergency threshold.
+    Default: of the role's class, ``holiday`` (on a holiday) and the emergency class (on an
+    emergency request), the one with the highest total ("where several rates apply to one
+    hour, the highest wins").
     """
+
+
+@hookspec
+def offduty_rate_boundaries(agency: "AgencyInfo", request: "Request", start: datetime,
+                            end: datetime) -> "Iterable[datetime] | None":
+    """Return extra instants at which billed time ``[start, end)`` is split before rates are
+    picked, for rates that change within a day (a night differential from 22:00, an
+    overtime rate after 8 hours in a shift).  Every plugin's instants are used.  Default:
+    none (time is split at local midnight only)."""
 
 
 @hookspec(firstresult=True)

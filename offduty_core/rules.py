@@ -7,7 +7,7 @@ agency that billing, eligibility and the simulator use.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, Mapping
@@ -307,12 +307,18 @@ class AgencyRules:
         result = self.hooks.offduty_minimum_hours(agency=self.info, request=request, role=role)
         return to_decimal(result if result is not None else 0, "minimum_hours")
 
-    def rate_class(self, request: Request, role: str, day: date, emergency: bool) -> str:
+    def rate_class(self, request: Request, role: str, day: date, start: datetime, emergency: bool) -> str:
         holiday = self.holidays.name_on(day) if self.holidays else None
         return self.hooks.offduty_rate_class(
-            agency=self.info, rates=self.rates, request=request, role=role, day=day,
+            agency=self.info, rates=self.rates, request=request, role=role, day=day, start=start,
             holiday=holiday, emergency=emergency,
         )
+
+    def rate_boundaries(self, request: Request, start: datetime, end: datetime) -> list[datetime]:
+        cuts: list[datetime] = []
+        for result in self.hooks.offduty_rate_boundaries(agency=self.info, request=request, start=start, end=end):
+            cuts.extend(result or ())
+        return cuts
 
     def holiday_name(self, day: date) -> str | None:
         return self.holidays.name_on(day) if self.holidays else None

@@ -86,6 +86,21 @@ def split_at_local_midnight(start: datetime, end: datetime, tz: ZoneInfo) -> lis
     return pieces
 
 
+def split_pieces(start: datetime, end: datetime, tz: ZoneInfo,
+                 cuts: list[datetime] | tuple[datetime, ...] = ()) -> list[tuple[date, datetime, int]]:
+    """Split ``[start, end)`` at local midnights and at ``cuts`` into
+    (local date, local piece start, real seconds) pieces."""
+    stops = sorted({c.astimezone(UTC) for c in cuts if start < c < end})
+    out: list[tuple[date, datetime, int]] = []
+    cursor = start.astimezone(UTC)
+    for stop in stops + [end.astimezone(UTC)]:
+        for day, seconds in split_at_local_midnight(cursor, stop, tz):
+            out.append((day, cursor.astimezone(tz), seconds))
+            cursor = cursor + timedelta(seconds=seconds)
+        cursor = stop
+    return out
+
+
 def localize_midnight(day: date, tz: ZoneInfo) -> datetime:
     """The first instant of ``day`` in ``tz`` (midnight, or the first valid time after it)."""
     naive = datetime.combine(day, time(0))
