@@ -453,13 +453,27 @@ class _Pricer:
         self.request = admission.request
         self.tz = rules.info.tz
         self.agency = rules.name
+        # The same interval is priced for several slots and charges: split and rate it once.
+        self._segments: dict[tuple, list[_Segment]] = {}
+        self._minimum: dict[str, int] = {}
 
     def rule(self, rule_id: str) -> str:
         return f"{self.agency}:{rule_id}"
 
+    def minimum_seconds(self, role: str) -> int:
+        if role not in self._minimum:
+            self._minimum[role] = seconds_from_hours(self.rules.minimum_hours(self.request, role))
+        return self._minimum[role]
+
     def segments(self, interval: tuple[datetime, datetime] | None, role: str) -> list[_Segment]:
         if interval is None:
             return []
+        key = (interval, role)
+        if key not in self._segments:
+            self._segments[key] = self._split(interval, role)
+        return self._segments[key]
+
+    def _split(self, interval: tuple[datetime, datetime], role: str) -> list[_Segment]:
         out = []
         cuts = self.rules.rate_boundaries(self.request, interval[0], interval[1])
         for day, start, seconds in split_pieces(interval[0], interval[1], self.tz, cuts):
@@ -506,7 +520,7 @@ class _Pricer:
         worked = self.segments(charge.worked, role)
         scheduled = self.segments(charge.scheduled, role)
         worked_s = sum(s for _, s, _ in worked)
-        minimum_s = seconds_from_hours(rules.minimum_hours(self.request, role))
+        minimum_s = self.minimum_seconds(role)
         if rule.share_hours is ShareHours.WORKED:
             share_s = max(worked_s, minimum_s) if worked_s > 0 else 0
         else:

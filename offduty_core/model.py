@@ -8,7 +8,7 @@ run again.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
 from types import MappingProxyType
 from typing import Mapping
@@ -51,6 +51,15 @@ def _slug(instance: object, attribute: attrs.Attribute, value: str) -> None:
 def _aware(instance: object, attribute: attrs.Attribute, value: datetime | None) -> None:
     if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
         raise InputError(attribute.name, value, "must be a timezone-aware datetime")
+
+
+def _utc(value: object) -> object:
+    """Store instants in UTC: aware datetimes in one ``ZoneInfo`` subtract and compare by
+    wall clock, which is wrong across a daylight-saving change.  Naive values pass through
+    to the ``_aware`` validator, which refuses them."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc)
+    return value
 
 
 def _nonempty(instance: object, attribute: attrs.Attribute, value: str) -> None:
@@ -96,12 +105,12 @@ class Request:
     id: str = attrs.field(validator=_nonempty)
     vendor: str = attrs.field(validator=_nonempty)
     category: str = attrs.field(validator=_nonempty)
-    received_at: datetime = attrs.field(validator=_aware)
-    start: datetime = attrs.field(validator=_aware)
-    end: datetime = attrs.field(validator=_aware)
+    received_at: datetime = attrs.field(converter=_utc, validator=_aware)
+    start: datetime = attrs.field(converter=_utc, validator=_aware)
+    end: datetime = attrs.field(converter=_utc, validator=_aware)
     positions: Mapping[str, int] = attrs.field(converter=_positions, factory=dict, eq=False)
     vehicle: bool = attrs.field(default=False)
-    approved_at: datetime | None = attrs.field(default=None, validator=_aware)
+    approved_at: datetime | None = attrs.field(default=None, converter=_utc, validator=_aware)
     site: str = ""
     post_orders: str = ""
 
@@ -153,7 +162,7 @@ class EventType(str, Enum):
 class Cancel:
     """The vendor cancels the request, or only the given slots (a reduction in officers)."""
 
-    at: datetime = attrs.field(validator=_aware)
+    at: datetime = attrs.field(converter=_utc, validator=_aware)
     channel: str = attrs.field()
     request_id: str | None = None
     slots: tuple[int, ...] | None = None
@@ -174,9 +183,9 @@ class ChangeStart:
     """The vendor moves the shift (new start and end); ``officer_accepts`` says if the
     assigned officer can work the new hours."""
 
-    at: datetime = attrs.field(validator=_aware)
-    start: datetime = attrs.field(validator=_aware)
-    end: datetime = attrs.field(validator=_aware)
+    at: datetime = attrs.field(converter=_utc, validator=_aware)
+    start: datetime = attrs.field(converter=_utc, validator=_aware)
+    end: datetime = attrs.field(converter=_utc, validator=_aware)
     officer_accepts: bool = True
     channel: str = "email"
     slots: tuple[int, ...] | None = None
@@ -197,7 +206,7 @@ class Release:
     """The officer of ``slot`` is released before the scheduled end."""
 
     slot: int
-    at: datetime = attrs.field(validator=_aware)
+    at: datetime = attrs.field(converter=_utc, validator=_aware)
     type = EventType.RELEASE
 
     @property
@@ -210,8 +219,8 @@ class Clock:
     """The officer of ``slot`` clocked in and out (actual hours worked)."""
 
     slot: int
-    clock_in: datetime = attrs.field(validator=_aware)
-    clock_out: datetime = attrs.field(validator=_aware)
+    clock_in: datetime = attrs.field(converter=_utc, validator=_aware)
+    clock_out: datetime = attrs.field(converter=_utc, validator=_aware)
     type = EventType.CLOCK
 
     @clock_out.validator
@@ -229,7 +238,7 @@ class Drop:
     """The officer of ``slot`` drops the shift; it is reposted (billing is unaffected)."""
 
     slot: int
-    at: datetime = attrs.field(validator=_aware)
+    at: datetime = attrs.field(converter=_utc, validator=_aware)
     officer: str | None = None
     type = EventType.DROP
 
@@ -244,7 +253,7 @@ class Assign:
 
     slot: int
     officer: str = attrs.field(validator=_nonempty)
-    at: datetime | None = attrs.field(default=None, validator=_aware)
+    at: datetime | None = attrs.field(default=None, converter=_utc, validator=_aware)
     type = EventType.ASSIGN
 
     @property
