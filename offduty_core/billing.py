@@ -216,7 +216,7 @@ def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) ->
                 if event.at < request.approved:
                     st.status = "cancelled"
                     st.history.append("cancelled before approval: no charge")
-                elif event.at < start:
+                elif event.at <= start:
                     remaining = start - event.at
                     inside = policy.window > timedelta(0) and remaining <= policy.window
                     st.status = "cancelled"
@@ -549,11 +549,22 @@ class _Pricer:
         for seg, rid in alloc:
             grouped.setdefault((rid, seg[0]), []).append(seg)
         share_billed = ZERO
+        # Lines of one class are rounded cumulatively, so hours worked plus a minimum top-up
+        # cost exactly what the same hours on one line would (4 h x 170.87 = 683.48, not
+        # 2.5 h + 1.5 h rounded separately = 683.49).
+        done: dict[str, int] = defaultdict(int)
+
+        def portion(rate: Decimal, cls_name: str, secs: int) -> Decimal:
+            before = done[cls_name]
+            return amount_for(rate, before + secs) - amount_for(rate, before)
+
         for (rid, cls_name), segs in grouped.items():
             cls = rates.get(cls_name)
             for _, secs, hols in self.by_class(segs):
                 desc = self.describe(cls, hols)
-                share_amt = amount_for(cls.share, secs)
+                share_amt = portion(cls.share, cls_name, secs)
+                total = portion(cls.total, cls_name, secs)
+                done[cls_name] += secs
                 share_billed += share_amt
                 if fee_separate:
                     lines.append(Line(party="vendor", description=f"{who}: {desc} hours at the officer's share "
@@ -562,7 +573,6 @@ class _Pricer:
                                       rule=self.rule(f"{rid}.officer-share"), slot=slot.index,
                                       officer=charge.officer, rate_class=cls.name))
                 else:
-                    total = amount_for(cls.total, secs)
                     label = {"minimum-hours": f"{desc} minimum top-up "
                                               f"({fmt_hours(minimum_s)} h per slot)"}.get(rid, f"{desc} hours")
                     lines.append(Line(party="vendor", description=f"{who}: {label}", seconds=secs, rate=cls.total,

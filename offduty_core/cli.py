@@ -76,6 +76,17 @@ def cmd_bill(args: argparse.Namespace, registry: Registry) -> int:
     return 0
 
 
+def cmd_new_agency(args: argparse.Namespace, registry: Registry) -> int:
+    from pathlib import Path
+
+    from .scaffold import create
+
+    root = create(args.name, Path(args.dir), title=args.title, timezone=args.timezone, state=args.state)
+    print(f"wrote {root}")
+    print(f"next: pip install -e {root} && offduty agencies && (cd {root} && pytest)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="offduty", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -89,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bill", help="bill a job story (JSON file, or - for stdin)")
     p.add_argument("file", metavar="FILE")
     p.set_defaults(run=cmd_bill)
+    p = sub.add_parser("new-agency", help="write an installable agency plugin package to start from")
+    p.add_argument("name", help="agency name, e.g. springfield-il (a US state suffix sets the zone)")
+    p.add_argument("--dir", default=".", help="folder to write offduty-agency-NAME/ into (default: .)")
+    p.add_argument("--title", help="e.g. 'Springfield Police Department (IL)'")
+    p.add_argument("--timezone", help="IANA zone, e.g. America/Chicago (default: from the state)")
+    p.add_argument("--state", help="US state for holiday dates (default: the name's suffix)")
+    p.set_defaults(run=cmd_new_agency)
     for name, (help_text, configure, _) in sorted(_EXTRA.items()):
         p = sub.add_parser(name, help=help_text)
         p.set_defaults(run=configure(p))

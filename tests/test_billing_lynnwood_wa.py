@@ -58,10 +58,10 @@ WORK = [
                  "683.48",  # 1 h x 170.87 = 170.87 + minimum top-up 3 h x 170.87 = 512.61 -> 683.48
                  pay((SHARE_R, 1), (SHARE_R, 3)), id="minimum-1h-billed-4h"),
     pytest.param(lw("2027-03-10T10:00", "2027-03-10T12:30"),
-                 # 2.5 h x 170.87 = 427.175 -> 427.18; top-up 1.5 h x 170.87 = 256.305 -> 256.31;
-                 # 427.18 + 256.31 = 683.49 (each line rounded on its own: a cent above 4 x 170.87)
-                 "683.49",
-                 pay((SHARE_R, "2.5"), (SHARE_R, "1.5")), id="minimum-2.5h-two-lines-each-rounded"),
+                 # 4 h (2.5 worked + 1.5 top-up) x 170.87 = 683.48: lines of one class are rounded
+                 # cumulatively (427.18, then 683.48 - 427.18 = 256.30), as one 4-hour line would be
+                 "683.48",
+                 pay((SHARE_R, 4)), id="minimum-2.5h-same-as-4h"),
     pytest.param(lw("2027-03-10T10:00", "2027-03-10T11:00", officers=2),
                  "1366.96",  # per slot: 170.87 + 512.61 = 683.48; x 2 slots = 1366.96
                  2 * pay((SHARE_R, 1), (SHARE_R, 3)), id="minimum-per-officer-slot"),
