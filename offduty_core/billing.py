@@ -35,7 +35,7 @@ from .errors import InputError, Refusal
 from .model import (ROLES, Assign, Cancel, ChangeStart, Clock, Drop, Event, NoShow, Release, Request, Slot,
                     Unfilled)
 from .money import ZERO, amount_for, cents, fmt, fmt_hours, hours_from_seconds, seconds_from_hours
-from .rules import AgencyRules, Applies, ChangeHandling, ChargeRule, FeeHours, RateClass, ShareHours
+from .rules import AgencyRules, Applies, PaymentTerms, ChangeHandling, ChargeRule, FeeHours, RateClass, ShareHours
 from .timeutil import fmt_local, split_pieces
 
 MAX_REQUEST_SPAN = timedelta(days=31)
@@ -383,6 +383,7 @@ class Bill:
     notes: tuple[str, ...]
     payment_method: str | None
     slots: tuple[dict, ...]
+    terms: PaymentTerms = PaymentTerms()
 
     def _sum(self, party: str, attr: str = "amount") -> Decimal:
         return sum((getattr(l, attr) for l in self.lines if l.party == party), ZERO)
@@ -440,7 +441,21 @@ class Bill:
             "slots": list(self.slots),
             "lines": [l.to_dict() for l in self.lines],
             "ledger": [t.to_dict() for t in self.transactions],
+            "invoice": self.invoice(),
         }
+
+    def invoice(self) -> dict | None:
+        """The vendor invoice under the agency's terms (issued on the last service date)."""
+        if not self.transactions:
+            return None
+        from .terms import invoices
+
+        inv = next((i for i in invoices(self.transactions, self.terms) if i.vendor == self.request.vendor), None)
+        if inv is None:
+            return None
+        return {"issued": inv.issued.isoformat(), "due": inv.due.isoformat(), "net_days": self.terms.net_days,
+                "amount": fmt(inv.amount), "payment_method": self.payment_method,
+                "late_charge_monthly": f"{(self.terms.late_charge_monthly * 100).normalize():f} %"}
 
 
 _Segment = tuple[str, int, str | None]  # (rate class, seconds, holiday name)
@@ -688,4 +703,4 @@ def bill(rules: AgencyRules, request: Request, events: Sequence[Event] = (),
                 transactions.append(tx)
     return Bill(agency=rules.name, request=request, admission=admission, lines=tuple(lines),
                 transactions=tuple(transactions), notes=tuple(notes), payment_method=payment_method,
-                slots=tuple(slots_out))
+                slots=tuple(slots_out), terms=rules.terms)
