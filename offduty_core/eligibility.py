@@ -1,0 +1,667 @@
+"""Who may take a shift: composable eligibility rules over an :class:`OfficerBook`.
+
+A rule is a small object with a ``name`` and ``check(officer, shift, book)`` returning
+``None`` (no objection) or a reason a coordinator can read; :class:`Eligibility` runs a list
+of them, cheapest first, and turns the first objection into a :class:`Reason`
+(``badge 117: weekly cap 24 h would be exceeded: 22 h scheduled + 4 h (week from Mon
+2027-03-08)``).
+
+The core rules (:func:`core_rules`), in the order they are checked:
+
+``approved-active``  approved for off-duty work and active;
+``rank``             the slot's role needs a rank (a supervisor slot: supervisor rank);
+``qualification``    the job needs qualifications (a school-safety job: ``sso``);
+``barred``           not barred from this shift (the officer who could not work a moved
+                     start time, or who dropped it);
+``on-duty``          not on duty during the shift, and rested (``min_rest``) before the next
+                     on-duty shift;
+``overlap``          not booked on another off-duty shift at the same time;
+``rest``             at least ``min_rest`` between off-duty shifts;
+``daily-cap``, ``weekly-cap``, ``monthly-cap``
+                     under the officer's home agency's off-duty hour caps
+                     (:class:`~offduty_core.rules.HourCaps`) on every local day, week (from
+                     the agency's week-start day) and month the shift touches, counting
+                     hours already scheduled and worked.
+
+Rest is required between off-duty shifts and before an on-duty shift (an officer reports
+for duty rested); an off-duty shift may start as soon as an on-duty shift ends.  Caps and
+rest are those of the officer's *home* agency, also on a back-up agency's shift.
+
+The :class:`OfficerBook` is the mutable state: per officer, booked intervals in a sorted
+list (``bisect``), and hours in dicts keyed by (badge, day), (badge, week) and (badge, month),
+so a check or a booking costs O(log k) in the officer's own bookings, never a scan of all
+shifts or all officers.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from .errors import InputError, PluginError
+from .officers import Officer, Rank, Roster
+from .rules import HourCaps
+from .timeutil import split_at_local_midnight
+
+UTC = timezone.utc
+ShiftKey = tuple[str, int]
+
+
+def to_utc(value: object, field: str) -> datetime:
+    """Instants are kept in UTC: aware datetimes sharing one ``ZoneInfo`` subtract and
+    compare by wall clock, which is wrong across a daylight-saving change."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InputError(field, value, "must be a timezone-aware datetime")
+    return value.astimezone(UTC)
+
+
+@attrs.frozen(kw_only=True)
+class Shift:
+    """One officer slot of a request, as it is posted.
+
+    ``ranks``: ranks allowed (None: any); ``qualifications``: every one is required;
+    ``barred``: badges that may not take it; ``set_id``: shifts opened together (bidding).
+    """
+
+    request_id: str
+    slot: int
+    role: str
+    category: str
+    agency: str
+    start: datetime = attrs.field(converter=lambda v: to_utc(v, "shift.start"))
+    end: datetime = attrs.field(converter=lambda v: to_utc(v, "shift.end"))
+    ranks: frozenset[Rank] | None = None
+    qualifications: frozenset[str] = frozenset()
+    barred: frozenset[str] = frozenset()
+    set_id: str | None = None
+
+    @end.validator
+    def _after(self, attribute: attrs.Attribute, value: datetime) -> None:
+        if value <= self.start:
+            raise InputError("shift.end", value.isoformat(timespec="minutes"), "must be after the shift's start")
+
+    @property
+    def key(self) -> ShiftKey:
+        return (self.request_id, self.slot)
+
+    @property
+    def label(self) -> str:
+        return f"{self.request_id} slot {self.slot}"
+
+    @property
+    def seconds(self) -> int:
+        return int((self.end - self.start).total_seconds())
+
+
+def fmt_h(seconds: int | float) -> str:
+    """Hours for messages: ``22 h``, ``3.5 h``, ``7.25 h``."""
+    value = Decimal(int(seconds)) / 3600
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{text} h"
+
+
+def fmt_gap(seconds: int) -> str:
+    hours, rest = divmod(int(seconds), 3600)
+    minutes = rest // 60
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def _ts(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _local(ts: int, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _span(start: int, end: int, tz: ZoneInfo) -> str:
+    a = datetime.fromtimestamp(start, tz)
+    b = datetime.fromtimestamp(end, tz)
+    tail = b.strftime("%H:%M") if a.date() == b.date() else b.strftime("%Y-%m-%d %H:%M")
+    return f"{a:%Y-%m-%d %H:%M}-{tail}"
+
+
+def week_key(day_ordinal: int, week_start: int) -> int:
+    """Index of the week (starting on ``week_start``, 0 = Monday) that holds the day."""
+    # date(1, 1, 1) has ordinal 1 and is a Monday.
+    return (day_ordinal - 1 - week_start) // 7
+
+
+def month_key(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+@attrs.frozen
+class ShiftShape:
+    """A time span cut the way the book counts hours: epoch seconds, and the seconds on
+    each local day, week and month (for one zone and week-start day)."""
+
+    start: int
+    end: int
+    days: tuple[tuple[int, int], ...]  # (day ordinal, seconds)
+    weeks: tuple[tuple[int, int], ...]  # (week key, seconds)
+    months: tuple[tuple[int, int], ...]  # (month key, seconds)
+    first_day: int  # local ordinal of the start
+
+
+@lru_cache(maxsize=65536)
+def shape_of(start: datetime, end: datetime, tz_name: str, week_start: int) -> ShiftShape:
+    tz = ZoneInfo(tz_name)
+    days: list[tuple[int, int]] = []
+    weeks: dict[int, int] = {}
+    months: dict[int, int] = {}
+    for day, seconds in split_at_local_midnight(start, end, tz):
+        ordinal = day.toordinal()
+        days.append((ordinal, seconds))
+        wk = week_key(ordinal, week_start)
+        weeks[wk] = weeks.get(wk, 0) + seconds
+        mk = month_key(day)
+        months[mk] = months.get(mk, 0) + seconds
+    return ShiftShape(start=_ts(start), end=_ts(end), days=tuple(days), weeks=tuple(weeks.items()),
+                      months=tuple(months.items()), first_day=start.astimezone(tz).date().toordinal())
+
+
+@attrs.frozen
+class Booking:
+    """``badge`` holds shift ``key`` over ``[start, end)`` (epoch seconds; what overlap and
+    rest look at) and counts ``hours`` toward caps (the scheduled span, or the hours
+    actually worked once known)."""
+
+    badge: str
+    key: ShiftKey
+    start: int
+    end: int
+    hours: ShiftShape
+
+
+class OfficerBook:
+    """Who is booked on what, and how many off-duty hours each officer has, where.
+
+    ``zones`` and ``caps`` map each home agency to its time zone and
+    :class:`~offduty_core.rules.HourCaps` (a single ``HourCaps`` applies to every agency).
+    Officers' ``history`` records count toward caps and look-backs from the start.
+    """
+
+    def __init__(self, roster: Roster, zones: Mapping[str, ZoneInfo | str] | ZoneInfo | str,
+                 caps: Mapping[str, HourCaps] | HourCaps | None = None):
+        self.roster = roster
+        agencies = set(roster.agencies)
+        if isinstance(zones, (ZoneInfo, str)):
+            zones = {a: zones for a in agencies}
+        self.zones: dict[str, ZoneInfo] = {a: (z if isinstance(z, ZoneInfo) else ZoneInfo(z)) for a, z in zones.items()}
+        if caps is None or isinstance(caps, HourCaps):
+            caps = {a: caps or HourCaps() for a in agencies | set(self.zones)}
+        self.caps: dict[str, HourCaps] = dict(caps)
+        for agency in agencies:
+            if agency not in self.zones:
+                raise InputError("roster.agency", agency, f"has no time zone; known agencies: "
+                                                          f"{', '.join(sorted(self.zones)) or 'none'}")
+            self.caps.setdefault(agency, HourCaps())
+        self._starts: dict[str, list[int]] = {}
+        self._entries: dict[str, list[tuple[int, int, ShiftKey]]] = {}
+        self._bookings: dict[ShiftKey, Booking] = {}
+        self.day_secs: dict[tuple[str, int], int] = {}
+        self.week_secs: dict[tuple[str, int], int] = {}
+        self.month_secs: dict[tuple[str, int], int] = {}
+        self.day_jobs: dict[tuple[str, int], int] = {}
+        self.month_jobs: dict[tuple[str, int], int] = {}
+        for officer in roster:
+            ws = self.caps[officer.agency].week_start
+            for record in officer.history:
+                secs = int(record.hours * 3600)
+                ordinal = record.day.toordinal()
+                self._add(self.day_secs, (officer.badge, ordinal), secs)
+                self._add(self.week_secs, (officer.badge, week_key(ordinal, ws)), secs)
+                self._add(self.month_secs, (officer.badge, month_key(record.day)), secs)
+                self._add(self.day_jobs, (officer.badge, ordinal), 1)
+                self._add(self.month_jobs, (officer.badge, month_key(record.day)), 1)
+
+    @classmethod
+    def for_registry(cls, roster: Roster, registry: Any) -> "OfficerBook":
+        """A book with each roster agency's zone and caps from the installed plugins."""
+        zones, caps = {}, {}
+        for agency in roster.agencies:
+            rules = registry.rules(agency)
+            zones[agency] = rules.info.tz
+            caps[agency] = rules.caps
+        return cls(roster, zones, caps)
+
+    @staticmethod
+    def _add(table: dict, key: tuple, value: int) -> None:
+        new = table.get(key, 0) + value
+        if new:
+            table[key] = new
+        else:
+            table.pop(key, None)
+
+    # --- shapes and lookups ---------------------------------------------------------------
+
+    def tz(self, officer: Officer) -> ZoneInfo:
+        return self.zones[officer.agency]
+
+    def shape(self, officer: Officer, start: datetime, end: datetime) -> ShiftShape:
+        return shape_of(start, end, self.zones[officer.agency].key, self.caps[officer.agency].week_start)
+
+    def holder(self, key: ShiftKey) -> str | None:
+        booking = self._bookings.get(key)
+        return booking.badge if booking else None
+
+    def booking(self, key: ShiftKey) -> Booking | None:
+        return self._bookings.get(key)
+
+    def bookings_of(self, badge: str) -> list[tuple[int, int, ShiftKey]]:
+        return list(self._entries.get(badge, ()))
+
+    def neighbours(self, badge: str, start: int, end: int, ignore: ShiftKey | None = None
+                   ) -> tuple[tuple[int, int, ShiftKey] | None, tuple[int, int, ShiftKey] | None]:
+        """The last booking of ``badge`` that starts before ``start`` and the first that
+        starts at or after it (skipping ``ignore``).  Bookings never overlap, so these two
+        alone decide overlap and rest."""
+        starts = self._starts.get(badge)
+        if not starts:
+            return None, None
+        entries = self._entries[badge]
+        i = bisect_left(starts, start)
+        prev = nxt = None
+        j = i - 1
+        while j >= 0:
+            if entries[j][2] != ignore:
+                prev = entries[j]
+                break
+            j -= 1
+        j = i
+        while j < len(entries):
+            if entries[j][2] != ignore:
+                nxt = entries[j]
+                break
+            j += 1
+        return prev, nxt
+
+    def held(self, badge: str, key: ShiftKey) -> ShiftShape | None:
+        """The hours of ``badge``'s own booking of ``key`` (ignored when re-checking it)."""
+        booking = self._bookings.get(key)
+        return booking.hours if booking is not None and booking.badge == badge else None
+
+    # --- changes --------------------------------------------------------------------------
+
+    def book(self, officer: Officer, key: ShiftKey, start: datetime, end: datetime) -> Booking:
+        """Book ``officer`` on shift ``key`` for ``[start, end)``: O(k) list insert in the
+        officer's own bookings (k is small) and O(days) dict updates."""
+        if key in self._bookings:
+            raise InputError("shift", f"{key[0]} slot {key[1]}",
+                             f"is already booked to badge {self._bookings[key].badge}")
+        shape = self.shape(officer, start, end)
+        badge = officer.badge
+        starts = self._starts.setdefault(badge, [])
+        entries = self._entries.setdefault(badge, [])
+        i = bisect_left(starts, shape.start)
+        starts.insert(i, shape.start)
+        entries.insert(i, (shape.start, shape.end, key))
+        booking = Booking(badge=badge, key=key, start=shape.start, end=shape.end, hours=shape)
+        self._bookings[key] = booking
+        self._count(badge, shape, +1)
+        return booking
+
+    def unbook(self, key: ShiftKey) -> Booking | None:
+        booking = self._bookings.pop(key, None)
+        if booking is None:
+            return None
+        starts = self._starts[booking.badge]
+        entries = self._entries[booking.badge]
+        i = bisect_left(starts, booking.start)
+        while entries[i][2] != key:
+            i += 1
+        del starts[i]
+        del entries[i]
+        self._count(booking.badge, booking.hours, -1)
+        return booking
+
+    def rebook(self, key: ShiftKey, start: datetime, end: datetime) -> Booking:
+        """Move ``key``'s booking to ``[start, end)`` (a moved start the officer accepted)."""
+        booking = self._bookings.get(key)
+        if booking is None:
+            raise InputError("shift", f"{key[0]} slot {key[1]}", "is not booked")
+        officer = self.roster.get(booking.badge)
+        self.unbook(key)
+        return self.book(officer, key, start, end)
+
+    def set_hours(self, key: ShiftKey, start: datetime, end: datetime) -> Booking:
+        """Count ``[start, end)`` (hours actually worked) instead of the scheduled span; the
+        booked interval, which overlap and rest look at, stays the scheduled one."""
+        booking = self._bookings.get(key)
+        if booking is None:
+            raise InputError("shift", f"{key[0]} slot {key[1]}", "is not booked")
+        officer = self.roster.get(booking.badge)
+        shape = self.shape(officer, start, end)
+        self._count(booking.badge, booking.hours, -1)
+        self._count(booking.badge, shape, +1)
+        updated = attrs.evolve(booking, hours=shape)
+        self._bookings[key] = updated
+        return updated
+
+    def _count(self, badge: str, shape: ShiftShape, sign: int) -> None:
+        add = self._add
+        for ordinal, secs in shape.days:
+            add(self.day_secs, (badge, ordinal), sign * secs)
+        for wk, secs in shape.weeks:
+            add(self.week_secs, (badge, wk), sign * secs)
+        for mk, secs in shape.months:
+            add(self.month_secs, (badge, mk), sign * secs)
+        add(self.day_jobs, (badge, shape.first_day), sign)
+        add(self.month_jobs, (badge, month_key(date.fromordinal(shape.first_day))), sign)
+
+    # --- look-backs (fairness, bidding order) ---------------------------------------------
+
+    def lookback(self, officer: Officer, kind: str, now: datetime) -> int:
+        """Off-duty seconds (or jobs, for ``job_count``) on local dates in the look-back
+        ending today: ``year_to_date`` (1 January to today), ``rolling_30_days`` (today and
+        the 29 days before) or ``job_count`` (jobs starting 1 January to today).  Hours
+        already scheduled later today count."""
+        badge = officer.badge
+        today = now.astimezone(self.zones[officer.agency]).date()
+        if kind == "rolling_30_days":
+            t = today.toordinal()
+            return sum(self.day_secs.get((badge, d), 0) for d in range(t - 29, t + 1))
+        if kind not in ("year_to_date", "job_count"):
+            raise InputError("lookback", kind, "look-backs are year_to_date, rolling_30_days, job_count")
+        by_month, by_day = (self.month_jobs, self.day_jobs) if kind == "job_count" else (self.month_secs, self.day_secs)
+        total = sum(by_month.get((badge, today.year * 12 + m), 0) for m in range(today.month - 1))
+        first = today.replace(day=1).toordinal()
+        return total + sum(by_day.get((badge, d), 0) for d in range(first, today.toordinal() + 1))
+
+
+# --- rules ------------------------------------------------------------------------------
+
+
+class Rule(Protocol):
+    """An eligibility rule: ``name`` and ``check`` returning None or a readable reason."""
+
+    name: str
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None: ...
+
+
+@attrs.frozen
+class ApprovedActive:
+    name = "approved-active"
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        if not officer.approved:
+            return "not approved for off-duty work"
+        if not officer.active:
+            return "not active (on leave or suspended)"
+        return None
+
+
+@attrs.frozen
+class RoleRank:
+    name = "rank"
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        if shift.ranks is not None and officer.rank not in shift.ranks:
+            allowed = " or ".join(sorted(r.value for r in shift.ranks))
+            return f"a {shift.role} slot needs {allowed} rank; rank is {officer.rank.value}"
+        return None
+
+
+@attrs.frozen
+class Qualification:
+    name = "qualification"
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        missing = shift.qualifications - officer.qualifications
+        if missing:
+            held = ", ".join(sorted(officer.qualifications)) or "none"
+            return (f"a {shift.category} job needs qualification {', '.join(sorted(missing))}; "
+                    f"holds {held}")
+        return None
+
+
+@attrs.frozen
+class Barred:
+    name = "barred"
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        if officer.badge in shift.barred:
+            return f"barred from {shift.label} (could not work its moved start time, or dropped it)"
+        return None
+
+
+@attrs.frozen
+class OnDuty:
+    """Not on duty during the shift; rested before the next on-duty shift."""
+
+    name = "on-duty"
+    rest_before_duty: bool = True
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        schedule = officer.schedule
+        if schedule is None:
+            return None
+        tz = book.tz(officer)
+        rest = book.caps[officer.agency].min_rest if self.rest_before_duty else timedelta(0)
+        start, end = shift.start, shift.end
+        first = start.astimezone(tz).date() - timedelta(days=1)
+        last = (end + rest).astimezone(tz).date()
+        s, e = _ts(start), _ts(end)
+        gap = int(rest.total_seconds())
+        for on, off in schedule.on_duty(first, last, tz):
+            a, b = _ts(on), _ts(off)
+            if a < e and s < b:
+                return f"on duty {_span(a, b, tz)} ({schedule.describe()}), which overlaps the shift"
+            if gap and e <= a < e + gap:
+                return (f"only {fmt_gap(a - e)} rest before going on duty at {_local(a, tz)}; "
+                        f"the minimum is {fmt_gap(gap)}")
+        return None
+
+
+def _booked_label(key: ShiftKey) -> str:
+    return f"{key[0]} slot {key[1]}"
+
+
+@attrs.frozen
+class NoOverlap:
+    name = "overlap"
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        s, e = _ts(shift.start), _ts(shift.end)
+        prev, nxt = book.neighbours(officer.badge, s, e, ignore=shift.key)
+        tz = book.tz(officer)
+        for other in (prev, nxt):
+            if other is not None and other[0] < e and s < other[1]:
+                return f"already booked on {_booked_label(other[2])} ({_span(other[0], other[1], tz)}), which overlaps"
+        return None
+
+
+@attrs.frozen
+class MinimumRest:
+    name = "rest"
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        gap = int(book.caps[officer.agency].min_rest.total_seconds())
+        if gap <= 0:
+            return None
+        s, e = _ts(shift.start), _ts(shift.end)
+        prev, nxt = book.neighbours(officer.badge, s, e, ignore=shift.key)
+        tz = book.tz(officer)
+        if prev is not None and prev[1] <= s and s - prev[1] < gap:
+            return (f"only {fmt_gap(s - prev[1])} rest after {_booked_label(prev[2])} ending "
+                    f"{_local(prev[1], tz)}; the minimum is {fmt_gap(gap)}")
+        if nxt is not None and e <= nxt[0] and nxt[0] - e < gap:
+            return (f"only {fmt_gap(nxt[0] - e)} rest before {_booked_label(nxt[2])} starting "
+                    f"{_local(nxt[0], tz)}; the minimum is {fmt_gap(gap)}")
+        return None
+
+
+def _own(pieces: tuple[tuple[int, int], ...] | None, key: int) -> int:
+    if not pieces:
+        return 0
+    for k, secs in pieces:
+        if k == key:
+            return secs
+    return 0
+
+
+@attrs.frozen
+class DailyCap:
+    name = "daily-cap"
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        cap = book.caps[officer.agency].daily
+        if cap is None:
+            return None
+        limit = int(cap * 3600)
+        shape = book.shape(officer, shift.start, shift.end)
+        held = book.held(officer.badge, shift.key)
+        for ordinal, secs in shape.days:
+            have = book.day_secs.get((officer.badge, ordinal), 0) - _own(held and held.days, ordinal)
+            if have + secs > limit:
+                return (f"daily cap {fmt_h(limit)} would be exceeded on {date.fromordinal(ordinal)}: "
+                        f"{fmt_h(have)} scheduled + {fmt_h(secs)}")
+        return None
+
+
+@attrs.frozen
+class WeeklyCap:
+    name = "weekly-cap"
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        caps = book.caps[officer.agency]
+        if caps.weekly is None:
+            return None
+        limit = int(caps.weekly * 3600)
+        shape = book.shape(officer, shift.start, shift.end)
+        held = book.held(officer.badge, shift.key)
+        for wk, secs in shape.weeks:
+            have = book.week_secs.get((officer.badge, wk), 0) - _own(held and held.weeks, wk)
+            if have + secs > limit:
+                first = date.fromordinal(wk * 7 + 1 + caps.week_start)
+                return (f"weekly cap {fmt_h(limit)} would be exceeded: {fmt_h(have)} scheduled + {fmt_h(secs)} "
+                        f"(week from {first:%a} {first})")
+        return None
+
+
+@attrs.frozen
+class MonthlyCap:
+    name = "monthly-cap"
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        cap = book.caps[officer.agency].monthly
+        if cap is None:
+            return None
+        limit = int(cap * 3600)
+        shape = book.shape(officer, shift.start, shift.end)
+        held = book.held(officer.badge, shift.key)
+        for mk, secs in shape.months:
+            have = book.month_secs.get((officer.badge, mk), 0) - _own(held and held.months, mk)
+            if have + secs > limit:
+                return (f"monthly cap {fmt_h(limit)} would be exceeded in {mk // 12}-{mk % 12 + 1:02d}: "
+                        f"{fmt_h(have)} scheduled + {fmt_h(secs)}")
+        return None
+
+
+@attrs.frozen
+class JobsPerDay:
+    """At most ``limit`` off-duty jobs starting on one local day (immediate release)."""
+
+    limit: int
+    name = "jobs-per-day"
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        shape = book.shape(officer, shift.start, shift.end)
+        have = book.day_jobs.get((officer.badge, shape.first_day), 0)
+        if book.held(officer.badge, shift.key) is not None:
+            have -= 1
+        if have + 1 > self.limit:
+            return (f"already has {have} job{'s' if have != 1 else ''} on {date.fromordinal(shape.first_day)}; "
+                    f"the limit is {self.limit} a day")
+        return None
+
+
+@attrs.frozen
+class FunctionRule:
+    """Adapt a plain function ``check(officer, shift, book) -> str | None`` into a rule."""
+
+    name: str
+    function: Callable[[Officer, Shift, OfficerBook], str | None]
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        return self.function(officer, shift, book)
+
+
+def core_rules() -> tuple[Rule, ...]:
+    """The core's rules, cheapest first."""
+    return (ApprovedActive(), RoleRank(), Qualification(), Barred(), OnDuty(), NoOverlap(), MinimumRest(),
+            DailyCap(), WeeklyCap(), MonthlyCap())
+
+
+@attrs.frozen
+class Reason:
+    """Why ``badge`` may not take a shift: the rule that objected and its words."""
+
+    badge: str
+    rule: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"badge {self.badge}: {self.text}"
+
+
+class Eligibility:
+    """Runs a list of rules against the book; the first objection is the reason."""
+
+    def __init__(self, book: OfficerBook, rules: Sequence[Rule] | None = None):
+        self.book = book
+        self.rules: tuple[Rule, ...] = tuple(core_rules() if rules is None else rules)
+        check_rules(self.rules)
+
+    def with_rules(self, extra: Iterable[Rule]) -> "Eligibility":
+        return Eligibility(self.book, self.rules + tuple(extra))
+
+    def why_not(self, officer: Officer, shift: Shift) -> Reason | None:
+        book = self.book
+        for rule in self.rules:
+            text = rule.check(officer, shift, book)
+            if text:
+                return Reason(officer.badge, rule.name, text)
+        return None
+
+    def reasons(self, officer: Officer, shift: Shift) -> list[Reason]:
+        """Every objection (for ``offduty explain``), not only the first."""
+        out = []
+        for rule in self.rules:
+            text = rule.check(officer, shift, self.book)
+            if text:
+                out.append(Reason(officer.badge, rule.name, text))
+        return out
+
+    def eligible(self, officer: Officer, shift: Shift) -> bool:
+        return self.why_not(officer, shift) is None
+
+    def first_eligible(self, officers: Iterable[Officer], shift: Shift, limit: int = 1) -> list[Officer]:
+        """The first ``limit`` eligible officers of ``officers`` (in their order): stops as
+        soon as it has them."""
+        out = []
+        for officer in officers:
+            if self.why_not(officer, shift) is None:
+                out.append(officer)
+                if len(out) >= limit:
+                    break
+        return out
+
+
+def check_rules(rules: Iterable[Any]) -> None:
+    names: set[str] = set()
+    for rule in rules:
+        name = getattr(rule, "name", None)
+        if not isinstance(name, str) or not name or not callable(getattr(rule, "check", None)):
+            raise PluginError(f"eligibility rule {rule!r} needs a 'name' and a check(officer, shift, book) method")
+        if name in names:
+            raise PluginError(f"eligibility rule {name!r} is registered twice")
+        names.add(name)

@@ -1,0 +1,615 @@
+"""Officers, their on-duty schedules, and rosters (CSV files or generated for simulations).
+
+An :class:`Officer` is a frozen value: badge, home agency, rank, seniority date,
+qualifications, approval and active status, an on-duty :class:`DutySchedule` and off-duty
+history.  A :class:`Roster` is a tuple of officers indexed by badge and by
+(agency, rank, qualification), so a distribution method can find the officers who may
+take a shift without looking at every officer.
+
+Roster CSV columns
+------------------
+
+The first line names the columns (any order; unknown columns are refused by name).
+
+=================  ========  =============================================================
+column             required  meaning
+=================  ========  =============================================================
+``badge``          yes       unique badge number or id (``117``, ``L-311``)
+``agency``         yes       home agency name (``chandler-az``)
+``seniority_date`` yes       ``YYYY-MM-DD``; earlier is more senior
+``rank``                     ``officer`` (default) or ``supervisor`` (sergeant and above)
+``qualifications``           ``;``-separated, lower-case (``sso;motor``); empty for none
+``approved``                 approved for off-duty work: ``yes``/``no`` (also true/false,
+                             1/0); default yes
+``active``                   active (not on leave or suspended): yes/no; default yes
+``schedule``                 on-duty pattern: ``5x8``, ``4x10``, ``pitman``, ``days_off``,
+                             ``dates`` or empty / ``none`` (no on-duty time known)
+``shift_start``              on-duty start, local ``HH:MM`` (required with a pattern)
+``shift_hours``              on-duty shift length in hours; default 8 (5x8), 10 (4x10),
+                             12 (pitman), 8 (days_off, dates)
+``anchor``                   ``YYYY-MM-DD``: the first on-duty day of a 5x8, 4x10 or
+                             pitman cycle (required for those)
+``days_off``                 weekdays off for ``days_off``: ``sat;sun`` (mon..sun)
+``duty_dates``               dates on duty for ``dates``: ``2027-03-01;2027-03-02``
+``history``                  past off-duty work: ``DATE:HOURS`` entries separated by ``;``
+                             (``2027-01-05:4;2027-01-12:8.5``); counts toward caps and the
+                             fairness look-back
+``name``                     display name (optional)
+=================  ========  =============================================================
+
+Patterns: ``5x8`` is five days on, two off, from ``anchor``; ``4x10`` four on, three off;
+``pitman`` the 14-day 2-2-3 cycle (on on off off on on on off off on on off off off) of
+12-hour shifts; ``days_off`` every day except the listed weekdays; ``dates`` exactly the
+listed dates.  Every on-duty shift starts at ``shift_start`` local time on its day and lasts
+``shift_hours`` of real time (so a night shift runs past midnight).
+
+Every error names the file, the line, the column and the value, e.g.
+``roster.csv line 7, seniority_date: '2019-13-01' is not a date (YYYY-MM-DD)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Iterable, Iterator, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from .errors import InputError, OffdutyError
+
+UTC = timezone.utc
+
+
+class Rank(str, Enum):
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"  # sergeant and above
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def badge_key(badge: str) -> tuple:
+    """Sort key for badges: numbers numerically (``9`` before ``10``), then text."""
+    return (0, int(badge), "") if badge.isdigit() else (1, 0, badge)
+
+
+def _hours(value: object, field: str) -> Decimal:
+    try:
+        result = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InputError(field, value, "give hours as a number such as 8 or 8.5") from None
+    if not result.is_finite() or result <= 0 or result > 24:
+        raise InputError(field, value, "hours must be more than 0 and at most 24")
+    return result
+
+
+# --- on-duty schedules ------------------------------------------------------------------
+
+
+def _duty_interval(day: date, start: time, length: timedelta, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    begin = datetime.combine(day, start, tzinfo=tz)
+    end = (begin.astimezone(UTC) + length).astimezone(tz)
+    return begin, end
+
+
+class _Schedule:
+    """Shared behaviour: subclasses say which days are worked (:meth:`works_on`)."""
+
+    shift_start: time
+    shift_hours: Decimal
+
+    @property
+    def length(self) -> timedelta:
+        return timedelta(seconds=int(self.shift_hours * 3600))
+
+    def works_on(self, day: date) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def on_duty(self, first: date, last: date, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
+        """The on-duty intervals of shifts that start on ``first`` .. ``last`` (inclusive)."""
+        out = []
+        day = first
+        length = self.length
+        while day <= last:
+            if self.works_on(day):
+                out.append(_duty_interval(day, self.shift_start, length, tz))
+            day += timedelta(days=1)
+        return out
+
+
+PITMAN = (True, True, False, False, True, True, True, False, False, True, True, False, False, False)
+CYCLES: dict[str, tuple[tuple[bool, ...], int]] = {
+    "5x8": ((True,) * 5 + (False,) * 2, 8),
+    "4x10": ((True,) * 4 + (False,) * 3, 10),
+    "pitman": (PITMAN, 12),
+}
+
+
+@attrs.frozen(kw_only=True)
+class CycleSchedule(_Schedule):
+    """A repeating cycle of on and off days from ``anchor`` (the cycle's first day, on duty):
+    ``5x8``, ``4x10`` and the 12-hour ``pitman`` (2-2-3)."""
+
+    pattern: str = attrs.field(validator=attrs.validators.in_(tuple(CYCLES)))
+    shift_start: time
+    anchor: date
+    shift_hours: Decimal = attrs.field(default=None)
+
+    def __attrs_post_init__(self) -> None:
+        if self.shift_hours is None:
+            object.__setattr__(self, "shift_hours", Decimal(CYCLES[self.pattern][1]))
+        else:
+            object.__setattr__(self, "shift_hours", _hours(self.shift_hours, "shift_hours"))
+
+    @property
+    def cycle(self) -> tuple[bool, ...]:
+        return CYCLES[self.pattern][0]
+
+    def works_on(self, day: date) -> bool:
+        cycle = self.cycle
+        return cycle[(day - self.anchor).days % len(cycle)]
+
+    def describe(self) -> str:
+        return f"{self.pattern} from {self.anchor} at {self.shift_start:%H:%M}"
+
+
+@attrs.frozen(kw_only=True)
+class WeeklySchedule(_Schedule):
+    """On duty every day except fixed weekdays off (0 = Monday)."""
+
+    days_off: frozenset[int] = attrs.field(converter=frozenset)
+    shift_start: time
+    shift_hours: Decimal = attrs.field(default=Decimal(8), converter=lambda v: _hours(v, "shift_hours"))
+
+    @days_off.validator
+    def _weekdays(self, attribute: attrs.Attribute, value: frozenset[int]) -> None:
+        if not value or not all(isinstance(d, int) and 0 <= d <= 6 for d in value) or len(value) == 7:
+            raise InputError("days_off", sorted(value), "give 1 to 6 weekdays, 0 (Monday) to 6 (Sunday)")
+
+    def works_on(self, day: date) -> bool:
+        return day.weekday() not in self.days_off
+
+    def describe(self) -> str:
+        off = "+".join(WEEKDAYS[d] for d in sorted(self.days_off))
+        return f"days off {off}, on at {self.shift_start:%H:%M}"
+
+
+@attrs.frozen(kw_only=True)
+class DateSchedule(_Schedule):
+    """On duty on explicit dates only."""
+
+    dates: frozenset[date] = attrs.field(converter=frozenset)
+    shift_start: time
+    shift_hours: Decimal = attrs.field(default=Decimal(8), converter=lambda v: _hours(v, "shift_hours"))
+
+    def works_on(self, day: date) -> bool:
+        return day in self.dates
+
+    def describe(self) -> str:
+        return f"{len(self.dates)} listed dates at {self.shift_start:%H:%M}"
+
+
+DutySchedule = CycleSchedule | WeeklySchedule | DateSchedule
+
+
+# --- officers ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class OffDutyRecord:
+    """Past off-duty work (before the roster was loaded): hours on a local date."""
+
+    day: date
+    hours: Decimal = attrs.field(converter=lambda v: _hours(v, "history.hours"))
+
+
+def _badge(instance: object, attribute: attrs.Attribute, value: str) -> None:
+    if not isinstance(value, str) or not value.strip() or value != value.strip() or "," in value:
+        raise InputError("badge", value, "must be a non-empty id without spaces around it or commas")
+
+
+def _quals(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        value = [value]
+    out = frozenset(q.strip().lower() for q in value if q.strip())
+    for q in out:
+        if not re.fullmatch(r"[a-z][a-z0-9_\-]*", q):
+            raise InputError("qualifications", q, "use lower-case names such as 'sso'")
+    return out
+
+
+@attrs.frozen(kw_only=True)
+class Officer:
+    """A sworn officer as an agency's off-duty program sees them."""
+
+    badge: str = attrs.field(validator=_badge)
+    agency: str
+    rank: Rank = attrs.field(default=Rank.OFFICER, converter=Rank)
+    seniority_date: date
+    qualifications: frozenset[str] = attrs.field(factory=frozenset, converter=_quals)
+    approved: bool = True
+    active: bool = True
+    schedule: DutySchedule | None = None
+    history: tuple[OffDutyRecord, ...] = attrs.field(default=(), converter=tuple)
+    name: str = ""
+
+    @property
+    def seniority(self) -> tuple:
+        """Sort key: most senior first (earliest seniority date, then badge number)."""
+        return (self.seniority_date, badge_key(self.badge))
+
+    @property
+    def label(self) -> str:
+        return f"badge {self.badge}"
+
+
+class Roster(Sequence[Officer]):
+    """An immutable tuple of officers indexed by badge and by (agency, rank, qualification).
+
+    :meth:`pool` returns, in seniority order, the officers of one agency with a rank and a
+    qualification: built once per key (a dict lookup after that), so a method never scans
+    the whole roster to find who may take a shift.
+    """
+
+    def __init__(self, officers: Iterable[Officer]):
+        self.officers: tuple[Officer, ...] = tuple(officers)
+        self.by_badge: dict[str, Officer] = {}
+        for officer in self.officers:
+            if officer.badge in self.by_badge:
+                raise InputError("badge", officer.badge, "badges must be unique in a roster")
+            self.by_badge[officer.badge] = officer
+        self._pools: dict[tuple, tuple[Officer, ...]] = {}
+        self._by_agency: dict[str, list[Officer]] = {}
+        for officer in sorted(self.officers, key=lambda o: o.seniority):
+            self._by_agency.setdefault(officer.agency, []).append(officer)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self.officers[index]
+
+    def __len__(self) -> int:
+        return len(self.officers)
+
+    def __iter__(self) -> Iterator[Officer]:
+        return iter(self.officers)
+
+    def __contains__(self, badge: object) -> bool:
+        return badge in self.by_badge
+
+    def get(self, badge: str) -> Officer:
+        try:
+            return self.by_badge[badge]
+        except KeyError:
+            raise InputError("badge", badge, "is not on the roster") from None
+
+    @property
+    def agencies(self) -> tuple[str, ...]:
+        return tuple(sorted(self._by_agency))
+
+    def pool(self, agency: str, ranks: frozenset[Rank] | None = None,
+             qualifications: frozenset[str] = frozenset()) -> tuple[Officer, ...]:
+        """Approved, active officers of ``agency`` holding every one of ``qualifications``
+        with a rank in ``ranks`` (None: any), most senior first."""
+        key = (agency, ranks, qualifications)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = tuple(o for o in self._by_agency.get(agency, ())
+                         if o.approved and o.active and (ranks is None or o.rank in ranks)
+                         and qualifications <= o.qualifications)
+            self._pools[key] = pool
+        return pool
+
+    def __repr__(self) -> str:
+        return f"Roster({len(self.officers)} officers, agencies {', '.join(self.agencies)})"
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+COLUMNS = ("badge", "agency", "seniority_date", "rank", "qualifications", "approved", "active", "schedule",
+           "shift_start", "shift_hours", "anchor", "days_off", "duty_dates", "history", "name")
+REQUIRED = ("badge", "agency", "seniority_date")
+SCHEDULES = ("5x8", "4x10", "pitman", "days_off", "dates", "none")
+_TRUE = {"yes", "y", "true", "1"}
+_FALSE = {"no", "n", "false", "0"}
+
+
+class RosterError(OffdutyError):
+    """One or more problems in a roster file; ``errors`` lists every line's problem."""
+
+    def __init__(self, errors: Sequence[str]):
+        self.errors = list(errors)
+        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        super().__init__(f"{errors[0]}{more}")
+
+
+class _Bad(Exception):
+    def __init__(self, column: str, value: str, why: str):
+        self.column, self.value, self.why = column, value, why
+
+
+def _date(value: str, column: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise _Bad(column, value, "is not a date (YYYY-MM-DD)") from None
+
+
+def _time(value: str, column: str) -> time:
+    if not re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+        raise _Bad(column, value, "is not a time (HH:MM, 24-hour)")
+    h, m = (int(x) for x in value.strip().split(":"))
+    if h > 23 or m > 59:
+        raise _Bad(column, value, "is not a time (HH:MM, 24-hour)")
+    return time(h, m)
+
+
+def _flag(value: str, column: str) -> bool:
+    v = value.strip().lower()
+    if v == "":
+        return True
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise _Bad(column, value, "must be yes or no")
+
+
+def _hours_cell(value: str, column: str) -> Decimal:
+    try:
+        return _hours(value, column)
+    except InputError as exc:
+        raise _Bad(column, value, exc.allowed) from None
+
+
+def _schedule(row: Mapping[str, str]) -> DutySchedule | None:
+    kind = (row.get("schedule") or "").strip().lower()
+    if kind in ("", "none"):
+        for column in ("shift_start", "anchor", "days_off", "duty_dates"):
+            if (row.get(column) or "").strip():
+                raise _Bad(column, row[column], "is given but the schedule column is empty; "
+                                                f"set schedule to one of {', '.join(SCHEDULES)}")
+        return None
+    if kind not in SCHEDULES:
+        raise _Bad("schedule", row["schedule"], f"is not a schedule pattern; patterns are {', '.join(SCHEDULES)}")
+    start_text = (row.get("shift_start") or "").strip()
+    if not start_text:
+        raise _Bad("shift_start", "", f"is required for a {kind} schedule (local on-duty start, HH:MM)")
+    start = _time(start_text, "shift_start")
+    hours_text = (row.get("shift_hours") or "").strip()
+    hours = _hours_cell(hours_text, "shift_hours") if hours_text else None
+    if kind in CYCLES:
+        anchor_text = (row.get("anchor") or "").strip()
+        if not anchor_text:
+            raise _Bad("anchor", "", f"is required for a {kind} schedule (the first on-duty day of the cycle, "
+                                     "YYYY-MM-DD)")
+        return CycleSchedule(pattern=kind, shift_start=start, anchor=_date(anchor_text, "anchor"),
+                             shift_hours=hours)
+    if kind == "days_off":
+        text = (row.get("days_off") or "").strip().lower()
+        if not text:
+            raise _Bad("days_off", "", "is required for a days_off schedule (e.g. sat;sun)")
+        days = set()
+        for part in re.split(r"[;+ ]+", text):
+            if part not in WEEKDAYS and part not in WEEKDAY_NAMES:
+                raise _Bad("days_off", row["days_off"], f"{part!r} is not a weekday; use {';'.join(WEEKDAYS)}")
+            days.add(WEEKDAYS.index(part[:3]))
+        if len(days) == 7:
+            raise _Bad("days_off", row["days_off"], "lists every weekday; use schedule none instead")
+        return WeeklySchedule(days_off=days, shift_start=start, shift_hours=hours or Decimal(8))
+    text = (row.get("duty_dates") or "").strip()
+    if not text:
+        raise _Bad("duty_dates", "", "is required for a dates schedule (e.g. 2027-03-01;2027-03-02)")
+    dates = [_date(part, "duty_dates") for part in re.split(r"[; ]+", text) if part]
+    return DateSchedule(dates=dates, shift_start=start, shift_hours=hours or Decimal(8))
+
+
+def _history(text: str) -> tuple[OffDutyRecord, ...]:
+    out = []
+    for part in (p for p in re.split(r"[; ]+", text.strip()) if p):
+        day_text, sep, hours_text = part.partition(":")
+        if not sep:
+            raise _Bad("history", part, "is not DATE:HOURS (e.g. 2027-01-05:4)")
+        out.append(OffDutyRecord(day=_date(day_text, "history"), hours=_hours_cell(hours_text, "history")))
+    return tuple(out)
+
+
+def _officer(row: Mapping[str, str], agencies: Iterable[str] | None) -> Officer:
+    for column in REQUIRED:
+        if not (row.get(column) or "").strip():
+            raise _Bad(column, row.get(column) or "", "is required")
+    badge = row["badge"].strip()
+    if "," in badge or " " in badge:
+        raise _Bad("badge", row["badge"], "must not contain spaces or commas")
+    agency = row["agency"].strip()
+    if agencies is not None and agency not in agencies:
+        raise _Bad("agency", row["agency"], f"is not an installed agency; agencies are {', '.join(sorted(agencies))}")
+    rank_text = (row.get("rank") or "officer").strip().lower() or "officer"
+    aliases = {"sergeant": "supervisor", "sgt": "supervisor", "lieutenant": "supervisor"}
+    rank_text = aliases.get(rank_text, rank_text)
+    if rank_text not in ("officer", "supervisor"):
+        raise _Bad("rank", row["rank"], "must be officer or supervisor (sergeant and above)")
+    quals_text = (row.get("qualifications") or "").strip()
+    quals = [q for q in re.split(r"[; ]+", quals_text.lower()) if q]
+    for q in quals:
+        if not re.fullmatch(r"[a-z][a-z0-9_\-]*", q):
+            raise _Bad("qualifications", row["qualifications"], f"{q!r} is not a qualification name "
+                                                                 "(lower-case, e.g. sso)")
+    return Officer(
+        badge=badge,
+        agency=agency,
+        rank=Rank(rank_text),
+        seniority_date=_date(row["seniority_date"], "seniority_date"),
+        qualifications=quals,
+        approved=_flag(row.get("approved") or "", "approved"),
+        active=_flag(row.get("active") or "", "active"),
+        schedule=_schedule(row),
+        history=_history(row.get("history") or ""),
+        name=(row.get("name") or "").strip(),
+    )
+
+
+def check_roster(text: str, source: str = "roster.csv",
+                 agencies: Iterable[str] | None = None) -> tuple[list[Officer], list[str]]:
+    """Parse roster CSV ``text``; return the officers read and every problem found
+    (one message per bad line, naming the line, the column and the value)."""
+    agencies = None if agencies is None else set(agencies)
+    reader = csv.DictReader(io.StringIO(text))
+    errors: list[str] = []
+    header = reader.fieldnames
+    if not header:
+        return [], [f"{source} line 1: the file is empty; the first line must name the columns "
+                    f"({', '.join(REQUIRED)}, ...)"]
+    names = [h.strip().lower() if h else "" for h in header]
+    for name in names:
+        if name not in COLUMNS:
+            errors.append(f"{source} line 1: unknown column {name!r}; columns are {', '.join(COLUMNS)}")
+    for name in REQUIRED:
+        if name not in names:
+            errors.append(f"{source} line 1: missing column {name!r} (required: {', '.join(REQUIRED)})")
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        errors.append(f"{source} line 1: column {dup!r} appears twice")
+    if errors:
+        return [], errors
+    reader.fieldnames = names
+    officers: list[Officer] = []
+    seen: dict[str, int] = {}
+    line = 1
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            errors.append(f"{source} line {line}: {len(names) + len(row[None])} values for {len(names)} columns")
+            continue
+        try:
+            officer = _officer(row, agencies)
+        except _Bad as bad:
+            errors.append(f"{source} line {line}, {bad.column}: {bad.value!r} {bad.why}")
+            continue
+        except InputError as exc:
+            errors.append(f"{source} line {line}, {exc.field}: {exc.value!r} {exc.allowed}")
+            continue
+        if officer.badge in seen:
+            errors.append(f"{source} line {line}, badge: {officer.badge!r} is already used on line {seen[officer.badge]}")
+            continue
+        seen[officer.badge] = line
+        officers.append(officer)
+    if not officers and not errors:
+        errors.append(f"{source}: no officers (only a header line)")
+    return officers, errors
+
+
+def parse_roster(text: str, source: str = "roster.csv", agencies: Iterable[str] | None = None) -> Roster:
+    """A :class:`Roster` from CSV text, or :class:`RosterError` listing every problem."""
+    officers, errors = check_roster(text, source, agencies)
+    if errors:
+        raise RosterError(errors)
+    return Roster(officers)
+
+
+def load_roster(path: str, agencies: Iterable[str] | None = None) -> Roster:
+    """Read a roster CSV file (see the module docstring for its columns)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise InputError("roster", path, f"cannot be read ({exc.strerror})") from None
+    return parse_roster(text, str(path), agencies)
+
+
+def roster_to_csv(roster: Iterable[Officer]) -> str:
+    """Write officers as roster CSV (the inverse of :func:`parse_roster`)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for o in roster:
+        s = o.schedule
+        row = {"badge": o.badge, "agency": o.agency, "seniority_date": o.seniority_date.isoformat(),
+               "rank": o.rank.value, "qualifications": ";".join(sorted(o.qualifications)),
+               "approved": "yes" if o.approved else "no", "active": "yes" if o.active else "no",
+               "history": ";".join(f"{r.day}:{r.hours}" for r in o.history), "name": o.name}
+        if isinstance(s, CycleSchedule):
+            row.update(schedule=s.pattern, shift_start=f"{s.shift_start:%H:%M}", shift_hours=str(s.shift_hours),
+                       anchor=s.anchor.isoformat())
+        elif isinstance(s, WeeklySchedule):
+            row.update(schedule="days_off", shift_start=f"{s.shift_start:%H:%M}", shift_hours=str(s.shift_hours),
+                       days_off=";".join(WEEKDAYS[d] for d in sorted(s.days_off)))
+        elif isinstance(s, DateSchedule):
+            row.update(schedule="dates", shift_start=f"{s.shift_start:%H:%M}", shift_hours=str(s.shift_hours),
+                       duty_dates=";".join(d.isoformat() for d in sorted(s.dates)))
+        writer.writerow([row.get(c, "") for c in COLUMNS])
+    return out.getvalue()
+
+
+# --- generated rosters ------------------------------------------------------------------
+
+#: (pattern, start times) drawn by :func:`generate_roster`, with their weights.
+GENERATED_SCHEDULES: tuple[tuple[str, tuple[str, ...], float], ...] = (
+    ("5x8", ("07:00", "15:00", "23:00"), 0.35),
+    ("4x10", ("06:00", "14:00", "20:00"), 0.30),
+    ("pitman", ("06:00", "18:00"), 0.25),
+    ("days_off", ("08:00",), 0.05),
+    ("none", (), 0.05),
+)
+
+
+def generate_roster(n: int, seed: int = 0, *, agencies: Sequence[str] | Mapping[str, float] = ("test-agency",),
+                    start: date = date(2027, 1, 4), supervisor_share: float = 0.12, sso_share: float = 0.10,
+                    unapproved_share: float = 0.03, inactive_share: float = 0.02,
+                    seniority_years: int = 25, badge_start: int = 100) -> Roster:
+    """``n`` plausible officers for simulations, the same for the same ``seed``.
+
+    Draws from ``numpy.random.SeedSequence(seed)`` (one stream per officer attribute), so
+    changing one share does not reshuffle the others.  ``agencies`` is a list (officers
+    spread evenly) or ``{agency: weight}``.  Schedules: 5x8, 4x10, Pitman, fixed days off
+    or none (:data:`GENERATED_SCHEDULES`), anchored in the 14 days from ``start``.
+    Badges are numbers from ``badge_start``.
+    """
+    import numpy as np
+
+    if n < 0:
+        raise InputError("n", n, "must be >= 0")
+    names = list(agencies) if not isinstance(agencies, Mapping) else list(agencies.keys())
+    if not names:
+        raise InputError("agencies", agencies, "give at least one agency")
+    weights = np.array([float(agencies[a]) for a in names] if isinstance(agencies, Mapping) else [1.0] * len(names))
+    weights = weights / weights.sum()
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+    agency_draw = streams[0].choice(len(names), size=n, p=weights)
+    rank_draw = streams[1].random(n)
+    seniority_draw = streams[2].integers(0, seniority_years * 365, size=n)
+    qual_draw = streams[3].random(n)
+    status_draw = streams[4].random((n, 2))
+    pattern_weights = np.array([w for _, _, w in GENERATED_SCHEDULES])
+    pattern_draw = streams[5].choice(len(GENERATED_SCHEDULES), size=n, p=pattern_weights / pattern_weights.sum())
+    detail_draw = streams[6].integers(0, 1 << 30, size=(n, 3))
+    officers = []
+    for i in range(n):
+        pattern, starts, _ = GENERATED_SCHEDULES[int(pattern_draw[i])]
+        schedule: DutySchedule | None
+        if pattern == "none":
+            schedule = None
+        else:
+            shift_start = _time(starts[int(detail_draw[i, 0]) % len(starts)], "shift_start")
+            if pattern == "days_off":
+                first = int(detail_draw[i, 1]) % 7
+                schedule = WeeklySchedule(days_off={first, (first + 1) % 7}, shift_start=shift_start)
+            else:
+                schedule = CycleSchedule(pattern=pattern, shift_start=shift_start,
+                                         anchor=start + timedelta(days=int(detail_draw[i, 1]) % 14))
+        quals = ["sso"] if qual_draw[i] < sso_share else []
+        officers.append(Officer(
+            badge=str(badge_start + i),
+            agency=names[int(agency_draw[i])],
+            rank=Rank.SUPERVISOR if rank_draw[i] < supervisor_share else Rank.OFFICER,
+            seniority_date=start - timedelta(days=int(seniority_draw[i]) + 1),
+            qualifications=quals,
+            approved=bool(status_draw[i, 0] >= unapproved_share),
+            active=bool(status_draw[i, 1] >= inactive_share),
+            schedule=schedule,
+        ))
+    return Roster(officers)

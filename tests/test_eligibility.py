@@ -1,0 +1,231 @@
+"""Each eligibility rule, hand-built, with the exact reason a coordinator reads; the book's
+hour counts (scheduled and worked, history, unbooking) and look-backs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from offduty_core.eligibility import (Eligibility, FunctionRule, JobsPerDay, OfficerBook, Shift, core_rules,
+                                      week_key)
+from offduty_core.errors import PluginError
+from offduty_core.officers import CycleSchedule, Officer, OffDutyRecord, Rank, Roster
+from offduty_core.rules import HourCaps
+
+TZ = ZoneInfo("America/Denver")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=TZ)
+
+
+def shift(start: str, end: str, rid: str = "R-9", slot: int = 0, role: str = "officer", category: str = "security",
+          **kw) -> Shift:
+    ranks = frozenset({Rank.SUPERVISOR}) if role == "supervisor" else None
+    quals = frozenset({"sso"}) if category == "school_safety" else frozenset()
+    return Shift(request_id=rid, slot=slot, role=role, category=category, agency="town", start=at(start),
+                 end=at(end), ranks=ranks, qualifications=quals, **kw)
+
+
+def officer(badge: str = "117", **kw) -> Officer:
+    kw.setdefault("seniority_date", date(2012, 5, 1))
+    return Officer(badge=badge, agency="town", **kw)
+
+
+def setup(*officers: Officer, **caps) -> tuple[OfficerBook, Eligibility]:
+    book = OfficerBook(Roster(officers), TZ, HourCaps(**caps))
+    return book, Eligibility(book)
+
+
+def why(elig: Eligibility, o: Officer, s: Shift) -> str | None:
+    reason = elig.why_not(o, s)
+    return None if reason is None else str(reason)
+
+
+def test_approved_and_active():
+    a, b = officer("1", approved=False), officer("2", active=False)
+    _, elig = setup(a, b)
+    s = shift("2027-03-01T18:00", "2027-03-01T22:00")
+    assert why(elig, a, s) == "badge 1: not approved for off-duty work"
+    assert why(elig, b, s) == "badge 2: not active (on leave or suspended)"
+
+
+def test_supervisor_slot_needs_supervisor_rank_but_a_supervisor_may_work_an_officer_slot():
+    cop, sgt = officer("1"), officer("2", rank="supervisor")
+    _, elig = setup(cop, sgt)
+    sup = shift("2027-03-01T18:00", "2027-03-01T22:00", role="supervisor")
+    assert why(elig, cop, sup) == "badge 1: a supervisor slot needs supervisor rank; rank is officer"
+    assert why(elig, sgt, sup) is None
+    assert why(elig, sgt, shift("2027-03-01T18:00", "2027-03-01T22:00")) is None
+
+
+def test_school_safety_needs_sso():
+    plain, sso = officer("1", qualifications={"motor"}), officer("2", qualifications={"sso"})
+    _, elig = setup(plain, sso)
+    s = shift("2027-03-01T07:00", "2027-03-01T09:00", category="school_safety")
+    assert why(elig, plain, s) == "badge 1: a school_safety job needs qualification sso; holds motor"
+    assert why(elig, sso, s) is None
+
+
+def test_barred_from_a_repost():
+    o = officer("117")
+    _, elig = setup(o)
+    s = shift("2027-03-01T18:00", "2027-03-01T22:00", barred=frozenset({"117"}))
+    assert why(elig, o, s) == ("badge 117: barred from R-9 slot 0 (could not work its moved start time, "
+                               "or dropped it)")
+
+
+def test_on_duty_overlap_and_rest_before_duty():
+    o = officer("117", schedule=CycleSchedule(pattern="5x8", shift_start=time(7), anchor=date(2027, 3, 1)))
+    _, elig = setup(o, min_rest=timedelta(hours=8))
+    assert why(elig, o, shift("2027-03-01T14:00", "2027-03-01T18:00")) == (
+        "badge 117: on duty 2027-03-01 07:00-15:00 (5x8 from 2027-03-01 at 07:00), which overlaps the shift")
+    # Right after duty is fine; ending too close to the next day's duty is not.
+    assert why(elig, o, shift("2027-03-01T15:00", "2027-03-01T19:00")) is None
+    assert why(elig, o, shift("2027-03-01T21:00", "2027-03-02T01:00")) == (
+        "badge 117: only 6 h rest before going on duty at 2027-03-02 07:00; the minimum is 8 h")
+    # Saturday is a day off: the whole day is free, and Sunday has no duty to rest for.
+    assert why(elig, o, shift("2027-03-06T06:00", "2027-03-06T21:00")) is None
+
+
+def test_overlap_with_another_off_duty_shift():
+    o = officer("117")
+    book, elig = setup(o, min_rest=timedelta(0))
+    book.book(o, ("R-1", 0), at("2027-03-01T18:00"), at("2027-03-01T22:00"))
+    assert why(elig, o, shift("2027-03-01T20:00", "2027-03-01T23:00")) == (
+        "badge 117: already booked on R-1 slot 0 (2027-03-01 18:00-22:00), which overlaps")
+    assert why(elig, o, shift("2027-03-01T16:00", "2027-03-01T18:30")) is not None
+    assert why(elig, o, shift("2027-03-01T22:00", "2027-03-01T23:00")) is None  # back to back is no overlap
+    assert why(elig, o, shift("2027-03-01T14:00", "2027-03-01T18:00")) is None
+
+
+def test_minimum_rest_between_off_duty_shifts_both_ways():
+    o = officer("117")
+    book, elig = setup(o, min_rest=timedelta(hours=8))
+    book.book(o, ("R-1", 0), at("2027-03-01T08:00"), at("2027-03-01T12:00"))
+    assert why(elig, o, shift("2027-03-01T14:00", "2027-03-01T18:00")) == (
+        "badge 117: only 2 h rest after R-1 slot 0 ending 2027-03-01 12:00; the minimum is 8 h")
+    assert why(elig, o, shift("2027-03-01T01:30", "2027-03-01T04:00")) == (
+        "badge 117: only 4 h rest before R-1 slot 0 starting 2027-03-01 08:00; the minimum is 8 h")
+    assert why(elig, o, shift("2027-03-01T20:00", "2027-03-01T23:00")) is None  # exactly 8 h
+
+
+def test_daily_cap_counts_each_local_day_of_a_shift():
+    o = officer("117")
+    book, elig = setup(o, daily="10", min_rest=timedelta(0))
+    book.book(o, ("R-1", 0), at("2027-03-01T08:00"), at("2027-03-01T16:00"))
+    assert why(elig, o, shift("2027-03-01T18:00", "2027-03-01T22:00")) == (
+        "badge 117: daily cap 10 h would be exceeded on 2027-03-01: 8 h scheduled + 4 h")
+    assert why(elig, o, shift("2027-03-01T22:00", "2027-03-02T04:00")) is None  # 2 h on the 1st, 4 h on the 2nd
+    assert why(elig, o, shift("2027-03-01T18:00", "2027-03-01T20:00")) is None  # exactly 10 h
+
+
+def test_weekly_cap_uses_the_agency_week_start():
+    o = officer("117")
+    book, elig = setup(o, daily=None, weekly="24", min_rest=timedelta(0))
+    for i, day in enumerate(("2027-03-01", "2027-03-02")):  # Mon and Tue: 22 h
+        book.book(o, (f"R-{i}", 0), at(f"{day}T06:00"), at(f"{day}T17:00"))
+    assert why(elig, o, shift("2027-03-05T18:00", "2027-03-05T22:00")) == (
+        "badge 117: weekly cap 24 h would be exceeded: 22 h scheduled + 4 h (week from Mon 2027-03-01)")
+    assert why(elig, o, shift("2027-03-07T18:00", "2027-03-07T20:00")) is None  # Sunday: 24 h exactly
+    assert why(elig, o, shift("2027-03-08T18:00", "2027-03-08T22:00")) is None  # next Monday: a new week
+    # With weeks from Sunday, Sunday 28 Feb belongs to the same week as Monday and Tuesday.
+    book2, elig2 = setup(o, daily=None, weekly="24", min_rest=timedelta(0), week_start=6)
+    for i, day in enumerate(("2027-03-01", "2027-03-02")):
+        book2.book(o, (f"R-{i}", 0), at(f"{day}T06:00"), at(f"{day}T17:00"))
+    assert "week from Sun 2027-02-28" in why(elig2, o, shift("2027-02-28T18:00", "2027-02-28T22:00"))
+    assert why(elig2, o, shift("2027-03-07T18:00", "2027-03-07T22:00")) is None  # Sunday starts a new week
+
+
+def test_monthly_cap_and_history_count():
+    o = officer("117", history=(OffDutyRecord(day=date(2027, 3, 2), hours="14"),
+                                OffDutyRecord(day=date(2027, 3, 3), hours="16")))
+    book, elig = setup(o, daily=None, monthly="40", min_rest=timedelta(0))
+    book.book(o, ("R-1", 0), at("2027-03-10T08:00"), at("2027-03-10T16:00"))
+    assert why(elig, o, shift("2027-03-20T18:00", "2027-03-20T22:00")) == (
+        "badge 117: monthly cap 40 h would be exceeded in 2027-03: 38 h scheduled + 4 h")
+    assert why(elig, o, shift("2027-04-01T18:00", "2027-04-01T22:00")) is None
+
+
+def test_worked_hours_replace_scheduled_hours_and_unbooking_restores_the_counts():
+    o = officer("117")
+    book, elig = setup(o, daily="10", min_rest=timedelta(0))
+    key = ("R-1", 0)
+    book.book(o, key, at("2027-03-01T08:00"), at("2027-03-01T16:00"))
+    late = shift("2027-03-01T17:00", "2027-03-01T21:00")
+    assert why(elig, o, late) is not None
+    book.set_hours(key, at("2027-03-01T08:00"), at("2027-03-01T12:00"))  # released at noon
+    assert why(elig, o, late) is None
+    assert book.day_secs[("117", date(2027, 3, 1).toordinal())] == 4 * 3600
+    book.unbook(key)
+    assert book.day_secs == {} and book.week_secs == {} and book.month_secs == {} and book.day_jobs == {}
+    assert book.bookings_of("117") == []
+
+
+def test_rechecking_a_held_shift_ignores_the_officers_own_booking():
+    """A moved start: the officer's own booking of the shift neither overlaps nor counts."""
+    o = officer("117")
+    book, elig = setup(o, daily="8")
+    book.book(o, ("R-9", 0), at("2027-03-01T08:00"), at("2027-03-01T16:00"))
+    moved = shift("2027-03-01T09:00", "2027-03-01T17:00")
+    assert why(elig, o, moved) is None
+    other = shift("2027-03-01T09:00", "2027-03-01T17:00", rid="R-10")
+    assert "overlaps" in why(elig, o, other)
+
+
+def test_daylight_saving_day_counts_real_hours():
+    o = officer("117")
+    _, elig = setup(o, daily="7")
+    # 14 March 2027 springs forward: 00:00-08:00 wall clock is 7 real hours.
+    assert why(elig, o, shift("2027-03-14T00:00", "2027-03-14T08:00")) is None
+    assert "daily cap 7 h would be exceeded" in why(elig, o, shift("2027-03-15T00:00", "2027-03-15T08:00"))
+
+
+def test_jobs_per_day_rule():
+    o = officer("117")
+    book = OfficerBook(Roster([o]), TZ, HourCaps(min_rest=timedelta(0)))
+    elig = Eligibility(book, core_rules() + (JobsPerDay(1),))
+    book.book(o, ("R-1", 0), at("2027-03-01T08:00"), at("2027-03-01T10:00"))
+    assert why(elig, o, shift("2027-03-01T12:00", "2027-03-01T14:00")) == (
+        "badge 117: already has 1 job on 2027-03-01; the limit is 1 a day")
+    assert why(elig, o, shift("2027-03-02T12:00", "2027-03-02T14:00")) is None
+
+
+def test_custom_rules_compose_and_names_must_be_unique():
+    o = officer("117")
+    book = OfficerBook(Roster([o]), TZ)
+    no_nights = FunctionRule("no-nights", lambda off, s, b: "no night work" if s.start.astimezone(TZ).hour >= 22 else None)
+    elig = Eligibility(book).with_rules([no_nights])
+    assert why(elig, o, shift("2027-03-01T22:00", "2027-03-01T23:30")) == "badge 117: no night work"
+    with pytest.raises(PluginError, match="'no-nights' is registered twice"):
+        Eligibility(book, core_rules() + (no_nights, no_nights))
+    with pytest.raises(PluginError, match="needs a 'name'"):
+        Eligibility(book, (object(),))
+
+
+def test_reasons_lists_every_objection():
+    o = officer("117", approved=False, qualifications=set())
+    _, elig = setup(o)
+    s = shift("2027-03-01T07:00", "2027-03-01T09:00", category="school_safety", barred=frozenset({"117"}))
+    assert [r.rule for r in elig.reasons(o, s)] == ["approved-active", "qualification", "barred"]
+
+
+def test_lookbacks_year_to_date_rolling_30_days_and_job_count():
+    o = officer("117", history=(OffDutyRecord(day=date(2026, 12, 30), hours="5"),
+                                OffDutyRecord(day=date(2027, 1, 20), hours="3")))
+    book, _ = setup(o, min_rest=timedelta(0))
+    book.book(o, ("R-1", 0), at("2027-02-25T08:00"), at("2027-02-25T12:00"))
+    book.book(o, ("R-2", 0), at("2027-03-10T08:00"), at("2027-03-10T10:00"))  # after "now"
+    now = at("2027-03-01T12:00")
+    assert book.lookback(o, "year_to_date", now) == 7 * 3600  # 20 Jan + 25 Feb
+    assert book.lookback(o, "rolling_30_days", now) == 4 * 3600  # 25 Feb only (31 Jan .. 1 Mar)
+    assert book.lookback(o, "job_count", now) == 2
+    assert book.lookback(o, "year_to_date", at("2027-12-31T12:00")) == 9 * 3600
+
+
+def test_week_key_groups_days_by_the_week_start():
+    monday, sunday = date(2027, 3, 1).toordinal(), date(2027, 3, 7).toordinal()
+    assert week_key(monday, 0) == week_key(sunday, 0)
+    assert week_key(sunday, 6) == week_key(monday + 7, 6)
