@@ -31,6 +31,12 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "offduty_plugins.agencies.grantsville_ut",
     "offduty_plugins.agencies.chandler_az",
     "offduty_plugins.agencies.west_valley_city_ut",
+    "offduty_core.distribution_defaults",
+    "offduty_plugins.distribution.immediate_release",
+    "offduty_plugins.distribution.seniority",
+    "offduty_plugins.distribution.sequencing",
+    "offduty_plugins.distribution.bidding",
+    "offduty_plugins.distribution.fairness",
 )
 
 

@@ -1,0 +1,341 @@
+"""The job lifecycle: approval, posting, answers, awards, drops and reposts, cancellations,
+moved starts (Lynnwood's accommodate-or-repost), the unfilled alert, work and billing; driven
+only by timestamped inputs, so SimPy and a live scheduler drive it the same way."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from distribution_helpers import REGISTRY, T, TOWN, accept, awards, cop, make_board, of, refusals, submit, until
+from offduty_core import Registry, get_plugin_manager
+from offduty_core.billing import bill
+from offduty_core.errors import InputError
+from offduty_core.lifecycle import (Accept, CancelRequest, ChangeStart, ClockShift, Complete, DropShift, JobBoard,
+                                    NoShow, ReleaseEarly, SubmitRequest, Tick)
+from offduty_core.model import Request
+from offduty_core.officers import CycleSchedule, Officer, Roster
+from offduty_core.story import load_json, parse_story
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = Registry(get_plugin_manager(entry_points=False))
+
+
+def local(tz: str, text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(tz))
+
+
+def seed_board(agency: str, badges, **kw) -> JobBoard:
+    roster = Roster(Officer(badge=b, agency=agency, seniority_date=date(2010, 1, 1) + timedelta(days=i))
+                    for i, b in enumerate(badges))
+    return JobBoard(SEEDS, roster, **kw)
+
+
+def seed_request(tz: str, rid: str, received: str, start: str, end: str, n: int = 1, category="security", **kw):
+    return Request(id=rid, vendor="Vendor", category=category, received_at=local(tz, received),
+                   start=local(tz, start), end=local(tz, end), positions={"officer": n}, **kw)
+
+
+def billed(board: JobBoard, rid: str):
+    record, = [r for r in of(board.records, "Billed") if r.request_id == rid]
+    return record.bill
+
+
+# --- approval and posting ---------------------------------------------------------------
+
+
+def test_a_refused_request_is_recorded_with_the_rule_and_why():
+    board = seed_board("grantsville-ut", ["G1"])
+    tz = "America/Denver"
+    board.handle(SubmitRequest(agency="grantsville-ut",
+                               request=seed_request(tz, "G-9", "2027-08-01T08:00", "2027-08-01T18:00", "2027-08-01T22:00")))
+    refused, = of(board.records, "Refused")
+    assert refused.reason == "grantsville-ut: requests need 24 h notice; this one gave 10 h (rule notice)"
+    assert refused.rule == "grantsville-ut:notice" and board.next_wakeup() is None
+    with pytest.raises(InputError, match="was refused"):
+        board.handle(Accept(at=local(tz, "2027-08-01T09:00"), request_id="G-9", slot=0, badge="G1"))
+
+
+def test_approval_adds_the_supervisor_and_posts_every_slot():
+    board = seed_board("chandler-az", ["C1"])
+    tz = "America/Phoenix"
+    board.handle(SubmitRequest(agency="chandler-az", request=seed_request(
+        tz, "C-1", "2027-03-01T08:00", "2027-03-05T18:00", "2027-03-05T22:00", n=4)))
+    approved, = of(board.records, "Approved")
+    assert approved.roles == ("officer",) * 4 + ("supervisor",)
+    assert "supervisor position added" in approved.notes[0]
+    assert [(p.slot, p.role) for p in of(board.records, "Posted")] == [(0, "officer"), (1, "officer"), (2, "officer"),
+                                                                        (3, "officer"), (4, "supervisor")]
+
+
+def test_posting_waits_for_approval():
+    board = make_board([cop("1")])
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00", request={"approved_at": T("2027-03-02T10:00")})
+    assert of(board.records, "Posted") == []
+    assert board.next_wakeup() == T("2027-03-02T10:00")
+    accept(board, "2027-03-01T09:00", "R-1", "1")
+    assert refusals(board) == ["R-1 slot 0 is not posted yet"]
+    until(board, "2027-03-02T10:00")
+    posted, = of(board.records, "Posted")
+    assert posted.at == T("2027-03-02T10:00")
+
+
+def test_inputs_must_come_in_time_order_and_name_real_requests_and_slots():
+    board = make_board([cop("1")])
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
+    accept(board, "2027-03-02T09:00", "R-1", "1")
+    with pytest.raises(InputError, match="events must come in time order"):
+        accept(board, "2027-03-02T08:00", "R-1", "1")
+    with pytest.raises(InputError, match="'R-404' is not allowed; is not a request on this board"):
+        accept(board, "2027-03-02T10:00", "R-404", "1")
+    with pytest.raises(InputError, match="slots of R-1 are 0..0"):
+        accept(board, "2027-03-02T10:00", "R-1", "1", slot=3)
+    with pytest.raises(InputError, match="already on this board"):
+        submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00", received="2027-03-02T10:00")
+
+
+# --- the unfilled alert and unfilled shifts ---------------------------------------------
+
+
+def test_chandler_alerts_24_h_before_an_unfilled_start_and_bills_nothing_for_it():
+    board = seed_board("chandler-az", ["C1"])
+    tz = "America/Phoenix"
+    board.handle(SubmitRequest(agency="chandler-az", request=seed_request(
+        tz, "C-1", "2027-03-01T08:00", "2027-03-05T18:00", "2027-03-05T22:00", n=2)))
+    board.handle(Accept(at=local(tz, "2027-03-01T09:00"), request_id="C-1", slot=0, badge="C1"))
+    assert board.next_wakeup() == local(tz, "2027-03-04T18:00")
+    board.run([])
+    alert, = of(board.records, "AlertSent")
+    assert (alert.slot, alert.at, alert.lead) == (1, local(tz, "2027-03-04T18:00"), timedelta(hours=24))
+    unfilled, = of(board.records, "ShiftUnfilled")
+    assert (unfilled.slot, unfilled.at) == (1, local(tz, "2027-03-05T18:00"))
+    done, = of(board.records, "Completed")
+    assert done.slots == ("filled", "unfilled") and done.at == local(tz, "2027-03-06T22:00")
+    result = billed(board, "C-1")
+    # One officer slot, 4 h x (83.28 + 2.78 workers' comp); nothing for the unfilled slot.
+    assert result.vendor_total == Decimal("344.24")
+    assert [s["status"] for s in result.slots] == ["worked", "unfilled"]
+
+
+def test_agencies_without_an_alert_send_none():
+    board = make_board([cop("1")])
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
+    board.run([])
+    assert of(board.records, "AlertSent") == [] and len(of(board.records, "ShiftUnfilled")) == 1
+
+
+# --- cancellations ----------------------------------------------------------------------
+
+
+def test_lynnwood_refuses_a_phone_cancellation_and_charges_4_hours_inside_5_days():
+    board = seed_board("lynnwood-wa", ["L1", "L2"])
+    tz = "America/Los_Angeles"
+    board.handle(SubmitRequest(agency="lynnwood-wa", request=seed_request(
+        tz, "L-1", "2027-03-01T08:00", "2027-03-10T16:00", "2027-03-10T22:00", n=2)))
+    board.handle(Accept(at=local(tz, "2027-03-01T09:00"), request_id="L-1", slot=0, badge="L1"))
+    board.handle(CancelRequest(at=local(tz, "2027-03-08T09:00"), request_id="L-1", channel="phone"))
+    refused, = of(board.records, "Refused")
+    assert refused.what == "cancel" and "must be in writing" in refused.reason
+    board.handle(CancelRequest(at=local(tz, "2027-03-08T10:00"), request_id="L-1", channel="email",
+                               quoted_request_id="L-2"))
+    assert "must quote the request number 'L-1'" in of(board.records, "Refused")[-1].reason
+    board.handle(CancelRequest(at=local(tz, "2027-03-08T11:00"), request_id="L-1", channel="email"))
+    cancelled = of(board.records, "Cancelled")
+    assert [(c.slot, c.badge) for c in cancelled] == [(0, "L1"), (1, None)]
+    assert cancelled[1].note == "nobody held it: nothing to charge or pay"
+    # Every slot is closed: the job is billed at once.  4 h x 170.87 for the held slot only.
+    result = billed(board, "L-1")
+    assert result.vendor_total == Decimal("683.48")
+    assert result.officer_pay() == {"L1": Decimal("621.36")}
+    assert board.book.bookings_of("L1") == []
+    with pytest.raises(InputError, match="completed and billed"):
+        board.handle(Tick(at=local(tz, "2027-03-08T12:00"))) or board.handle(
+            CancelRequest(at=local(tz, "2027-03-08T12:00"), request_id="L-1"))
+
+
+def test_a_reduction_cancels_only_the_given_slots():
+    board = make_board([cop("1"), cop("2")])
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00", n=2)
+    accept(board, "2027-03-01T09:00", "R-1", "1", slot=0)
+    accept(board, "2027-03-01T09:00", "R-1", "2", slot=1)
+    board.handle(CancelRequest(at=T("2027-03-02T09:00"), request_id="R-1", slots=(1,)))
+    board.run([])
+    assert of(board.records, "Completed")[0].slots == ("filled", "cancelled")
+    assert billed(board, "R-1").vendor_total == Decimal("240.00")  # test-town: free cancellation, 4 h x 60
+
+
+# --- moved starts -----------------------------------------------------------------------
+
+
+def test_lynnwood_change_start_matches_the_billing_story():
+    """The lifecycle's history, turned into billing events, bills exactly what the
+    example story (examples/lynnwood-change-start.json) bills."""
+    story = parse_story(load_json((ROOT / "examples" / "lynnwood-change-start.json").read_text()), SEEDS)
+    expected = bill(story.rules, story.request, story.events, story.payment_method)
+    tz = "America/Los_Angeles"
+    board = seed_board("lynnwood-wa", ["L-311", "L-122", "L-408"])
+    board.handle(SubmitRequest(agency="lynnwood-wa", request=story.request))
+    board.handle(Accept(at=local(tz, "2027-11-01T10:00"), request_id="L-2027-0412", slot=0, badge="L-311"))
+    board.handle(Accept(at=local(tz, "2027-11-01T10:01"), request_id="L-2027-0412", slot=1, badge="L-122"))
+    board.handle(ChangeStart(at=local(tz, "2027-11-24T10:00"), request_id="L-2027-0412",
+                             start=local(tz, "2027-11-26T18:00"), end=local(tz, "2027-11-27T00:00"),
+                             officer_accepts=False, slots=(1,)))
+    changed, = of(board.records, "StartChanged")
+    assert (changed.badge, changed.kept, changed.reason) == ("L-122", False, "badge L-122 cannot work the new times")
+    repost, = of(board.records, "Reposted")
+    assert repost.barred == ("L-122",)
+    board.handle(Accept(at=local(tz, "2027-11-24T10:30"), request_id="L-2027-0412", slot=1, badge="L-122"))
+    assert "barred from L-2027-0412 slot 1" in refusals(board)[-1]
+    board.handle(Accept(at=local(tz, "2027-11-24T11:00"), request_id="L-2027-0412", slot=1, badge="L-408"))
+    board.run([])
+    result = billed(board, "L-2027-0412")
+    assert result.vendor_total == expected.vendor_total
+    assert result.officer_pay() == expected.officer_pay()
+    assert set(result.officer_pay()) == {"L-311", "L-122", "L-408"}  # L-122 paid the 4-hour charge
+
+
+def test_accommodate_when_the_officer_can_work_the_new_time_else_repost_them_barred():
+    day = T("2027-03-05T00:00").date()
+    night_duty = cop("2", schedule=CycleSchedule(pattern="5x8", shift_start=time(23), anchor=day))
+    board = make_board([cop("1"), night_duty, cop("3")])
+    submit(board, "R-1", "2027-03-05T11:00", "2027-03-05T15:00", n=2)
+    accept(board, "2027-03-01T09:00", "R-1", "1", slot=0)
+    accept(board, "2027-03-01T09:00", "R-1", "2", slot=1)  # 8 h rest before 23:00: fine
+    assert len(awards(board)) == 2
+    # Moved to 16:00-20:00: badge 2 would have only 3 h rest before going on duty at 23:00.
+    board.handle(ChangeStart(at=T("2027-03-03T09:00"), request_id="R-1", start=T("2027-03-05T16:00"),
+                             end=T("2027-03-05T20:00")))
+    kept, lost = of(board.records, "StartChanged")
+    assert (kept.badge, kept.kept) == ("1", True)
+    assert (lost.badge, lost.kept) == ("2", False)
+    assert lost.reason == "badge 2: only 3 h rest before going on duty at 2027-03-05 23:00; the minimum is 8 h"
+    assert board.book.booking(("R-1", 0)).start == int(T("2027-03-05T16:00").timestamp())
+    accept(board, "2027-03-03T10:00", "R-1", "3", slot=1)
+    board.run([])
+    assert billed(board, "R-1").officer_pay() == {"1": Decimal("200.00"), "3": Decimal("200.00")}
+
+
+def test_a_change_after_the_start_is_refused():
+    board = make_board([cop("1")])
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
+    accept(board, "2027-03-01T09:00", "R-1", "1")
+    board.handle(ChangeStart(at=T("2027-03-05T19:00"), request_id="R-1", start=T("2027-03-05T20:00"),
+                             end=T("2027-03-05T23:00")))
+    refused, = of(board.records, "Refused")
+    assert refused.reason == ("a start-time change must come before the shift starts "
+                              "(R-1 slot 0 started 2027-03-05T18:00-06:00)")
+
+
+# --- work -------------------------------------------------------------------------------
+
+
+def test_clock_records_bill_hours_worked_and_count_toward_caps():
+    board = make_board([cop("1")])
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
+    accept(board, "2027-03-01T09:00", "R-1", "1")
+    board.handle(ClockShift(request_id="R-1", slot=0, clock_in=T("2027-03-05T18:00"), clock_out=T("2027-03-05T21:30")))
+    clocked, = of(board.records, "Clocked")
+    assert clocked.at == T("2027-03-05T21:30")
+    assert board.book.day_secs[("1", date(2027, 3, 5).toordinal())] == int(3.5 * 3600)
+    board.handle(Complete(at=T("2027-03-05T22:00"), request_id="R-1"))
+    assert billed(board, "R-1").vendor_total == Decimal("210.00")
+
+
+def test_west_valley_city_bills_the_full_shift_after_an_early_release():
+    board = seed_board("west-valley-city-ut", ["117"])
+    tz = "America/Denver"
+    board.handle(SubmitRequest(agency="west-valley-city-ut", request=seed_request(
+        tz, "R-100", "2027-03-01T09:00", "2027-03-10T10:00", "2027-03-10T14:00")))
+    board.handle(Accept(at=local(tz, "2027-03-01T10:00"), request_id="R-100", slot=0, badge="117"))
+    board.handle(ReleaseEarly(at=local(tz, "2027-03-10T12:00"), request_id="R-100", slot=0))
+    board.run([])
+    assert billed(board, "R-100").vendor_total == Decimal("228.00")  # 4 h x 57.00
+
+
+def test_no_show_and_drop_rules():
+    board = make_board([cop("1"), cop("2")])
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
+    accept(board, "2027-03-01T09:00", "R-1", "1")
+    with pytest.raises(InputError, match="has started; report a no-show or an early release instead"):
+        board.handle(DropShift(at=T("2027-03-05T18:30"), request_id="R-1", slot=0))
+    with pytest.raises(InputError, match="is held by badge 1"):
+        board.handle(DropShift(at=T("2027-03-05T18:30"), request_id="R-1", slot=0, badge="2"))
+    board.handle(NoShow(at=T("2027-03-05T18:40"), request_id="R-1", slot=0))
+    board.run([])
+    assert billed(board, "R-1").vendor_total == 0
+    assert board.book.bookings_of("1") == []
+
+
+def test_complete_too_early_is_refused():
+    board = make_board([cop("1")])
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
+    accept(board, "2027-03-01T09:00", "R-1", "1")
+    with pytest.raises(InputError, match="the job's last shift ends 2027-03-05T22:00-06:00"):
+        board.handle(Complete(at=T("2027-03-05T21:00"), request_id="R-1"))
+
+
+# --- time is the caller's --------------------------------------------------------------
+
+
+def scripted_inputs():
+    return [
+        SubmitRequest(agency=TOWN, request=Request(id="R-1", vendor="V", category="security",
+                                                   received_at=T("2027-03-01T08:00"), start=T("2027-03-03T18:00"),
+                                                   end=T("2027-03-03T22:00"), positions={"officer": 2})),
+        Accept(at=T("2027-03-01T10:00"), request_id="R-1", slot=1, badge="2"),
+        Accept(at=T("2027-03-01T10:00"), request_id="R-1", slot=0, badge="1"),
+        DropShift(at=T("2027-03-02T07:00"), request_id="R-1", slot=0),
+        Accept(at=T("2027-03-02T11:00"), request_id="R-1", slot=0, badge="3"),
+    ]
+
+
+def test_the_same_inputs_give_the_same_records_whoever_drives_the_clock():
+    roster = [cop("1", "2001-01-01"), cop("2", "2002-01-01"), cop("3", "2003-01-01")]
+    a = make_board(roster, method="sequencing", params={"response_minutes": 240})
+    a.run(scripted_inputs())
+
+    # Step by step, waking only when the board asks to (a live scheduler would do this).
+    b = make_board(roster, method="sequencing", params={"response_minutes": 240})
+    pending = sorted(scripted_inputs(), key=lambda e: e.at)
+    while pending or b.next_wakeup() is not None:
+        wake = b.next_wakeup()
+        if pending and (wake is None or pending[0].at <= wake):
+            b.handle(pending.pop(0))
+        else:
+            b.advance(wake)
+    assert [r for r in a.records if r.kind != "Billed"] == [r for r in b.records if r.kind != "Billed"]
+    assert billed(a, "R-1").to_dict() == billed(b, "R-1").to_dict()
+
+
+def test_a_simpy_process_drives_the_board():
+    simpy = pytest.importorskip("simpy")
+    roster = [cop("1", "2001-01-01"), cop("2", "2002-01-01"), cop("3", "2003-01-01")]
+    board = make_board(roster, method="sequencing", params={"response_minutes": 240})
+    origin = T("2027-03-01T00:00")
+    env = simpy.Environment()
+    inputs = sorted(scripted_inputs(), key=lambda e: e.at)
+
+    def hours(moment):
+        return (moment - origin).total_seconds() / 3600
+
+    def driver(env):
+        while inputs or board.next_wakeup() is not None:
+            wake = board.next_wakeup()
+            if inputs and (wake is None or inputs[0].at <= wake):
+                yield env.timeout(hours(inputs[0].at) - env.now)
+                board.handle(inputs.pop(0))
+            else:
+                yield env.timeout(hours(wake) - env.now)
+                board.advance(origin + timedelta(hours=env.now))
+
+    env.process(driver(env))
+    env.run()
+    reference = make_board(roster, method="sequencing", params={"response_minutes": 240})
+    reference.run(scripted_inputs())
+    assert awards(board) == awards(reference) == [("R-1", 1, "2"), ("R-1", 0, "1"), ("R-1", 0, "3")]
+    assert billed(board, "R-1").vendor_total == billed(reference, "R-1").vendor_total == Decimal("480.00")
