@@ -135,4 +135,8 @@ def _load_extensions() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # ``python -m offduty_core.cli``: run the importable module's main, so that extensions
+    # (offduty_simulations.cli) register their subcommands in the table it reads.
+    from offduty_core.cli import main as _main
+
+    sys.exit(_main())

@@ -1,0 +1,250 @@
+"""A year of requests, and the changes vendors will make to them, drawn from a scenario.
+
+Deterministic: each source of randomness has its own stream (:data:`STREAMS`, children of one
+``SeedSequence``), so adding a standing post does not move the one-off jobs, and the same seed
+gives the same year.  Demand responds to price: one-off jobs and special events scale by
+``(price / reference) ** elasticity`` (standing posts and school shifts are contracts and do
+not).
+
+Times in the simulation are float hours since the first simulated day's local midnight
+(:class:`Clock`); every request also carries its core :class:`~offduty_core.model.Request`
+with aware datetimes, which is what admission and billing see.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_lib
+import numpy as np
+
+from offduty_core.model import Request
+from offduty_core.rules import AgencyRules
+
+from .scenario import Scenario
+
+UTC = timezone.utc
+
+#: Named random streams, in spawn order (append only: reordering changes every result).
+STREAMS = ("oneoff", "standing", "school", "events", "changes", "looks", "acceptance", "response",
+           "drops", "noshow", "release", "payment", "roster", "methods", "moves", "spare")
+
+
+def streams(seed: np.random.SeedSequence | int) -> dict[str, np.random.Generator]:
+    """One generator per source of randomness, from ``SeedSequence(seed).spawn``."""
+    if isinstance(seed, np.random.SeedSequence):
+        # A fresh copy: ``spawn`` advances the sequence it is called on, so spawning from the
+        # caller's object would give a different year the second time it is used.
+        ss = np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
+    else:
+        ss = np.random.SeedSequence(seed)
+    return {name: np.random.Generator(np.random.PCG64(child)) for name, child in zip(STREAMS, ss.spawn(len(STREAMS)))}
+
+
+class Clock:
+    """Float simulation hours <-> aware datetimes, anchored at the first day's local midnight."""
+
+    def __init__(self, first_day: date, tz: ZoneInfo):
+        self.tz = tz
+        self.epoch = datetime.combine(first_day, time(0), tzinfo=tz).astimezone(UTC)
+
+    def hours(self, when: datetime) -> float:
+        return (when - self.epoch).total_seconds() / 3600.0
+
+    def at(self, hours: float) -> datetime:
+        """The aware datetime (whole seconds, in the agency zone) ``hours`` after the epoch."""
+        return (self.epoch + timedelta(seconds=round(hours * 3600))).astimezone(self.tz)
+
+    def local(self, day: date, minutes: int) -> datetime:
+        """Local wall time ``minutes`` after midnight of ``day`` (a time skipped by a DST change
+        moves forward an hour)."""
+        naive = datetime.combine(day, time(0)) + timedelta(minutes=int(minutes))
+        aware = naive.replace(tzinfo=self.tz)
+        if aware.astimezone(UTC).astimezone(self.tz).replace(tzinfo=None) != naive:
+            aware = (naive + timedelta(hours=1)).replace(tzinfo=self.tz)
+        return aware
+
+
+class Job(NamedTuple):
+    """One generated request with its planned vendor changes (immutable)."""
+
+    id: str
+    source: str  # oneoff, standing, school, event
+    request: Request
+    received: float  # simulation hours
+    start: float
+    end: float
+    local_hour: float  # local start time of day, hours
+    weekday: int  # local start weekday, 0 = Monday
+    month: int
+    lead_hours: float
+    cancel_at: float | None
+    cancel_channel: str
+    cancel_quotes_id: bool
+    reduce_at: float | None
+    change_at: float | None
+    change_by_hours: float
+
+
+def _norm(profile) -> np.ndarray:
+    arr = np.asarray(profile, dtype=float)
+    return arr / arr.mean()
+
+
+def _hm(text: str) -> int:
+    h, m = text.split(":")
+    return int(h) * 60 + int(m)
+
+
+def price_ratio(scenario_rules: AgencyRules, published: AgencyRules) -> float:
+    """The scenario's regular total over the published one (what elasticity responds to)."""
+    new = scenario_rules.rates.get(scenario_rules.rates.roles["officer"]).total
+    old = published.rates.get(published.rates.roles["officer"]).total
+    return float(new / old)
+
+
+def school_days(scenario: Scenario) -> list[date]:
+    s = scenario.demand.school
+    first, last = scenario.agency.first_day, scenario.agency.last_day
+    closed = holidays_lib.country_holidays("US", years=range(first.year, last.year + 1))
+    days = []
+    d = first
+    while d <= last:
+        if d.weekday() < 5 and d not in closed and any(a <= d <= b for a, b in s.terms) \
+                and not any(a <= d <= b for a, b in s.breaks):
+            days.append(d)
+        d += timedelta(days=1)
+    return days
+
+
+def generate(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Generator],
+             price: float = 1.0) -> list[Job]:
+    """Every request whose start falls in the scenario's days, ordered by receipt."""
+    clock = Clock(scenario.agency.first_day, rules.info.tz)
+    demand = scenario.demand
+    first = scenario.agency.first_day
+    ndays = scenario.agency.days
+    days = [first + timedelta(days=i) for i in range(ndays)]
+    month_f = _norm(demand.month)
+    weekday_f = _norm(demand.weekday)
+    elastic = float(price) ** demand.elasticity
+    raw: list[tuple] = []  # (id, source, vendor, category, start dt, hours, lead hours, officers, vehicle)
+
+    # One-off jobs by category: Poisson counts per day with seasonality and price response.
+    g = rng["oneoff"]
+    day_factor = np.array([month_f[d.month - 1] * weekday_f[d.weekday()] for d in days])
+    for cat in sorted(demand.categories):
+        c = demand.categories[cat]
+        counts = g.poisson(c.requests_per_week / 7.0 * day_factor * elastic)
+        n = int(counts.sum())
+        if n == 0:
+            continue
+        hour_p = np.asarray(c.hour or demand.hour, dtype=float)
+        hour_p = hour_p / hour_p.sum()
+        hours = g.choice(24, size=n, p=hour_p)
+        step = demand.start_minute_step
+        minutes = g.integers(0, 60 // step, size=n) * step
+        durations = np.maximum(1.0, np.round(c.duration_hours.draw(g, n) * 60)) / 60  # whole minutes
+        officers = np.maximum(1, np.round(c.officers.draw(g, n))).astype(int)
+        leads = np.round(c.lead_time_days.draw(g, n) * 24 * 60)  # minutes
+        vehicles = g.random(n) < c.vehicle_share
+        vendors = g.integers(0, max(1, c.vendors), size=n)
+        k = 0
+        for di, count in enumerate(counts):
+            for _ in range(count):
+                start = clock.local(days[di], hours[k] * 60 + minutes[k])
+                raw.append((f"{cat}-{k:06d}", "oneoff", f"{cat}-vendor-{vendors[k]:03d}",
+                            cat, start, float(durations[k]), float(leads[k]) / 60.0, int(officers[k]),
+                            bool(vehicles[k])))
+                k += 1
+
+    # Standing weekly posts.
+    for i, post in enumerate(demand.standing):
+        for d in days:
+            if d.weekday() in post.weekdays:
+                start = clock.local(d, _hm(post.start))
+                raw.append((f"STD{i:02d}-{d:%Y%m%d}", "standing", post.vendor, post.category, start, post.hours,
+                            post.lead_days * 24, post.officers, post.vehicle))
+
+    # School-day SSO shifts.
+    school = demand.school
+    if school.schools:
+        for d in school_days(scenario):
+            for s in range(school.schools):
+                start = clock.local(d, _hm(school.start))
+                raw.append((f"SSO{s:02d}-{d:%Y%m%d}", "school", f"school-{s:02d}", school.category, start,
+                            school.hours, school.lead_days * 24, school.officers_per_school, False))
+
+    # Special events: several days, many officers.
+    ev = demand.events
+    g = rng["events"]
+    n_events = int(g.poisson(ev.per_year * ndays / 365.0 * elastic)) if ev.per_year else 0
+    for e in range(n_events):
+        first_i = int(g.integers(0, ndays))
+        span = max(1, int(round(float(ev.days.draw(g)))))
+        officers = max(1, int(round(float(ev.officers.draw(g)))))
+        hours = max(1.0, round(float(ev.hours.draw(g)) * 2) / 2)
+        start_h = float(ev.start_hour.draw(g))
+        lead = float(ev.lead_time_days.draw(g)) * 24
+        vehicle = bool(g.random() < ev.vehicle_share)
+        vendor = f"event-organiser-{int(g.integers(0, max(1, ev.vendors))):02d}"
+        first_start = clock.local(days[first_i], int(start_h * 60))
+        for j in range(span):
+            if first_i + j >= ndays:
+                break
+            start = clock.local(days[first_i + j], int(start_h * 60))
+            lead_j = lead + (start - first_start).total_seconds() / 3600  # all days requested together
+            raw.append((f"EVT{e:03d}-{j}", "event", vendor, ev.category, start, hours, lead_j, officers, vehicle))
+
+    return _finish(raw, scenario, rules, clock, rng["changes"])
+
+
+def _finish(raw: list[tuple], scenario: Scenario, rules: AgencyRules, clock: Clock,
+            g: np.random.Generator) -> list[Job]:
+    changes = scenario.changes
+    window = rules.cancellation.window.total_seconds() / 3600.0
+    raw.sort(key=lambda r: (r[4] - timedelta(hours=r[6]), r[0]))
+    n = len(raw)
+    u = g.random((n, 8))
+    shift_by = changes.start_change_hours.draw(g, n) if n else np.zeros(0)
+    jobs: list[Job] = []
+    tz = clock.tz
+    for i, (rid, source, vendor, cat, start_dt, hours, lead_h, officers, vehicle) in enumerate(raw):
+        start_utc = start_dt.astimezone(UTC)
+        end_dt = (start_utc + timedelta(hours=hours)).astimezone(tz)
+        received_dt = (start_utc - timedelta(minutes=round(lead_h * 60))).astimezone(tz)
+        request = Request(id=rid, vendor=vendor, category=cat, received_at=received_dt, start=start_dt,
+                          end=end_dt, positions={"officer": officers}, vehicle=vehicle)
+        start = clock.hours(start_dt)
+        received = clock.hours(received_dt)
+        lead = start - received
+        ui = u[i]
+        cancel_at = None
+        if ui[0] < changes.cancel_rate and lead > 0:
+            if window > 0 and ui[1] < changes.cancel_inside_window:
+                span = min(window, lead)
+                cancel_at = start - span * ui[2]
+            elif window > 0 and lead > window:
+                cancel_at = received + (lead - window) * ui[2]
+            else:
+                cancel_at = received + lead * ui[2]
+            cancel_at = min(max(cancel_at, received), start - 1 / 60)
+            cancel_at = round(cancel_at * 60) / 60
+        not_written = bool(ui[3] < changes.cancel_not_written)
+        reduce_at = None
+        if officers >= 2 and ui[4] < changes.reduce_rate and lead > 0:
+            reduce_at = round((received + lead * ui[5]) * 60) / 60
+        change_at = None
+        by = 0.0
+        if ui[6] < changes.start_change_rate and lead > 2:
+            change_at = round((received + (lead - 1) * ui[7]) * 60) / 60
+            by = float(shift_by[i]) * (1 if ui[7] * 1000 % 1 < 0.5 else -1)
+        jobs.append(Job(id=rid, source=source, request=request, received=received, start=start,
+                        end=clock.hours(end_dt), local_hour=start_dt.hour + start_dt.minute / 60,
+                        weekday=start_dt.weekday(), month=start_dt.month, lead_hours=lead,
+                        cancel_at=cancel_at, cancel_channel="phone" if not_written else "email",
+                        cancel_quotes_id=not not_written, reduce_at=reduce_at, change_at=change_at,
+                        change_by_hours=by))
+    return jobs

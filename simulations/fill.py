@@ -1,0 +1,241 @@
+"""The adapter between the year model and the core's job lifecycle.
+
+This module is the **only** place the simulator talks to issue 3's layer: rosters
+(:mod:`offduty_core.officers`), the officer book and eligibility
+(:mod:`offduty_core.eligibility`), the distribution methods (``plugins/distribution``
+through :mod:`offduty_core.distribution`) and the time-agnostic job state machine
+(:class:`offduty_core.lifecycle.JobBoard`).  The model decides *when* officers look at a
+posting, answer an offer, drop a shift or clock out, and *whether* they accept (the
+behavioural model); the board decides, by the agency's real rules and method, *who may* take a
+shift, *who gets it*, what every change costs, and bills each job through
+:func:`offduty_core.billing.bill` when it settles.
+
+Every call takes the simulation time in hours and hands the board aware datetimes; every call
+returns the board's new records (immutable), which the model reacts to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from offduty_core import default_registry
+from offduty_core import lifecycle as lc
+from offduty_core.eligibility import OfficerBook, week_key
+from offduty_core.officers import CycleSchedule, Officer, Rank, Roster, load_roster
+from offduty_core.rules import AgencyRules, HourCaps
+
+from .scenario import Scenario
+
+#: Which engine fills shifts (reported in summary.json).
+ENGINE = "offduty_core.lifecycle.JobBoard"
+
+#: Start times a generated schedule may use (local), by pattern.
+SCHEDULE_STARTS = {"5x8": ("07:00", "15:00", "23:00"), "4x10": ("06:00", "14:00", "20:00"),
+                   "pitman": ("06:00", "18:00")}
+SSO = "sso"
+CAP_RULES = frozenset({"daily-cap", "weekly-cap", "monthly-cap"})
+
+
+def build_roster(scenario: Scenario, rules: AgencyRules, rng: np.random.Generator) -> Roster:
+    """The scenario's roster: its CSV if it names one, else ``officers.count`` generated
+    officers of the agency with the scenario's rank, qualification and schedule mix."""
+    o = scenario.officers
+    if o.roster:
+        path = Path(o.roster)
+        if not path.is_absolute():
+            path = Path(scenario.base_dir or ".") / path
+        return load_roster(str(path))
+    names = sorted(o.schedules)
+    weights = np.array([o.schedules[k] for k in names], dtype=float)
+    n = o.count
+    pattern = rng.choice(len(names), size=n, p=weights / weights.sum())
+    rank = rng.random(n)
+    qual = rng.random(n)
+    seniority = rng.integers(0, 25 * 365, size=n)
+    detail = rng.integers(0, 1 << 30, size=(n, 2))
+    first = scenario.agency.first_day
+    officers = []
+    for i in range(n):
+        kind = names[int(pattern[i])]
+        schedule = None
+        if kind != "none":
+            starts = SCHEDULE_STARTS[kind]
+            hh, mm = starts[int(detail[i, 0]) % len(starts)].split(":")
+            schedule = CycleSchedule(pattern=kind, shift_start=time(int(hh), int(mm)),
+                                     anchor=first - timedelta(days=int(detail[i, 1]) % 14))
+        officers.append(Officer(
+            badge=str(100 + i), agency=rules.name,
+            rank=Rank.SUPERVISOR if rank[i] < o.supervisor_share else Rank.OFFICER,
+            seniority_date=first - timedelta(days=int(seniority[i]) + 1),
+            qualifications=[SSO] if qual[i] < o.sso_share else [], schedule=schedule))
+    return Roster(officers)
+
+
+def scenario_caps(scenario: Scenario, rules: AgencyRules) -> HourCaps:
+    """The agency's caps with the scenario's overrides (``[fees]``; 0 removes a cap)."""
+    f = scenario.fees
+    caps = rules.caps
+    if f.no_caps:
+        return HourCaps(daily=None, weekly=None, monthly=None, min_rest=timedelta(0), week_start=caps.week_start)
+    changes: dict[str, Any] = {}
+    for name in ("daily", "weekly", "monthly"):
+        value = getattr(f, f"{name}_cap")
+        if value is not None:
+            changes[name] = None if value == 0 else Decimal(str(value))
+    if f.min_rest_hours is not None:
+        changes["min_rest"] = timedelta(hours=f.min_rest_hours)
+    return attrs.evolve(caps, **changes) if changes else caps
+
+
+class ScenarioRegistry:
+    """The installed registry, with the simulated agency's rules replaced by the scenario's
+    (its ``[fees]`` applied); everything else (plugins, methods, other agencies) as installed."""
+
+    def __init__(self, registry: Any, rules: AgencyRules):
+        self._registry = registry
+        self._rules = {rules.name: rules}
+
+    def rules(self, name: str) -> AgencyRules:
+        found = self._rules.get(name)
+        return found if found is not None else self._registry.rules(name)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._registry, name)
+
+
+class FillAdapter:
+    """The job board of one replication, and the few questions the model asks about it."""
+
+    def __init__(self, scenario: Scenario, rules: AgencyRules, roster: Roster, clock):
+        registry = ScenarioRegistry(default_registry(), rules)
+        agencies = set(roster.agencies) | {rules.name}
+        zones = {a: registry.rules(a).info.tz for a in agencies}
+        self.caps = {a: scenario_caps(scenario, registry.rules(a)) for a in agencies}
+        book = OfficerBook(roster, zones, self.caps)
+        overrides = scenario.distribution.overrides()
+        self.board = lc.JobBoard(registry, roster, distribution={rules.name: overrides} if overrides else None,
+                                 book=book)
+        self.book = book
+        self.roster = roster
+        self.clock = clock
+        self.agency = rules.name
+        self.week_start = self.caps[rules.name].week_start
+        self.status = ENGINE
+
+    # --- inputs (each returns the board's new records) ---------------------------------------
+
+    def _at(self, now: float) -> datetime:
+        return self.clock.at(now)
+
+    def submit(self, now: float, request, payment_method: str | None) -> list:
+        return self.board.handle(lc.SubmitRequest(agency=self.agency, request=request, at=self._at(now),
+                                                  payment_method=payment_method))
+
+    def respond(self, now: float, request_id: str, slot: int, badge: str, accept: bool = True) -> list:
+        """An officer signs up / accepts (``Accept`` on a released shift or an offer,
+        ``Apply`` during a sign-up window) or declines an offer."""
+        at = self._at(now)
+        if not accept:
+            return self.board.handle(lc.Decline(at=at, request_id=request_id, slot=slot, badge=badge))
+        return self.board.handle(lc.Accept(at=at, request_id=request_id, slot=slot, badge=badge))
+
+    def drop(self, now: float, request_id: str, slot: int, badge: str) -> list:
+        return self.board.handle(lc.DropShift(at=self._at(now), request_id=request_id, slot=slot, badge=badge))
+
+    def cancel(self, now: float, request_id: str, channel: str, quotes_id: bool,
+               slots: tuple[int, ...] | None = None) -> list:
+        return self.board.handle(lc.CancelRequest(at=self._at(now), request_id=request_id, channel=channel,
+                                                  quoted_request_id=request_id if quotes_id else None, slots=slots))
+
+    def change(self, now: float, request_id: str, slot: int, start: float, end: float, officer_can: bool) -> list:
+        return self.board.handle(lc.ChangeStart(at=self._at(now), request_id=request_id, start=self._at(start),
+                                                end=self._at(end), officer_accepts=None if officer_can else False,
+                                                slots=(slot,)))
+
+    def release(self, now: float, request_id: str, slot: int) -> list:
+        return self.board.handle(lc.ReleaseEarly(at=self._at(now), request_id=request_id, slot=slot))
+
+    def clock_out(self, now: float, request_id: str, slot: int, clock_in: float) -> list:
+        return self.board.handle(lc.ClockShift(request_id=request_id, slot=slot, clock_in=self._at(clock_in),
+                                               clock_out=self._at(now), at=self._at(now)))
+
+    def no_show(self, now: float, request_id: str, slot: int) -> list:
+        return self.board.handle(lc.NoShow(at=self._at(now), request_id=request_id, slot=slot))
+
+    def advance(self, now: float) -> list:
+        return self.board.advance(self._at(now))
+
+    def next_wakeup(self) -> float | None:
+        t = self.board.next_wakeup()
+        return None if t is None else self.clock.hours(t)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def slot(self, request_id: str, slot: int):
+        """The board's state of a slot (``status``, ``officer``, ``shift``, ``posting``)."""
+        return self.board.slot_state(request_id, slot)
+
+    def slots(self, request_id: str) -> list:
+        """The board's states of every slot of a request (empty once it is refused)."""
+        job = self.board.jobs.get(request_id)
+        return list(job.slots) if job is not None and job.status != "completed" else []
+
+    def audience(self, posting) -> tuple[Officer, ...]:
+        """Officers the posting is open to now (an indexed pool, not a scan)."""
+        return self.board.pool(posting, posting.stage)
+
+    def answer_mode(self, posting) -> str | None:
+        """How an officer who sees ``posting`` now can take it: ``"accept"`` (released first
+        come, first served), ``"apply"`` (a sign-up window or bidding), or None (closed, or
+        sequencing, where only the officer offered may answer)."""
+        if posting is None or not posting.is_open:
+            return None
+        if posting.mode == "first_come":
+            return "accept"
+        if posting.method.name == "sequencing":
+            return None
+        return "apply"
+
+    def has_applied(self, posting, badge: str) -> bool:
+        return badge in posting.applicants
+
+    def offer_open(self, request_id: str, slot: int, badge: str) -> bool:
+        posting = self.board.slot_state(request_id, slot).posting
+        return posting is not None and posting.is_open and posting.pending == badge
+
+    def why_not(self, posting, officer: Officer):
+        """None if ``officer`` may take ``posting`` now, else the board's reason."""
+        return self.board.why_not(posting, officer)
+
+    def week_hours(self, badge: str, when: datetime) -> float:
+        """Off-duty hours booked in the agency week holding ``when``."""
+        day = when.astimezone(self.clock.tz).date().toordinal()
+        return self.book.week_secs.get((badge, week_key(day, self.week_start)), 0) / 3600.0
+
+    def records(self) -> list:
+        return self.board.records
+
+
+#: Record classes the model and outputs read (re-exported so only this module imports lifecycle).
+Refused = lc.Refused
+Approved = lc.Approved
+Posted = lc.Posted
+Offered = lc.Offered
+ReleasedToAll = lc.ReleasedToAll
+StageOpened = lc.StageOpened
+Awarded = lc.Awarded
+Dropped = lc.Dropped
+Cancelled = lc.Cancelled
+StartChanged = lc.StartChanged
+ShiftUnfilled = lc.ShiftUnfilled
+Clocked = lc.Clocked
+ReleasedEarly = lc.ReleasedEarly
+NoShowReported = lc.NoShowReported
+Billed = lc.Billed
+BillingFailed = lc.BillingFailed

@@ -1,0 +1,445 @@
+"""The SimPy model of one agency's year, driven through the core's job lifecycle.
+
+The model owns the SimPy environment and the *behaviour*: when requests arrive, when
+officers look at a posting and whether they accept, how fast they answer an offer, who drops
+a shift, who does not come, who is released early, what vendors cancel or move, when vendors
+pay.  Everything the agency's rules decide -- admission, eligibility, who is awarded a shift
+by the agency's distribution method, reposts and back-ups, cancellation and change charges,
+billing -- happens in the core's :class:`~offduty_core.lifecycle.JobBoard`, reached only
+through :mod:`offduty_simulations.fill`.  The board's wake-ups (windows closing,
+offers lapsing, stages opening, shifts starting unfilled, jobs settling) are scheduled as
+SimPy events.
+
+Processes and callbacks emit immutable records: the board's own (``Posted``, ``Awarded``,
+``Billed``, ...) and the model's :class:`Record` (``cap_hit``, ``paid``, ``defaulted``).
+Metrics, payroll and the ledger are computed afterwards by
+:mod:`offduty_simulations.outputs`.
+
+Acceptance: an eligible officer who sees a shift takes it with probability
+``1 / (1 + exp(-x))``, ``x = base + pay * (share / reference - 1) + night + weekend +
+lead_time * ln(1 + lead days) + hours_worked * (hours booked this week) / 10``
+(:class:`~offduty_simulations.scenario.Acceptance`).  Officers look at an open posting as a
+Poisson stream of ``views_per_hour`` (a quarter of that at night), each look by an officer
+drawn from the posting's audience.
+
+Time is float hours since the first simulated day's local midnight
+(:class:`~offduty_simulations.demand.Clock`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, NamedTuple
+
+import numpy as np
+import simpy
+
+from offduty_core.rules import AgencyRules
+
+from . import demand as demand_mod
+from . import fill as F
+from .scenario import Scenario
+
+NIGHT = frozenset((22, 23, 0, 1, 2, 3, 4, 5))
+INF = float("inf")
+
+
+class Record(NamedTuple):
+    """Something the behavioural model did (immutable): ``cap_hit`` (an officer who wanted a
+    shift was over a cap: ``note`` the rule), ``paid`` (``a``: the day, in hours; ``note``: the
+    method), ``defaulted``."""
+
+    t: float
+    kind: str
+    job: str
+    slot: int = -1
+    officer: str = ""
+    a: float = math.nan
+    note: str = ""
+
+
+class SlotBehaviour:
+    """The model's per-slot bookkeeping (not the slot's state, which the board owns)."""
+
+    __slots__ = ("looks", "work", "views", "start_h", "end_h", "pay", "night", "weekend")
+
+    def __init__(self, start_h: float, end_h: float, pay: float, night: bool, weekend: bool):
+        self.looks = 0  # token: a new posting or release restarts the looks
+        self.work = 0  # token: a new award or moved start restarts the work plan
+        self.views = 0
+        self.start_h = start_h
+        self.end_h = end_h
+        self.pay = pay
+        self.night = night
+        self.weekend = weekend
+
+
+class ModelResult(NamedTuple):
+    scenario: Scenario
+    rules: AgencyRules
+    jobs: list
+    board_records: list
+    records: list
+    roster: object
+    clock: object
+    fill_status: str
+
+
+class YearModel:
+    """One replication: build with the scenario, effective rules, random streams and the
+    generated jobs, then :meth:`run`."""
+
+    def __init__(self, scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Generator],
+                 jobs: list, progress: Callable[[int], None] | None = None):
+        self.scenario = scenario
+        self.rules = rules
+        self.rng = rng
+        self.jobs = jobs
+        self.by_id = {j.id: j for j in jobs}
+        self.progress = progress
+        self.clock = demand_mod.Clock(scenario.agency.first_day, rules.info.tz)
+        self.roster = F.build_roster(scenario, rules, rng["roster"])
+        self.fill = F.FillAdapter(scenario, rules, self.roster, self.clock)
+        start = min((j.received for j in jobs), default=0.0)
+        self.env = simpy.Environment(initial_time=min(0.0, start))
+        self.records: list[Record] = []
+        self.emit = self.records.append
+        self.slots: dict[tuple[str, int], SlotBehaviour] = {}
+        o = scenario.officers
+        self.acc = o.acceptance
+        self.views_rate = o.views_per_hour
+        self.max_views = o.max_views
+        self.instant = o.instant
+        self.response = o.response_minutes
+        reg = rules.rates.get(rules.rates.roles["officer"])
+        self.reference_pay = self.acc.reference_pay or float(reg.share)
+        ch = scenario.changes
+        self.drop_rate, self.no_show_rate, self.release_rate = ch.drop_rate, ch.no_show_rate, ch.early_release_rate
+        self._pay_cache: dict[tuple, float] = {}
+        self._vendor_method: dict[str, str] = {}
+        self._wake_at = INF
+        self._wake_token = 0
+        self.env.process(self._arrivals())
+
+    # --- the board ----------------------------------------------------------------------
+
+    def _handle(self, records: list) -> None:
+        """React to the board's new records, then make sure its next wake-up is scheduled."""
+        for r in records:
+            t = type(r)
+            if t is F.Posted:
+                b = self.slots[(r.request_id, r.slot)]
+                b.start_h, b.end_h = self.clock.hours(r.start), self.clock.hours(r.end)
+                self._start_looks(r.request_id, r.slot)
+            elif t is F.ReleasedToAll or t is F.StageOpened:
+                self._start_looks(r.request_id, r.slot)
+            elif t is F.Offered:
+                self._answer_later(r)
+            elif t is F.Awarded:
+                self._on_award(r)
+            elif t is F.StartChanged:
+                b = self.slots[(r.request_id, r.slot)]
+                b.start_h, b.end_h = self.clock.hours(r.start), self.clock.hours(r.end)
+                if r.kept and r.badge:
+                    self._plan_work(r.request_id, r.slot, r.badge, drop=False)
+            elif t is F.Billed:
+                self.env.process(self._payment(r))
+        self._arm()
+
+    def _arm(self) -> None:
+        """Schedule the board's next wake-up unless an earlier one is already scheduled (only
+        the latest-armed callback acts: the others are stale)."""
+        t = self.fill.next_wakeup()
+        if t is not None and t < self._wake_at:
+            self._wake_at = t
+            self._wake_token += 1
+            token = self._wake_token
+            self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(lambda _e: self._on_wake(token))
+
+    def _on_wake(self, token: int) -> None:
+        if token != self._wake_token:
+            return
+        self._wake_at = INF
+        self._handle(self.fill.advance(self.env.now))
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _slot_pay(self, role: str, emergency: bool, day) -> float:
+        key = (role, emergency, day)
+        pay = self._pay_cache.get(key)
+        if pay is None:
+            rates = self.rules.rates
+            names = [rates.roles[role]]
+            if emergency and "emergency" in rates:
+                names.append("emergency")
+            if "holiday" in rates and self.rules.holiday_name(day):
+                names.append("holiday")
+            pay = float(rates.highest(names).share)
+            self._pay_cache[key] = pay
+        return pay
+
+    def p_accept(self, b: SlotBehaviour, badge: str, when) -> float:
+        a = self.acc
+        if a.always:
+            return 1.0
+        lead_days = max(0.0, b.start_h - self.env.now) / 24.0
+        x = (a.base + a.pay * (b.pay / self.reference_pay - 1.0) + (a.night if b.night else 0.0)
+             + (a.weekend if b.weekend else 0.0) + a.lead_time * math.log1p(lead_days))
+        if a.hours_worked:
+            x += a.hours_worked * self.fill.week_hours(badge, when) / 10.0
+        return 1.0 / (1.0 + math.exp(-x))
+
+    # --- arrivals -------------------------------------------------------------------------
+
+    def _arrivals(self):
+        env = self.env
+        progress = self.progress
+        for n, job in enumerate(self.jobs):
+            if job.received > env.now:
+                yield env.timeout(job.received - env.now)
+            self._receive(job)
+            if progress is not None and n % 500 == 499:
+                progress(500)
+        if progress is not None:
+            progress(len(self.jobs) % 500)
+
+    def _method_for(self, vendor: str) -> str:
+        method = self._vendor_method.get(vendor)
+        if method is None:
+            pay = self.scenario.payment
+            names = sorted(pay.methods)
+            p = np.array([pay.methods[m] for m in names], dtype=float)
+            method = names[int(self.rng["payment"].choice(len(names), p=p / p.sum()))]
+            self._vendor_method[vendor] = method
+        return method
+
+    def _receive(self, job: demand_mod.Job) -> None:
+        request = job.request
+        day = request.start.astimezone(self.rules.info.tz).date()
+        night = int(job.local_hour) in NIGHT
+        weekend = job.weekday >= 5
+        records = self.fill.submit(self.env.now, request, self._method_for(request.vendor))
+        for r in records:
+            if type(r) is F.Approved:
+                for i, role in enumerate(r.roles):
+                    self.slots[(job.id, i)] = SlotBehaviour(job.start, job.end,
+                                                            self._slot_pay(role, r.emergency, day), night, weekend)
+                if job.cancel_at is not None or job.reduce_at is not None or job.change_at is not None:
+                    self.env.process(self._vendor(job))
+        self._handle(records)
+
+    # --- officers looking, answering, working ---------------------------------------------
+
+    def _start_looks(self, rid: str, slot: int) -> None:
+        b = self.slots[(rid, slot)]
+        b.looks += 1
+        posting = self.fill.slot(rid, slot).posting
+        if self.fill.answer_mode(posting) is None:
+            return
+        if self.instant:
+            self._instant(rid, slot, b, posting)
+        else:
+            self.env.process(self._looks(rid, slot, b, b.looks))
+
+    def _instant(self, rid: str, slot: int, b: SlotBehaviour, posting) -> None:
+        """Theory mode: every officer in the audience sees the posting at once."""
+        fill = self.fill
+        audience = fill.audience(posting)
+        if not audience:
+            return
+        when = posting.shift.start
+        for i in self.rng["looks"].permutation(len(audience)):
+            officer = audience[int(i)]
+            if fill.why_not(posting, officer) is None and (
+                    self.acc.always or self.rng["acceptance"].random() < self.p_accept(b, officer.badge, when)):
+                self._handle(fill.respond(self.env.now, rid, slot, officer.badge))
+                return
+
+    def _looks(self, rid: str, slot: int, b: SlotBehaviour, token: int):
+        env, fill = self.env, self.fill
+        looks, acceptance = self.rng["looks"], self.rng["acceptance"]
+        while b.looks == token and b.views < self.max_views:
+            now = env.now
+            if now >= b.start_h:
+                return
+            rate = self.views_rate * (0.25 if int(now % 24.0) in NIGHT else 1.0)
+            wait = float(looks.exponential(1.0 / rate))
+            if now + wait >= b.start_h:
+                return
+            yield env.timeout(wait)
+            if b.looks != token:
+                return
+            posting = fill.slot(rid, slot).posting
+            mode = fill.answer_mode(posting)
+            if mode is None:
+                return
+            b.views += 1
+            audience = fill.audience(posting)
+            if not audience:
+                continue
+            officer = audience[int(looks.integers(len(audience)))]
+            if mode == "apply" and fill.has_applied(posting, officer.badge):
+                continue
+            # The officer decides first; the rules then say whether they may (a cap hit is an
+            # officer who wanted the shift and was over a cap).
+            if acceptance.random() >= self.p_accept(b, officer.badge, posting.shift.start):
+                continue
+            reason = fill.why_not(posting, officer)
+            if reason is not None:
+                if reason.rule in F.CAP_RULES:
+                    self.emit(Record(env.now, "cap_hit", rid, slot, officer.badge, note=reason.rule))
+                continue
+            self._handle(fill.respond(env.now, rid, slot, officer.badge))
+
+    def _answer_later(self, offer) -> None:
+        env = self.env
+        rid, slot, badge = offer.request_id, offer.slot, offer.badge
+        b = self.slots[(rid, slot)]
+        delay = float(self.response.draw(self.rng["response"])) / 60.0
+        accepts = self.acc.always or self.rng["acceptance"].random() < self.p_accept(b, badge, offer.deadline)
+        if env.now + delay >= self.clock.hours(offer.deadline):
+            return  # no answer in time: the board lets the offer lapse
+
+        def answer(_event) -> None:
+            if not self.fill.offer_open(rid, slot, badge):
+                return
+            posting = self.fill.slot(rid, slot).posting
+            ok = accepts and self.fill.why_not(posting, self.roster.by_badge[badge]) is None
+            self._handle(self.fill.respond(env.now, rid, slot, badge, accept=ok))
+
+        env.timeout(delay).callbacks.append(answer)
+
+    def _on_award(self, r) -> None:
+        b = self.slots[(r.request_id, r.slot)]
+        b.start_h, b.end_h = self.clock.hours(r.start), self.clock.hours(r.end)
+        self._plan_work(r.request_id, r.slot, r.badge, drop=True)
+
+    def _plan_work(self, rid: str, slot: int, badge: str, drop: bool) -> None:
+        b = self.slots[(rid, slot)]
+        b.work += 1
+        drop_at = None
+        lead = b.start_h - self.env.now
+        if drop and self.drop_rate and lead > 1.0 and self.rng["drops"].random() < self.drop_rate:
+            drop_at = self.env.now + lead * float(self.rng["drops"].random())
+        self.env.process(self._work(rid, slot, badge, b, b.work, drop_at))
+
+    def _holds(self, rid: str, slot: int, badge: str) -> bool:
+        st = self.fill.slot(rid, slot)
+        return st.status == "filled" and st.officer == badge
+
+    def _work(self, rid: str, slot: int, badge: str, b: SlotBehaviour, token: int, drop_at: float | None):
+        env, fill = self.env, self.fill
+        if drop_at is not None:
+            yield env.timeout(drop_at - env.now)
+            if b.work != token or not self._holds(rid, slot, badge) or env.now >= b.start_h:
+                return
+            self._handle(fill.drop(env.now, rid, slot, badge))
+            return
+        if b.start_h > env.now:
+            yield env.timeout(b.start_h - env.now)
+        if b.work != token or not self._holds(rid, slot, badge):
+            return
+        if self.no_show_rate and self.rng["noshow"].random() < self.no_show_rate:
+            self._handle(fill.no_show(env.now, rid, slot))
+            return
+        clock_in, out = env.now, b.end_h
+        if self.release_rate and self.rng["release"].random() < self.release_rate:
+            length = b.end_h - clock_in
+            cut = round(length * (0.3 + 0.6 * float(self.rng["release"].random())) * 4) / 4
+            if 0 < cut < length:
+                out = clock_in + cut
+                yield env.timeout(out - env.now)
+                if not self._holds(rid, slot, badge):
+                    return
+                self._handle(fill.release(env.now, rid, slot))
+        if out > env.now:
+            yield env.timeout(out - env.now)
+        if self._holds(rid, slot, badge):
+            self._handle(fill.clock_out(env.now, rid, slot, clock_in))
+
+    # --- vendors --------------------------------------------------------------------------
+
+    def _vendor(self, job: demand_mod.Job):
+        env, fill = self.env, self.fill
+        plan = sorted((t, kind) for t, kind in ((job.cancel_at, "cancel"), (job.reduce_at, "reduce"),
+                                                (job.change_at, "change")) if t is not None)
+        for t, kind in plan:
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            live = [st for st in fill.slots(job.id) if st.status in ("pending", "open", "filled")]
+            if not live:
+                return
+            if kind == "cancel":
+                self._handle(fill.cancel(env.now, job.id, job.cancel_channel, job.cancel_quotes_id))
+            elif kind == "reduce":
+                officers = [st for st in live if st.slot.role == "officer"]
+                if len(officers) >= 2:
+                    self._handle(fill.cancel(env.now, job.id, "email", True, slots=(officers[-1].slot.index,)))
+            else:
+                b = self.slots[(job.id, live[0].slot.index)]
+                new_start = b.start_h + job.change_by_hours
+                if new_start <= env.now + 1.0:
+                    continue
+                length = b.end_h - b.start_h
+                cannot = self.scenario.changes.officer_cannot_change
+                for st in live:
+                    can = self.rng["moves"].random() >= cannot
+                    if st.status in ("pending", "open", "filled") and fill.slots(job.id):
+                        self._handle(fill.change(env.now, job.id, st.slot.index, new_start, new_start + length, can))
+
+    # --- payment --------------------------------------------------------------------------
+
+    def _payment(self, billed):
+        env = self.env
+        method = billed.bill.payment_method or "ach"
+        pay = self.scenario.payment
+        g = self.rng["payment"]
+        if float(billed.vendor_total) <= 0:
+            return
+        # The invoice is issued when the job settles; days to pay count from the next day.
+        invoice = (math.floor(env.now / 24.0) + 1) * 24.0
+        if g.random() < pay.default_rate:
+            self.emit(Record(env.now, "defaulted", billed.request_id, note=method))
+            return
+        days = max(0.0, round(float(pay.days_to_pay.draw(g))))
+        day = invoice + days * 24.0
+        yield env.timeout(day - env.now)
+        self.emit(Record(env.now, "paid", billed.request_id, a=day, note=method))
+
+    # --- run ----------------------------------------------------------------------------
+
+    def run(self) -> ModelResult:
+        self.env.run()
+        return ModelResult(scenario=self.scenario, rules=self.rules, jobs=self.jobs,
+                           board_records=self.fill.records(), records=self.records, roster=self.roster,
+                           clock=self.clock, fill_status=self.fill.status)
+
+
+# --- the scenario's rules -------------------------------------------------------------------
+
+
+def scenario_rules(scenario: Scenario, published: AgencyRules) -> AgencyRules:
+    """The agency's real rules with the scenario's ``[fees]`` applied: every rate class (and
+    city line) multiplied by ``rate_multiplier``, and, with ``admin_fee_pct``, every total set
+    to the share plus that percentage.  Billing then prices with these rules as it would
+    with the plugin's own (amounts rounded half up to the cent)."""
+    import attrs
+    from decimal import Decimal
+
+    from offduty_core.money import cents
+    from offduty_core.rules import RateTable
+
+    f = scenario.fees
+    if f.rate_multiplier == 1.0 and f.admin_fee_pct is None:
+        return published
+    m = Decimal(str(f.rate_multiplier))
+    classes = []
+    for cls in published.rates.classes:
+        share = cents(cls.share * m)
+        total = cents(cls.total * m) if f.admin_fee_pct is None else cents(
+            share * (1 + Decimal(str(f.admin_fee_pct)) / 100))
+        classes.append(attrs.evolve(cls, share=share, total=total))
+    city = tuple(attrs.evolve(c, total=cents(c.total * m), city_share=cents(c.city_share * m))
+                 for c in published.city_charges)
+    rates = RateTable(classes=tuple(classes), roles=dict(published.rates.roles))
+    return attrs.evolve(published, rates=rates, city_charges=city)

@@ -1,0 +1,385 @@
+"""Tidy frames and the summary, computed from a run's records with the core's billing.
+
+Nothing here simulates.  Each job's bill is the one the job board made with
+:func:`offduty_core.billing.bill` when the job settled (its ``Billed`` record); the vendor
+payments and defaults the model recorded, write-offs, and
+:func:`offduty_core.payroll.weekly_payroll` over the bills' ledger complete the books.
+
+Frames (one row per ...):
+
+``shifts``    slot of every request (refused requests: one row per requested position):
+              ``request_id, slot, shift_id, agency, vendor, category, source, role, start, end,
+              hours, lead_hours, lead_bucket, received, posted, filled, status, officer,
+              method, awards, drops, worked_hours, vendor_billed, officer_pay`` -- ``status``
+              is worked, released (worked, let go early), no_show, unfilled, cancelled
+              (the request or this slot was cancelled before the start) or refused;
+              money as exact strings.
+``officers``  roster officer: ``badge, rank, qualifications, schedule, shifts, hours, pay,
+              cap_hits, daily_cap_hits, weekly_cap_hits, monthly_cap_hits``.
+``ledger``    posting: ``tx, date, ref, memo, account, amount`` (amount an exact string; every
+              ``tx`` sums to zero).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from offduty_core import ledger as L
+from offduty_core.billing import bill
+from offduty_core.money import ZERO, fmt
+from offduty_core.payroll import weekly_payroll
+from offduty_core.terms import Payment, payment_transaction
+
+from . import fill as F
+from .model import ModelResult
+
+LEAD_BUCKETS = ((24, "<1d"), (72, "1-3d"), (168, "3-7d"), (336, "7-14d"), (720, "14-30d"), (math.inf, ">=30d"))
+CHARGE_RULES = (":cancellation.", ":start-change.", ":reduction.")
+WRITE_OFF_DAYS = 90  # an unpaid invoice is written off this many days after it was issued
+FILLED = ("worked", "released", "no_show", "filled")
+
+
+def lead_bucket(hours: float) -> str:
+    for limit, label in LEAD_BUCKETS:
+        if hours < limit:
+            return label
+    return LEAD_BUCKETS[-1][1]
+
+
+def gini(values) -> float:
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    if n == 0 or x.sum() <= 0:
+        return 0.0
+    i = np.arange(1, n + 1)
+    return float((2 * (i * x).sum()) / (n * x.sum()) - (n + 1) / n)
+
+
+class Outputs:
+    """Frames and summary of one replication (``shifts``, ``officers``, ``ledger``, ``summary``)."""
+
+    def __init__(self, shifts: pd.DataFrame, officers: pd.DataFrame, ledger: pd.DataFrame, summary: dict):
+        self.shifts = shifts
+        self.officers = officers
+        self.ledger = ledger
+        self.summary = summary
+
+    def write(self, out: str | Path) -> list[Path]:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name in ("shifts", "officers", "ledger"):
+            path = out / f"{name}.parquet"
+            getattr(self, name).to_parquet(path, index=False)
+            paths.append(path)
+        path = out / "summary.json"
+        path.write_text(json.dumps(self.summary, indent=2, sort_keys=True) + "\n")
+        paths.append(path)
+        return paths
+
+
+def build(result: ModelResult) -> Outputs:
+    rules, clock, tz = result.rules, result.clock, result.rules.info.tz
+    agency = rules.name
+    hours = clock.hours
+    by_job: dict[str, list] = defaultdict(list)
+    for r in result.board_records:
+        by_job[r.request_id].append(r)
+    model_by_job: dict[str, list] = defaultdict(list)
+    for r in result.records:
+        if r.kind in ("paid", "defaulted"):
+            model_by_job[r.job].append(r)
+
+    transactions: list[L.Transaction] = []
+    payments: list[tuple[Any, Decimal]] = []  # (day, amount) cash in
+    shift_rows: list[tuple] = []
+    officer_pay: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    officer_hours: dict[str, float] = defaultdict(float)
+    officer_shifts: Counter = Counter()
+    totals = defaultdict(lambda: ZERO)
+    refusals: Counter = Counter()
+    change_refusals: Counter = Counter()
+    billing_failures: list[str] = []
+    time_to_fill: list[float] = []
+    bad_debt = ZERO
+
+    for job in result.jobs:
+        recs = by_job.get(job.id, ())
+        req = job.request
+        base = (job.id, agency, req.vendor, req.category, job.source)
+        lead = job.lead_hours
+        approved = next((r for r in recs if type(r) is F.Approved), None)
+        if approved is None:
+            rule = next((r.rule for r in recs if type(r) is F.Refused), "")
+            refusals[rule] += 1
+            for i in range(req.position_count):
+                shift_rows.append(base + (i, "officer", job.start, job.end, lead, job.received, math.nan, math.nan,
+                                          "refused", "", "", 0, 0, 0.0, "0.00", "0.00"))
+            continue
+        slots = [{"posted": math.nan, "filled": math.nan, "status": "open", "officer": "", "method": "",
+                  "awards": 0, "drops": 0, "worked": 0.0, "start": job.start, "end": job.end, "released": False}
+                 for _ in approved.roles]
+        b = None
+        for r in recs:
+            t = type(r)
+            if t is F.Billed:
+                b = r.bill
+                continue
+            if t is F.BillingFailed:
+                billing_failures.append(f"{job.id}: {r.reason}")
+                continue
+            if t is F.Refused:
+                change_refusals[r.rule] += 1
+                continue
+            slot = getattr(r, "slot", None)
+            if slot is None:
+                continue
+            d = slots[slot]
+            if t is F.Posted:
+                if math.isnan(d["posted"]):
+                    d["posted"] = hours(r.at)
+                d["method"] = r.method
+            elif t is F.Awarded:
+                d["awards"] += 1
+                d["officer"] = r.badge
+                d["status"] = "filled"
+                if math.isnan(d["filled"]):
+                    d["filled"] = hours(r.at)
+                    time_to_fill.append(d["filled"] - d["posted"])
+            elif t is F.Dropped:
+                d["drops"] += 1
+                d["officer"] = ""
+                d["status"] = "open"
+            elif t is F.StartChanged:
+                d["start"], d["end"] = hours(r.start), hours(r.end)
+                if not r.kept:
+                    d["officer"] = ""
+                    d["status"] = "open"
+            elif t is F.Cancelled:
+                if d["status"] != "filled" or not r.note.startswith("after the start"):
+                    d["status"] = "cancelled"
+            elif t is F.ShiftUnfilled:
+                d["status"] = "unfilled"
+                d["officer"] = ""
+            elif t is F.NoShowReported:
+                d["status"] = "no_show"
+            elif t is F.ReleasedEarly:
+                d["released"] = True
+            elif t is F.Clocked:
+                d["status"] = "worked"
+                worked = (r.clock_out - r.clock_in).total_seconds() / 3600.0
+                d["worked"] = worked
+                officer_hours[r.badge] += worked
+                officer_shifts[r.badge] += 1
+        if b is not None:
+            transactions.extend(b.transactions)
+            totals["vendor"] += b.vendor_total
+            totals["officer"] += b.officer_pay_total
+            totals["city"] += b.city_total
+            totals["admin_fee"] += b.admin_fee_total
+            totals["card_fee"] += b.card_fee_total
+            totals["absorbed"] += b.absorbed_total
+            for line in b.lines:
+                if any(tag in line.rule for tag in CHARGE_RULES):
+                    totals[f"cancel_{line.party}"] += line.amount
+                    if line.party == "vendor":
+                        totals["cancel_fee"] += line.fee
+            for officer, amount in b.officer_pay().items():
+                officer_pay[officer] += amount
+            for payment in model_by_job.get(job.id, ()):
+                if payment.kind == "paid":
+                    day = clock.at(payment.a).date()
+                    pay = Payment(ref=job.id, vendor=req.vendor, day=day, amount=b.vendor_total, method=payment.note)
+                    transactions.append(payment_transaction(pay))
+                    payments.append((day, b.vendor_total))
+                else:
+                    day = clock.at(payment.t).date() + timedelta(days=WRITE_OFF_DAYS)
+                    bad_debt += b.vendor_total
+                    transactions.append(L.Transaction(
+                        date=day, memo=f"{job.id}: written off unpaid", ref=f"payment:{job.id}",
+                        postings=[L.Posting(account=L.BAD_DEBT, amount=b.vendor_total),
+                                  L.Posting(account=L.account(L.RECEIVABLE, req.vendor), amount=-b.vendor_total)]))
+        info = {s["slot"]: s for s in b.slots} if b is not None else {}
+        for i, role in enumerate(approved.roles):
+            d = slots[i]
+            status = d["status"]
+            if status == "worked" and d["released"]:
+                status = "released"
+            money = info.get(i, {})
+            shift_rows.append(base + (i, role, d["start"], d["end"], lead, job.received, d["posted"], d["filled"],
+                                      status, d["officer"] if status in FILLED else "", d["method"], d["awards"],
+                                      d["drops"], d["worked"], money.get("vendor", "0.00"),
+                                      money.get("officer_pay", "0.00")))
+
+    # Payroll: weekly, over every officer payable in the ledger.
+    runs = weekly_payroll(transactions, rules.terms)
+    payroll_out = []
+    for run in runs:
+        if run.transaction is not None:
+            transactions.append(run.transaction)
+            payroll_out.append((run.pay_date, run.total))
+
+    shifts = _shifts_frame(shift_rows, clock, tz)
+    officers = _officers_frame(result, officer_hours, officer_pay, officer_shifts)
+    ledger_df = _ledger_frame(transactions)
+    residual = sum((p.amount for tx in transactions for p in tx.postings), ZERO)
+    summary = _summary(result, shifts, officers, totals, refusals, time_to_fill, bad_debt, payments, payroll_out,
+                       residual, len(transactions))
+    summary["requests"]["changes_refused_by_rule"] = dict(sorted(change_refusals.items()))
+    summary["billing_failures"] = billing_failures
+    return Outputs(shifts, officers, ledger_df, summary)
+
+
+SHIFT_COLUMNS = ("request_id", "agency", "vendor", "category", "source", "slot", "role", "start", "end",
+                 "lead_hours", "received", "posted", "filled", "status", "officer", "method", "awards", "drops",
+                 "worked_hours", "vendor_billed", "officer_pay")
+
+
+def _ts(clock, hours: pd.Series, tz) -> pd.Series:
+    epoch = pd.Timestamp(clock.epoch)
+    return (epoch + pd.to_timedelta(hours.to_numpy(dtype=float) * 3600.0, unit="s").round("s")).tz_convert(tz)
+
+
+def _shifts_frame(rows, clock, tz) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=list(SHIFT_COLUMNS))
+    df.insert(0, "shift_id", df["request_id"] + "#" + df["slot"].astype(str))
+    hours = (df["end"] - df["start"]).astype(float)
+    for col in ("start", "end", "received", "posted", "filled"):
+        df[col] = _ts(clock, df[col], tz)
+    df["hours"] = hours.round(4)
+    df["lead_bucket"] = [lead_bucket(h) for h in df["lead_hours"]]
+    df["time_to_fill_hours"] = ((df["filled"] - df["posted"]).dt.total_seconds() / 3600.0).round(4)
+    df["lead_hours"] = df["lead_hours"].round(4)
+    df["worked_hours"] = df["worked_hours"].astype(float).round(4)
+    df["slot"] = df["slot"].astype("int32")
+    return df[["shift_id", "request_id", "slot", "agency", "vendor", "category", "source", "role", "start", "end",
+               "hours", "lead_hours", "lead_bucket", "received", "posted", "filled", "time_to_fill_hours", "status",
+               "officer", "method", "awards", "drops", "worked_hours", "vendor_billed", "officer_pay"]]
+
+
+def _officers_frame(result, hours, pay, shifts) -> pd.DataFrame:
+    caps: dict[str, Counter] = defaultdict(Counter)
+    for r in result.records:
+        if r.kind == "cap_hit":
+            caps[r.officer][r.note] += 1
+    rows = []
+    for o in result.roster:
+        c = caps.get(o.badge, Counter())
+        sched = o.schedule.describe() if o.schedule is not None else "none"
+        rows.append((o.badge, o.agency, o.rank.value, ";".join(sorted(o.qualifications)), sched,
+                     o.seniority_date.isoformat(), shifts.get(o.badge, 0), round(hours.get(o.badge, 0.0), 4),
+                     fmt(pay.get(o.badge, ZERO)), sum(c.values()), c.get("daily-cap", 0), c.get("weekly-cap", 0),
+                     c.get("monthly-cap", 0)))
+    df = pd.DataFrame(rows, columns=["badge", "agency", "rank", "qualifications", "schedule", "seniority_date",
+                                     "shifts", "hours", "pay", "cap_hits", "daily_cap_hits", "weekly_cap_hits",
+                                     "monthly_cap_hits"])
+    return df
+
+
+def _ledger_frame(transactions) -> pd.DataFrame:
+    txs, dates, refs, memos, accounts, amounts = [], [], [], [], [], []
+    for i, tx in enumerate(transactions):
+        for p in tx.postings:
+            txs.append(i)
+            dates.append(tx.date)
+            refs.append(tx.ref)
+            memos.append(tx.memo)
+            accounts.append(p.account)
+            amounts.append(fmt(p.amount))
+    return pd.DataFrame({"tx": np.asarray(txs, dtype="int64"), "date": pd.to_datetime(pd.Series(dates, dtype="object")),
+                         "ref": refs, "memo": memos, "account": accounts, "amount": amounts})
+
+
+def _rates(df: pd.DataFrame, by: str) -> dict[str, dict]:
+    due = df[df["status"].isin(FILLED + ("unfilled",))]
+    out = {}
+    for key, group in due.groupby(by, sort=True):
+        filled = int(group["status"].isin(FILLED).sum())
+        out[str(key)] = {"due": int(len(group)), "filled": filled, "fill_rate": round(filled / len(group), 6)}
+    return out
+
+
+def _summary(result, shifts, officers, totals, refusals, ttf, bad_debt, payments, payroll, residual, ntx) -> dict:
+    sc = result.scenario
+    status = shifts["status"].value_counts().to_dict()
+    due = int(sum(status.get(s, 0) for s in FILLED + ("unfilled",)))
+    filled = int(sum(status.get(s, 0) for s in FILLED))
+    with_month = shifts.assign(month=shifts["start"].dt.month, weekday=shifts["start"].dt.day_name())
+    ttf_arr = np.asarray(ttf, dtype=float)
+
+    # Cash: weekly payroll goes out on pay dates whatever vendors have paid.
+    flows: dict[Any, Decimal] = defaultdict(lambda: ZERO)
+    for day, amount in payments:
+        flows[day] += amount
+    for day, amount in payroll:
+        flows[day] -= amount
+    cum, low, low_day = ZERO, ZERO, None
+    for day in sorted(flows):
+        cum += flows[day]
+        if cum < low:
+            low, low_day = cum, day
+    money = lambda d: fmt(d)
+    operator_net = totals["vendor"] - totals["officer"] - totals["city"]
+    return {
+        "scenario": sc.name,
+        "agency": result.rules.name,
+        "days": sc.agency.days,
+        "first_day": sc.agency.first_day.isoformat(),
+        "fill_engine": result.fill_status,
+        "requests": {"received": len(result.jobs), "admitted": len(result.jobs) - int(sum(refusals.values())),
+                     "refused": int(sum(refusals.values())), "refused_by_rule": dict(sorted(refusals.items()))},
+        "shifts": {"total": int(len(shifts)), "due": due, "filled": filled,
+                   "by_status": {k: int(v) for k, v in sorted(status.items())}},
+        "fill_rate": round(filled / due, 6) if due else None,
+        "fill_rate_by_lead_time": _rates(shifts, "lead_bucket"),
+        "fill_rate_by_category": _rates(shifts, "category"),
+        "fill_rate_by_month": _rates(with_month, "month"),
+        "fill_rate_by_weekday": _rates(with_month, "weekday"),
+        "fill_rate_by_role": _rates(shifts, "role"),
+        "time_to_fill_hours": {
+            "mean": round(float(ttf_arr.mean()), 4) if len(ttf_arr) else None,
+            "median": round(float(np.median(ttf_arr)), 4) if len(ttf_arr) else None,
+            "p90": round(float(np.quantile(ttf_arr, 0.9)), 4) if len(ttf_arr) else None,
+        },
+        "money": {
+            "vendor_billed": money(totals["vendor"]),
+            "officer_pay": money(totals["officer"]),
+            "city": money(totals["city"]),
+            "admin_fee": money(totals["admin_fee"]),
+            "card_fee": money(totals["card_fee"]),
+            "operator_net": money(operator_net),
+            "bad_debt": money(bad_debt),
+            "operator_net_after_bad_debt": money(operator_net - bad_debt),
+            "absorbed_officer_pay": money(totals["absorbed"]),
+            "cancellation_billed": money(totals["cancel_vendor"]),
+            "cancellation_officer_pay": money(totals["cancel_officer"]),
+            "cancellation_fee_income": money(totals["cancel_fee"]),
+            "cancellation_operator_net": money(totals["cancel_vendor"] - totals["cancel_officer"] - totals["cancel_city"]),
+        },
+        "officers": {
+            "count": int(len(officers)),
+            "worked_any": int((officers["shifts"] > 0).sum()),
+            "gini_hours": round(gini(officers["hours"]), 6),
+            "mean_hours": round(float(officers["hours"].mean()), 4) if len(officers) else 0.0,
+            "max_hours": round(float(officers["hours"].max()), 4) if len(officers) else 0.0,
+        },
+        "cap_hits": {"total": int(officers["cap_hits"].sum()),
+                     "daily": int(officers["daily_cap_hits"].sum()),
+                     "weekly": int(officers["weekly_cap_hits"].sum()),
+                     "monthly": int(officers["monthly_cap_hits"].sum()),
+                     "officers": int((officers["cap_hits"] > 0).sum())},
+        "cash": {"payroll_ahead_of_vendor_payments": money(-low),
+                 "peak_day": low_day.isoformat() if low_day else None,
+                 "payroll_paid": money(sum((a for _, a in payroll), ZERO)),
+                 "vendor_payments_received": money(sum((a for _, a in payments), ZERO))},
+        "ledger": {"transactions": ntx, "residual": money(residual), "balanced": residual == 0},
+    }

@@ -1,0 +1,224 @@
+"""Replications and sweeps (the *Runner* of Param -> Model -> Runner -> DataFrame).
+
+:func:`replicate` is the one pure replication function: (scenario, seed) -> frames and
+summary.  Everything random in it comes from the seed through
+``numpy.random.SeedSequence.spawn`` (:func:`offduty_simulations.demand.streams`), so a
+replication gives the same result in this process, in a process pool or on a Dask worker.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from typing import Any, Callable, Mapping, Sequence
+
+import attrs
+import numpy as np
+
+from offduty_core import default_registry
+
+from . import demand
+from .model import YearModel, scenario_rules
+from .outputs import Outputs, build
+from .scenario import Scenario, from_dict, to_dict
+
+
+def replicate(scenario: Scenario, seed: np.random.SeedSequence | int,
+              progress: Callable[[int], None] | None = None) -> Outputs:
+    """Simulate one year of ``scenario`` with ``seed`` and return its frames and summary."""
+    published = default_registry().rules(scenario.agency.name)
+    rules = scenario_rules(scenario, published)
+    rng = demand.streams(seed)
+    jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
+    model = YearModel(scenario, rules, rng, jobs, progress=progress)
+    return build(model.run())
+
+
+# --- replication metrics -----------------------------------------------------------------------
+
+#: Scalar metrics a sweep reports for every replication (dotted paths into the summary).
+METRICS: tuple[tuple[str, str], ...] = (
+    ("fill_rate", "fill_rate"),
+    ("time_to_fill_median_h", "time_to_fill_hours.median"),
+    ("requests", "requests.received"),
+    ("shifts_due", "shifts.due"),
+    ("vendor_billed", "money.vendor_billed"),
+    ("officer_pay", "money.officer_pay"),
+    ("city", "money.city"),
+    ("admin_fee", "money.admin_fee"),
+    ("operator_net", "money.operator_net"),
+    ("operator_net_after_bad_debt", "money.operator_net_after_bad_debt"),
+    ("cancellation_billed", "money.cancellation_billed"),
+    ("absorbed_officer_pay", "money.absorbed_officer_pay"),
+    ("gini_hours", "officers.gini_hours"),
+    ("cap_hits", "cap_hits.total"),
+    ("payroll_cash_ahead", "cash.payroll_ahead_of_vendor_payments"),
+)
+
+
+def metrics(summary: dict) -> dict[str, float]:
+    """The scalar metrics of one replication's summary (money as float dollars)."""
+    out = {}
+    for name, path in METRICS:
+        value: Any = summary
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        out[name] = float(value) if value is not None else float("nan")
+    return out
+
+
+# --- sweeps -----------------------------------------------------------------------------------
+
+#: Short names for the grid axes most sweeps use (``--vary`` takes any dotted key too).
+AXES = {
+    "admin_fee_pct": "fees.admin_fee_pct",
+    "rate_multiplier": "fees.rate_multiplier",
+    "daily_cap": "fees.daily_cap",
+    "weekly_cap": "fees.weekly_cap",
+    "monthly_cap": "fees.monthly_cap",
+    "method": "distribution.method",
+}
+
+
+@attrs.frozen(kw_only=True)
+class Task:
+    """One replication of one grid point: everything a worker needs, picklable."""
+
+    point: int
+    replication: int
+    scenario: dict
+    base_dir: str
+    overrides: tuple[tuple[str, Any], ...]
+    seed: np.random.SeedSequence = attrs.field(eq=False)
+
+
+@attrs.frozen(kw_only=True)
+class TaskResult:
+    point: int
+    replication: int
+    metrics: dict | None
+    error: str | None
+    attempts: int
+
+
+def run_task(task: Task) -> TaskResult:
+    """Run one replication; a failure is retried once, then returned as an error (never
+    dropped).  Pure: the result depends only on the task."""
+    error = None
+    for attempt in (1, 2):
+        try:
+            scenario = from_dict(task.scenario, base_dir=task.base_dir).with_overrides(dict(task.overrides))
+            out = replicate(scenario, task.seed)
+            return TaskResult(point=task.point, replication=task.replication, metrics=metrics(out.summary),
+                              error=None, attempts=attempt)
+        except Exception as exc:  # noqa: BLE001 - reported, not swallowed
+            error = f"{type(exc).__name__}: {exc}"
+    return TaskResult(point=task.point, replication=task.replication, metrics=None, error=error, attempts=2)
+
+
+def grid_points(axes: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """The cartesian product of ``{dotted key: values}``, in a stable order."""
+    keys = list(axes)
+    return [dict(zip(keys, combo)) for combo in itertools.product(*(list(axes[k]) for k in keys))]
+
+
+def make_tasks(scenario: Scenario, points: list[dict[str, Any]], replications: int, seed: int) -> list[Task]:
+    """Replication ``r`` of every point uses the same seed child (common random numbers: the
+    points differ by their parameters, not by their luck)."""
+    children = np.random.SeedSequence(seed).spawn(replications)
+    data = to_dict(scenario)
+    for point in points:  # validate every point before running any
+        scenario.with_overrides(point)
+    return [Task(point=i, replication=r, scenario=data, base_dir=scenario.base_dir,
+                 overrides=tuple(sorted(point.items())), seed=children[r])
+            for i, point in enumerate(points) for r in range(replications)]
+
+
+def execute(tasks: list[Task], workers: int = 0, dask: str | None = None,
+            progress: Callable[[int], None] | None = None) -> list[TaskResult]:
+    """Run ``tasks`` on a local process pool (``workers``: 0 = one per core, 1 = in this
+    process) or on Dask (``dask``: a scheduler address, or ``"local"`` for a LocalCluster);
+    results in task order whatever ran them."""
+    results: dict[tuple[int, int], TaskResult] = {}
+
+    def done(r: TaskResult) -> None:
+        results[(r.point, r.replication)] = r
+        if progress is not None:
+            progress(1)
+
+    if dask:
+        _execute_dask(tasks, dask, workers, done)
+    elif workers == 1:
+        for t in tasks:
+            done(run_task(t))
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        n = workers or os.cpu_count() or 1
+        with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork" if os.name == "posix" else "spawn")) as pool:
+            futures = {pool.submit(run_task, t): t for t in tasks}
+            for f in as_completed(futures):
+                t = futures[f]
+                try:
+                    done(f.result())
+                except Exception as exc:  # a worker died: retry once in this process
+                    r = run_task(t)
+                    done(r if r.error is None else attrs.evolve(r, error=f"worker failed ({exc}); {r.error}"))
+    return [results[(t.point, t.replication)] for t in tasks]
+
+
+def _execute_dask(tasks: list[Task], address: str, workers: int, done: Callable[[TaskResult], None]) -> None:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(address)
+    try:
+        futures = client.map(run_task, tasks, pure=False, retries=1)
+        index = {f.key: t for f, t in zip(futures, tasks)}
+        for f in as_completed(futures):
+            t = index[f.key]
+            try:
+                done(f.result())
+            except Exception as exc:  # noqa: BLE001 - the worker itself failed twice: report it
+                done(TaskResult(point=t.point, replication=t.replication, metrics=None,
+                                error=f"dask worker failed: {type(exc).__name__}: {exc}", attempts=2))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def summarise(points: list[dict[str, Any]], results: list[TaskResult], level: float = 0.95):
+    """Per grid point and metric: replications, mean, standard deviation and a ``level``
+    confidence interval from the t-distribution (tidy: one row per point and metric)."""
+    import pandas as pd
+    from scipy import stats
+
+    rows = []
+    for i, point in enumerate(points):
+        got = [r.metrics for r in results if r.point == i and r.metrics is not None]
+        failed = sum(1 for r in results if r.point == i and r.metrics is None)
+        for name, _ in METRICS:
+            values = np.array([m[name] for m in got], dtype=float)
+            values = values[~np.isnan(values)]
+            n = len(values)
+            mean = float(values.mean()) if n else float("nan")
+            sd = float(values.std(ddof=1)) if n > 1 else float("nan")
+            half = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)) if n > 1 else float("nan")
+            rows.append({**{k: point[k] for k in point}, "metric": name, "n": n, "failed": failed, "mean": mean,
+                         "sd": sd, "ci_low": mean - half, "ci_high": mean + half})
+    return pd.DataFrame(rows)
+
+
+def write_replication(scenario_data: dict, base_dir: str, seed: int | np.random.SeedSequence, out: str) -> str:
+    """Simulate and write the Parquet frames and summary to ``out`` (a picklable, pure job
+    for any executor: the files depend only on the arguments)."""
+    replicate(from_dict(scenario_data, base_dir=base_dir), seed).write(out)
+    return out

@@ -1,0 +1,670 @@
+"""A simulation scenario: validated, frozen parameters loaded from TOML.
+
+A scenario is the *Param* of Param -> Model -> Runner -> DataFrame.  Every section is a
+frozen attrs class; every field has a default and a ``doc`` (``offduty_simulations.scenario
+.describe()`` prints them all).  Loading refuses a key the scenario does not know, naming it
+with its full dotted path and the closest known key::
+
+    scenario: unknown key 'demand.categories.security.lead_tme_days'; did you mean 'lead_time_days'?
+
+Distributions are small tables:
+
+* ``{ median = 7, sigma = 1.0 }`` (optionally ``min``/``max``) is a log-normal (lead times,
+  days to pay), clipped to ``[min, max]``.
+* ``{ values = [4, 6, 8], weights = [2, 3, 5] }`` is a discrete choice (durations, officers
+  per request); weights need not sum to 1.  A bare number is that value always.
+* ``{ mean = 2.0 }`` is an exponential.
+
+Times are hours (floats) unless a field's name says otherwise; dates are ISO strings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Mapping
+
+import attrs
+
+from offduty_core.errors import InputError
+
+#: Schedules a generated roster may use (see :mod:`offduty_simulations.fill`).
+SCHEDULES = ("5x8", "4x10", "pitman", "none")
+#: Distribution methods (issue 3's plugins in ``plugins/distribution``).
+METHODS = ("immediate-release", "seniority", "sequencing", "bidding", "fairness")
+PAYMENT_METHODS = ("card", "ach", "check")
+
+MONTH_DEFAULT = (0.85, 0.85, 0.95, 1.0, 1.1, 1.15, 1.15, 1.1, 1.0, 1.0, 0.95, 0.9)
+WEEKDAY_DEFAULT = (0.9, 0.9, 0.95, 1.0, 1.15, 1.2, 0.9)  # Monday first
+HOUR_DEFAULT = (0.3, 0.2, 0.1, 0.1, 0.2, 0.6, 1.2, 1.6, 1.6, 1.3, 1.1, 1.0,
+                1.0, 1.0, 1.1, 1.2, 1.3, 1.5, 1.6, 1.4, 1.0, 0.7, 0.5, 0.4)
+
+
+class ScenarioError(InputError):
+    """A scenario key or value is wrong (names the dotted key and what is allowed)."""
+
+
+class UnknownKey(ScenarioError):
+    """A key the scenario does not know (a misspelling, usually): names it and the closest key."""
+
+    def __init__(self, key: str, suggestion: str | None, known: list[str]):
+        hint = f"did you mean {suggestion!r}?" if suggestion else f"known keys here: {', '.join(known)}"
+        super().__init__(key, key, hint)
+        self.suggestion = suggestion
+        Exception.__init__(self, f"scenario: unknown key {key!r}; {hint}")
+
+
+def doc(text: str, **kw: Any) -> Any:
+    """An attrs field with a documentation string (shown by :func:`describe`)."""
+    metadata = {"doc": text}
+    if "nested" in kw:
+        metadata["nested"] = kw.pop("nested")
+    if "mapping_of" in kw:
+        metadata["mapping_of"] = kw.pop("mapping_of")
+    if "list_of" in kw:
+        metadata["list_of"] = kw.pop("list_of")
+    return attrs.field(metadata=metadata, **kw)
+
+
+# --- distributions -------------------------------------------------------------------------
+
+
+def _positive_mean(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    if not value > 0:
+        raise ScenarioError("mean", value, "must be > 0")
+
+
+@attrs.frozen(kw_only=True)
+class LogNormal:
+    """A log-normal with the given median and log-sd, clipped to [min, max]."""
+
+    median: float = doc("the median (half the draws are below it)", default=1.0)
+    sigma: float = doc("standard deviation of the log (0: always the median)", default=0.5)
+    min: float = doc("draws below are clipped up to this", default=0.0)
+    max: float = doc("draws above are clipped down to this", default=float("inf"))
+
+    def __attrs_post_init__(self) -> None:
+        if not self.median > 0:
+            raise ScenarioError("median", self.median, "must be > 0")
+        if self.sigma < 0:
+            raise ScenarioError("sigma", self.sigma, "must be >= 0")
+        if self.min > self.max:
+            raise ScenarioError("min", self.min, f"must not exceed max ({self.max})")
+
+    def draw(self, rng, size=None):
+        import numpy as np
+
+        x = self.median * np.exp(self.sigma * rng.standard_normal(size))
+        return np.clip(x, self.min, self.max)
+
+    @property
+    def mean(self) -> float:
+        import math
+
+        return self.median * math.exp(self.sigma ** 2 / 2)
+
+
+@attrs.frozen(kw_only=True)
+class Choice:
+    """A discrete distribution: ``values`` drawn with probabilities proportional to ``weights``."""
+
+    values: tuple[float, ...] = doc("the possible values", default=(1.0,), converter=tuple)
+    weights: tuple[float, ...] = doc("relative weights, one per value (default: equal)", default=(),
+                                     converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.values:
+            raise ScenarioError("values", list(self.values), "give at least one value")
+        if self.weights and len(self.weights) != len(self.values):
+            raise ScenarioError("weights", list(self.weights), f"give one weight per value ({len(self.values)})")
+        if any(w < 0 for w in self.weights) or (self.weights and sum(self.weights) <= 0):
+            raise ScenarioError("weights", list(self.weights), "weights must be >= 0 and not all 0")
+
+    @property
+    def p(self):
+        import numpy as np
+
+        w = np.asarray(self.weights or [1.0] * len(self.values), dtype=float)
+        return w / w.sum()
+
+    def draw(self, rng, size=None):
+        import numpy as np
+
+        return rng.choice(np.asarray(self.values, dtype=float), size=size, p=self.p)
+
+    @property
+    def mean(self) -> float:
+        return float(sum(v * p for v, p in zip(self.values, self.p)))
+
+
+@attrs.frozen(kw_only=True)
+class Exponential:
+    """An exponential distribution with the given mean (memoryless durations, theory checks)."""
+
+    mean: float = doc("the mean", default=1.0, validator=_positive_mean)
+
+    def draw(self, rng, size=None):
+        return rng.exponential(self.mean, size)
+
+
+def _dist(value: Any) -> LogNormal | Choice | Exponential:
+    if isinstance(value, (LogNormal, Choice, Exponential)):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Choice(values=(float(value),))
+    if isinstance(value, Mapping):
+        keys = set(value)
+        if "values" in keys:
+            _check_keys(value, ("values", "weights"), "")
+            return Choice(values=tuple(float(v) for v in value["values"]),
+                          weights=tuple(float(w) for w in value.get("weights", ())))
+        if keys == {"mean"}:
+            return Exponential(mean=float(value["mean"]))
+        if "median" in keys:
+            _check_keys(value, ("median", "sigma", "min", "max"), "")
+            return LogNormal(**{k: float(v) for k, v in value.items()})
+    raise ScenarioError("distribution", value,
+                        "give { median = .., sigma = .. } (log-normal), { mean = .. } (exponential) "
+                        "or { values = [..], weights = [..] }")
+
+
+def dist_field(text: str, default: Any) -> Any:
+    return doc(text + " (a distribution)", default=default, converter=_dist)
+
+
+# --- sections ------------------------------------------------------------------------------
+
+
+def _fraction(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    if not 0 <= value <= 1:
+        raise ScenarioError(attribute.name, value, "must be a fraction between 0 and 1")
+
+
+def _positive(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    if not value > 0:
+        raise ScenarioError(attribute.name, value, "must be > 0")
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    if value is not None and value < 0:
+        raise ScenarioError(attribute.name, value, "must be >= 0")
+
+
+def _iso_date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ScenarioError("date", value, "give an ISO date such as '2027-01-01'") from None
+
+
+def _profile(n: int, name: str):
+    def convert(value: Any) -> tuple[float, ...]:
+        values = tuple(float(v) for v in value)
+        if len(values) != n or any(v < 0 for v in values) or sum(values) <= 0:
+            raise ScenarioError(name, list(value), f"give {n} factors >= 0, not all 0")
+        return values
+
+    return convert
+
+
+@attrs.frozen(kw_only=True)
+class AgencySection:
+    name: str = doc("the agency plugin's name (see `offduty agencies`)", default="chandler-az")
+    year: int = doc("the simulated calendar year", default=2027)
+    start: date | None = doc("first simulated day (default: 1 January of `year`)", default=None,
+                             converter=_iso_date)
+    days: int = doc("how many days are simulated (shifts starting in them)", default=365)
+
+    def __attrs_post_init__(self) -> None:
+        if not 1 <= self.days <= 731:
+            raise ScenarioError("agency.days", self.days, "must be 1 to 731")
+
+    @property
+    def first_day(self) -> date:
+        return self.start or date(self.year, 1, 1)
+
+    @property
+    def last_day(self) -> date:
+        return self.first_day + timedelta(days=self.days - 1)
+
+
+@attrs.frozen(kw_only=True)
+class Acceptance:
+    """Logistic acceptance: p = 1 / (1 + exp(-(base + pay*(share/reference - 1) + night*[22-06 h]
+    + weekend*[Sat/Sun] + lead_time*ln(1 + lead days) + hours_worked*(hours this week)/10))).
+    """
+
+    base: float = doc("log-odds of accepting at the reference pay, a weekday daytime shift, "
+                      "no lead time and no hours worked this week", default=-0.4)
+    pay: float = doc("log-odds per +100 % of the officer's hourly share over the reference pay", default=2.5)
+    reference_pay: float = doc("the hourly officer pay the base is set at (0: the agency's regular share)",
+                               default=0.0)
+    night: float = doc("log-odds for shifts starting 22:00-05:59", default=-0.9)
+    weekend: float = doc("log-odds for shifts starting on Saturday or Sunday", default=-0.3)
+    lead_time: float = doc("log-odds per ln(1 + days of lead time)", default=0.25)
+    hours_worked: float = doc("log-odds per 10 off-duty hours already booked this week", default=-0.5)
+    always: bool = doc("every eligible officer accepts (theory checks)", default=False)
+
+
+@attrs.frozen(kw_only=True)
+class OfficersSection:
+    count: int = doc("officers on the generated roster", default=150)
+    roster: str = doc("a roster CSV to use instead of a generated one (issue 3's columns); "
+                      "relative to the scenario file", default="")
+    supervisor_share: float = doc("share of officers of supervisor rank (sergeant and above)",
+                                  default=0.15, validator=_fraction)
+    sso_share: float = doc("share holding the School Safety Officer qualification", default=0.1,
+                           validator=_fraction)
+    schedules: Mapping[str, float] = doc(
+        "on-duty schedule mix: 5x8, 4x10, pitman (12-hour 2-2-3), none (always free)",
+        factory=lambda: {"5x8": 0.5, "4x10": 0.3, "pitman": 0.2}, converter=dict)
+    views_per_hour: float = doc("officers who look at an open posting per hour in the daytime "
+                                "(a Poisson stream; fewer at night)", default=1.5, validator=_positive)
+    max_views: int = doc("at most this many looks per posting (bounds the cost of hopeless shifts)",
+                         default=120)
+    response_minutes: LogNormal | Choice = dist_field(
+        "minutes from an offer (sequencing) to the officer's answer",
+        default=LogNormal(median=40, sigma=1.0, max=24 * 60))
+    instant: bool = doc("theory mode: every officer sees a posting at once and answers at once "
+                        "(no views stream)", default=False)
+    acceptance: Acceptance = doc("how likely an eligible officer who sees a shift takes it",
+                                 factory=Acceptance, nested=Acceptance)
+
+    def __attrs_post_init__(self) -> None:
+        if self.count < 1 and not self.roster:
+            raise ScenarioError("officers.count", self.count, "must be >= 1")
+        for name, share in self.schedules.items():
+            if name not in SCHEDULES:
+                close = difflib.get_close_matches(name, SCHEDULES, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ScenarioError(f"officers.schedules.{name}", share, f"schedules are {', '.join(SCHEDULES)}{hint}")
+            if share < 0:
+                raise ScenarioError(f"officers.schedules.{name}", share, "must be >= 0")
+        if sum(self.schedules.values()) <= 0:
+            raise ScenarioError("officers.schedules", dict(self.schedules), "give at least one share > 0")
+
+
+@attrs.frozen(kw_only=True)
+class CategoryDemand:
+    """One-off jobs of one category (vendors ask for these at random)."""
+
+    vendors: int = doc("distinct vendors asking for this category", default=20)
+    requests_per_week: float = doc("mean requests a week before seasonality and price response",
+                                   default=10.0, validator=_non_negative)
+    lead_time_days: LogNormal | Choice = dist_field("days from request to start",
+                                                    default=LogNormal(median=6, sigma=1.0, max=120))
+    duration_hours: LogNormal | Choice = dist_field(
+        "scheduled hours", default=Choice(values=(3, 4, 6, 8), weights=(2, 4, 3, 2)))
+    officers: LogNormal | Choice = dist_field("officers per request",
+                                              default=Choice(values=(1, 2, 3, 4), weights=(6, 3, 1, 0.5)))
+    vehicle_share: float = doc("share of requests with a marked vehicle", default=0.3, validator=_fraction)
+    hour: tuple[float, ...] | None = doc("start-hour profile for this category (24 factors; default "
+                                         "demand.hour)", default=None,
+                                         converter=attrs.converters.optional(_profile(24, "hour")))
+
+
+@attrs.frozen(kw_only=True)
+class StandingPost:
+    """A vendor's weekly standing post: the same hours every listed weekday."""
+
+    vendor: str = doc("the vendor's id", default="standing-vendor")
+    category: str = doc("job category", default="security")
+    weekdays: tuple[int, ...] = doc("days of the week, 0 = Monday", default=(4, 5), converter=tuple)
+    start: str = doc("local start time HH:MM", default="18:00")
+    hours: float = doc("scheduled hours", default=6.0, validator=_positive)
+    officers: int = doc("officers per shift", default=1)
+    vehicle: bool = doc("with a marked vehicle", default=False)
+    lead_days: float = doc("posted this many days before each shift", default=14.0, validator=_non_negative)
+
+
+@attrs.frozen(kw_only=True)
+class SchoolSection:
+    """School Safety Officer shifts on every school day of the calendar."""
+
+    schools: int = doc("schools with an SSO post (0: none)", default=0)
+    officers_per_school: int = doc("officers per school per day", default=1)
+    start: str = doc("local start time HH:MM", default="07:00")
+    hours: float = doc("scheduled hours", default=8.0, validator=_positive)
+    terms: tuple[tuple[date, date], ...] = doc(
+        "school terms as [first day, last day] pairs; weekdays inside a term are school days",
+        default=(("2027-01-05", "2027-05-28"), ("2027-08-16", "2027-12-17")),
+        converter=lambda v: tuple((_iso_date(a), _iso_date(b)) for a, b in v))
+    breaks: tuple[tuple[date, date], ...] = doc(
+        "[first day, last day] of breaks inside terms (no school)",
+        default=(("2027-03-15", "2027-03-19"), ("2027-11-24", "2027-11-26")),
+        converter=lambda v: tuple((_iso_date(a), _iso_date(b)) for a, b in v))
+    lead_days: float = doc("shifts are posted this many days ahead", default=14.0, validator=_non_negative)
+    category: str = doc("job category of SSO shifts (needs the sso qualification)", default="school_safety")
+
+
+@attrs.frozen(kw_only=True)
+class EventsSection:
+    """Special events: many officers over several consecutive days."""
+
+    per_year: float = doc("mean events a year (Poisson)", default=0.0, validator=_non_negative)
+    days: LogNormal | Choice = dist_field("consecutive days", default=Choice(values=(1, 2, 3), weights=(5, 3, 2)))
+    officers: LogNormal | Choice = dist_field("officers per day",
+                                              default=Choice(values=(8, 15, 30), weights=(5, 3, 1)))
+    hours: LogNormal | Choice = dist_field("hours per day", default=Choice(values=(6, 8, 10), weights=(2, 3, 2)))
+    lead_time_days: LogNormal | Choice = dist_field("days from request to the first day",
+                                                    default=LogNormal(median=40, sigma=0.5, min=7, max=180))
+    start_hour: LogNormal | Choice = dist_field("local start hour", default=Choice(values=(8, 10, 16, 17)))
+    vehicle_share: float = doc("share of events with marked vehicles", default=0.5, validator=_fraction)
+    category: str = doc("job category", default="special_event")
+    vendors: int = doc("distinct event organisers", default=6)
+
+
+@attrs.frozen(kw_only=True)
+class DemandSection:
+    elasticity: float = doc("price elasticity of the number of requests: requests scale by "
+                            "(price / reference price) ** elasticity", default=-0.5)
+    month: tuple[float, ...] = doc("seasonality by month (12 factors, January first; normalised to mean 1)",
+                                   default=MONTH_DEFAULT, converter=_profile(12, "demand.month"))
+    weekday: tuple[float, ...] = doc("seasonality by weekday (7 factors, Monday first; normalised)",
+                                     default=WEEKDAY_DEFAULT, converter=_profile(7, "demand.weekday"))
+    hour: tuple[float, ...] = doc("start-hour profile (24 factors, 00 h first)", default=HOUR_DEFAULT,
+                                  converter=_profile(24, "demand.hour"))
+    start_minute_step: int = doc("one-off jobs start on multiples of this many minutes past the hour "
+                                 "(30: :00 or :30; 1: any minute)", default=30)
+    categories: Mapping[str, CategoryDemand] = doc(
+        "one-off jobs by category: [demand.categories.NAME]", factory=dict, mapping_of=CategoryDemand)
+    standing: tuple[StandingPost, ...] = doc("weekly standing posts: [[demand.standing]]", default=(),
+                                             list_of=StandingPost, converter=tuple)
+    school: SchoolSection = doc("school-day SSO shifts", factory=SchoolSection, nested=SchoolSection)
+    events: EventsSection = doc("special events", factory=EventsSection, nested=EventsSection)
+
+
+    def __attrs_post_init__(self) -> None:
+        if self.start_minute_step not in (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60):
+            raise ScenarioError("demand.start_minute_step", self.start_minute_step, "must divide 60")
+
+
+@attrs.frozen(kw_only=True)
+class ChangesSection:
+    cancel_rate: float = doc("share of requests the vendor cancels before the start", default=0.06,
+                             validator=_fraction)
+    cancel_inside_window: float = doc("share of cancellations that arrive inside the agency's "
+                                      "cancellation window (the rest between request and window)",
+                                      default=0.35, validator=_fraction)
+    cancel_not_written: float = doc("share of cancellations by phone without the request number "
+                                    "(refused where the agency requires writing)", default=0.02,
+                                    validator=_fraction)
+    reduce_rate: float = doc("share of multi-officer requests reduced by one officer", default=0.03,
+                             validator=_fraction)
+    start_change_rate: float = doc("share of requests whose start time moves", default=0.03,
+                                   validator=_fraction)
+    start_change_hours: LogNormal | Choice = dist_field(
+        "hours the start moves (either way)", default=Choice(values=(1, 2, 3), weights=(3, 2, 1)))
+    officer_cannot_change: float = doc("share of assigned officers who cannot work the moved hours",
+                                       default=0.3, validator=_fraction)
+    early_release_rate: float = doc("share of worked shifts released early", default=0.05, validator=_fraction)
+    drop_rate: float = doc("share of awarded shifts the officer drops before the start", default=0.04,
+                           validator=_fraction)
+    no_show_rate: float = doc("share of awarded shifts the officer does not come to", default=0.003,
+                              validator=_fraction)
+
+
+@attrs.frozen(kw_only=True)
+class PaymentSection:
+    methods: Mapping[str, float] = doc("share of vendors paying by card, ach, check",
+                                       factory=lambda: {"card": 0.2, "ach": 0.6, "check": 0.2}, converter=dict)
+    days_to_pay: LogNormal | Choice = dist_field("days from invoice to payment",
+                                                 default=LogNormal(median=27, sigma=0.45, min=1, max=180))
+    default_rate: float = doc("share of invoices never paid (written off as bad debt)", default=0.01,
+                              validator=_fraction)
+
+    def __attrs_post_init__(self) -> None:
+        for name, share in self.methods.items():
+            if name not in PAYMENT_METHODS:
+                raise ScenarioError(f"payment.methods.{name}", share, f"methods are {', '.join(PAYMENT_METHODS)}")
+        if sum(self.methods.values()) <= 0:
+            raise ScenarioError("payment.methods", dict(self.methods), "give at least one share > 0")
+
+
+def _method(instance: object, attribute: attrs.Attribute, value: str | None) -> None:
+    if value is not None and value not in METHODS:
+        close = difflib.get_close_matches(value, METHODS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ScenarioError("distribution.method", value, f"methods are {', '.join(METHODS)}{hint}")
+
+
+@attrs.frozen(kw_only=True)
+class MethodChoice:
+    """How one category's shifts are distributed (issue 3's ``DistributionConfig``)."""
+
+    method: str = doc("distribution method", default="immediate-release", validator=_method)
+    params: Mapping[str, Any] = doc("the method's parameters (see its plugin's documentation: window_hours, "
+                                    "response_minutes, roll, order, lookback, jobs_per_day, ...)",
+                                    factory=dict, converter=dict)
+    group: str | None = doc("a qualification the first posting stage is limited to", default=None)
+    backup_agencies: tuple[str, ...] = doc("agencies whose officers (on the roster) may take the shift from the "
+                                           "second stage", default=(), converter=tuple)
+    release_after_hours: float | None = doc("the second stage opens this long after posting", default=None)
+    release_before_start_hours: float | None = doc("... or this long before the start if still unfilled",
+                                                   default=None)
+
+    def config(self) -> dict[str, Any]:
+        """Plain data for :meth:`offduty_core.distribution.DistributionConfig.from_dict`."""
+        out: dict[str, Any] = {"method": self.method, "params": dict(self.params)}
+        if self.group is not None:
+            out["group"] = self.group
+        if self.backup_agencies:
+            out["backup_agencies"] = list(self.backup_agencies)
+        if self.release_after_hours is not None:
+            out["release_after_hours"] = self.release_after_hours
+        if self.release_before_start_hours is not None:
+            out["release_before_start_hours"] = self.release_before_start_hours
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class DistributionSection:
+    method: str | None = doc("the method for every category not listed below (unset: the agency plugin's own "
+                             "configuration)", default=None, validator=_method)
+    params: Mapping[str, Any] = doc("the default method's parameters", factory=dict, converter=dict)
+    categories: Mapping[str, MethodChoice] = doc("per-category method: [distribution.categories.NAME]",
+                                                 factory=dict, mapping_of=MethodChoice)
+
+    def overrides(self) -> dict[str, dict[str, Any]]:
+        """``{category or "*": config}`` for the job board (empty: the agency's own)."""
+        out = {cat: choice.config() for cat, choice in sorted(self.categories.items())}
+        if self.method is not None:
+            out["*"] = MethodChoice(method=self.method, params=self.params).config()
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class FeesSection:
+    admin_fee_pct: float | None = doc("admin fee as % of the officer's share for every rate class "
+                                      "(None: the agency's published totals)", default=None,
+                                      validator=_non_negative)
+    rate_multiplier: float = doc("multiplies every rate class (share and total) and city line",
+                                 default=1.0, validator=_positive)
+    daily_cap: float | None = doc("off-duty daily hour cap override (None: the agency's)", default=None,
+                                  validator=_non_negative)
+    weekly_cap: float | None = doc("weekly hour cap override", default=None, validator=_non_negative)
+    monthly_cap: float | None = doc("monthly hour cap override", default=None, validator=_non_negative)
+    min_rest_hours: float | None = doc("minimum rest between shifts override", default=None,
+                                       validator=_non_negative)
+    no_caps: bool = doc("remove every hour cap and the rest rule (theory checks)", default=False)
+
+
+@attrs.frozen(kw_only=True)
+class Scenario:
+    name: str = doc("a label for reports", default="scenario")
+    description: str = doc("free text", default="")
+    agency: AgencySection = doc("[agency]", factory=AgencySection, nested=AgencySection)
+    officers: OfficersSection = doc("[officers]", factory=OfficersSection, nested=OfficersSection)
+    demand: DemandSection = doc("[demand]", factory=DemandSection, nested=DemandSection)
+    changes: ChangesSection = doc("[changes]", factory=ChangesSection, nested=ChangesSection)
+    payment: PaymentSection = doc("[payment]", factory=PaymentSection, nested=PaymentSection)
+    distribution: DistributionSection = doc("[distribution]", factory=DistributionSection,
+                                            nested=DistributionSection)
+    fees: FeesSection = doc("[fees]", factory=FeesSection, nested=FeesSection)
+    base_dir: str = attrs.field(default="", metadata={"internal": True})
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> "Scenario":
+        """A copy with dotted keys replaced (``{"fees.admin_fee_pct": 12}``), validated again."""
+        data = to_dict(self)
+        for key, value in overrides.items():
+            parts = key.split(".")
+            node = data
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = value
+        return from_dict(data, base_dir=self.base_dir)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def _check_keys(data: Mapping[str, Any], known, path: str) -> None:
+    known = list(known)
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+            prefix = f"{path}." if path else ""
+            raise UnknownKey(f"{prefix}{key}", f"{prefix}{close[0]}" if close else None, known) from None
+
+
+def _build(cls: type, data: Any, path: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ScenarioError(path or "scenario", data, "must be a table")
+    fields = {f.name: f for f in attrs.fields(cls) if not f.metadata.get("internal")}
+    _check_keys(data, fields, path)
+    kwargs = {}
+    for key, value in data.items():
+        f = fields[key]
+        sub = f"{path}.{key}" if path else key
+        try:
+            if "nested" in f.metadata:
+                value = _build(f.metadata["nested"], value, sub)
+            elif "mapping_of" in f.metadata:
+                if not isinstance(value, Mapping):
+                    raise ScenarioError(sub, value, "must be a table of tables")
+                value = {k: _build(f.metadata["mapping_of"], v, f"{sub}.{k}") for k, v in value.items()}
+            elif "list_of" in f.metadata:
+                value = tuple(_build(f.metadata["list_of"], v, f"{sub}[{i}]") for i, v in enumerate(value))
+        except ScenarioError:
+            raise
+        kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except ScenarioError as exc:
+        if exc.field.startswith(path) or not path or exc.field == "scenario":
+            raise
+        raise ScenarioError(f"{path}.{exc.field}", exc.value, exc.allowed) from None
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(path or "scenario", data, str(exc)) from None
+
+
+def from_dict(data: Mapping[str, Any], base_dir: str | Path = "") -> Scenario:
+    scenario = _build(Scenario, data, "")
+    scenario = attrs.evolve(scenario, base_dir=str(base_dir))
+    _check_against_registry(scenario)
+    return scenario
+
+
+def load(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError("--scenario", str(path), f"cannot be read ({exc.strerror})") from None
+    return loads(text, base_dir=path.parent)
+
+
+def loads(text: str, base_dir: str | Path = "") -> Scenario:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError("scenario", "TOML", f"is not valid TOML: {exc}") from None
+    return from_dict(data, base_dir=base_dir)
+
+
+def _check_against_registry(scenario: Scenario) -> None:
+    from offduty_core import default_registry
+
+    registry = default_registry()
+    if scenario.agency.name not in registry.agencies:
+        names = list(registry.agencies)
+        close = difflib.get_close_matches(scenario.agency.name, names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; installed: {', '.join(names)}"
+        raise ScenarioError("agency.name", scenario.agency.name, f"no such agency plugin{hint}")
+    known = registry.categories
+    used = set(scenario.demand.categories) | {p.category for p in scenario.demand.standing}
+    used |= set(scenario.distribution.categories)
+    if scenario.demand.school.schools:
+        used.add(scenario.demand.school.category)
+    if scenario.demand.events.per_year:
+        used.add(scenario.demand.events.category)
+    for category in sorted(used):
+        if category not in known:
+            close = difflib.get_close_matches(category, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ScenarioError("category", category, f"categories are {', '.join(sorted(known))}{hint}")
+    # Each method and its parameters, validated by the method plugin itself.
+    from offduty_core.distribution import DistributionConfig, method_class
+
+    for category, config in scenario.distribution.overrides().items():
+        field = f"distribution.categories.{category}" if category != "*" else "distribution"
+        try:
+            parsed = DistributionConfig.from_dict(config, field)
+            method_class(registry.pm, parsed.method)(scenario.agency.name, parsed.params)
+        except InputError as exc:
+            if isinstance(exc, ScenarioError):
+                raise
+            raise ScenarioError(exc.field, exc.value, exc.allowed) from None
+
+
+def to_dict(obj: Any) -> Any:
+    """The scenario as plain TOML-able data (dates as ISO strings, None left out)."""
+    if attrs.has(type(obj)):
+        out = {}
+        for f in attrs.fields(type(obj)):
+            if f.metadata.get("internal"):
+                continue
+            value = to_dict(getattr(obj, f.name))
+            if value is not None:
+                out[f.name] = value
+        return out
+    if isinstance(obj, Mapping):
+        return {k: to_dict(v) for k, v in obj.items()}
+    if isinstance(obj, (tuple, list)):
+        return [to_dict(v) for v in obj]
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, float) and obj == float("inf"):
+        return None
+    return obj
+
+
+def describe(cls: type = Scenario, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(dotted key, default, documentation) for every field: the scenario reference."""
+    rows = []
+    for f in attrs.fields(cls):
+        if f.metadata.get("internal"):
+            continue
+        key = f"{prefix}{f.name}"
+        if "nested" in f.metadata:
+            rows.append((key, "(section)", f.metadata["doc"]))
+            rows.extend(describe(f.metadata["nested"], key + "."))
+        elif "mapping_of" in f.metadata:
+            rows.append((key + ".NAME", "(section)", f.metadata["doc"]))
+            rows.extend(describe(f.metadata["mapping_of"], key + ".NAME."))
+        elif "list_of" in f.metadata:
+            rows.append((f"[[{key}]]", "(list)", f.metadata["doc"]))
+            rows.extend(describe(f.metadata["list_of"], key + "[]."))
+        else:
+            default = f.default
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                default = default.factory()
+            rows.append((key, repr(to_dict(default)), f.metadata.get("doc", "")))
+    return rows

@@ -1,0 +1,68 @@
+"""The same seed gives the same files, in this process, in a process pool and on Dask."""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from offduty_simulations import runner
+from offduty_simulations.scenario import from_dict, to_dict
+from sim_helpers import small
+
+FILES = ("shifts.parquet", "officers.parquet", "ledger.parquet", "summary.json")
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in FILES}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return to_dict(from_dict(small(days=14, officers=30)))
+
+
+def test_same_seed_same_files_serial_pool_and_dask(tmp_path, data):
+    seed = np.random.SeedSequence(77).spawn(2)[1]
+    serial = runner.write_replication(data, "", seed, str(tmp_path / "serial"))
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        pooled = pool.submit(runner.write_replication, data, "", seed, str(tmp_path / "pool")).result()
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        on_dask = client.submit(runner.write_replication, data, "", seed, str(tmp_path / "dask"), pure=False).result()
+    a, b, c = digest(Path(serial)), digest(Path(pooled)), digest(Path(on_dask))
+    assert a == b == c
+
+
+def test_a_different_seed_gives_a_different_year(tmp_path, data):
+    one = digest(Path(runner.write_replication(data, "", 1, str(tmp_path / "one"))))
+    two = digest(Path(runner.write_replication(data, "", 2, str(tmp_path / "two"))))
+    assert one["shifts.parquet"] != two["shifts.parquet"]
+
+
+def test_sweep_results_do_not_depend_on_the_executor_or_worker_count(data):
+    sc = from_dict(data)
+    points = runner.grid_points({"fees.admin_fee_pct": [8, 14]})
+    tasks = runner.make_tasks(sc, points, replications=2, seed=5)
+    serial = runner.execute(tasks, workers=1)
+    pooled = runner.execute(tasks, workers=2)
+    assert [r.metrics for r in serial] == [r.metrics for r in pooled]
+    assert all(r.error is None for r in serial)
+    table = runner.summarise(points, serial)
+    fill = table[table.metric == "fill_rate"]
+    assert list(fill["n"]) == [2, 2] and (fill["ci_low"] <= fill["mean"]).all()
+
+
+def test_a_failing_replication_is_retried_then_reported_not_dropped(data):
+    bad = dict(data)
+    bad["agency"] = {**bad["agency"], "name": "no-such-agency"}
+    task = runner.Task(point=0, replication=0, scenario=bad, base_dir="", overrides=(),
+                       seed=np.random.SeedSequence(1))
+    [result] = runner.execute([task], workers=1)
+    assert result.metrics is None and result.attempts == 2 and "no-such-agency" in result.error
+    table = runner.summarise([{}], [result])
+    assert set(table["failed"]) == {1} and set(table["n"]) == {0}
