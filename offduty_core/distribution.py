@@ -58,6 +58,15 @@ def default_qualifications(category: str, role: str) -> frozenset[str]:
     return frozenset({SSO}) if category == "school_safety" else frozenset()
 
 
+def lookback_text(kind: str, value: int) -> str:
+    """A look-back value as a coordinator reads it: ``12 h this year``, ``2 jobs this year``."""
+    from .eligibility import fmt_h
+
+    if kind == "job_count":
+        return f"{value} job{'s' if value != 1 else ''} this year"
+    return f"{fmt_h(value)} {'this year' if kind == 'year_to_date' else 'in the last 30 days'}"
+
+
 def ranks_for(role: str) -> frozenset[Rank] | None:
     """A supervisor slot needs supervisor rank; officer and scribe slots take any rank."""
     return frozenset({Rank.SUPERVISOR}) if role == "supervisor" else None

@@ -80,6 +80,13 @@ class Shift:
     qualifications: frozenset[str] = frozenset()
     barred: frozenset[str] = frozenset()
     set_id: str | None = None
+    # Epoch seconds of start and end, computed once (every rule compares in them).
+    start_ts: int = attrs.field(init=False, eq=False, repr=False)
+    end_ts: int = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "start_ts", int(self.start.timestamp()))
+        object.__setattr__(self, "end_ts", int(self.end.timestamp()))
 
     @end.validator
     def _after(self, attribute: attrs.Attribute, value: datetime) -> None:
@@ -203,6 +210,7 @@ class OfficerBook:
                 raise InputError("roster.agency", agency, f"has no time zone; known agencies: "
                                                           f"{', '.join(sorted(self.zones)) or 'none'}")
             self.caps.setdefault(agency, HourCaps())
+        self.rest_secs: dict[str, int] = {a: int(c.min_rest.total_seconds()) for a, c in self.caps.items()}
         self._starts: dict[str, list[int]] = {}
         self._entries: dict[str, list[tuple[int, int, ShiftKey]]] = {}
         self._bookings: dict[ShiftKey, Booking] = {}
@@ -445,14 +453,11 @@ class OnDuty:
         if schedule is None:
             return None
         tz = book.tz(officer)
-        rest = book.caps[officer.agency].min_rest if self.rest_before_duty else timedelta(0)
-        start, end = shift.start, shift.end
-        first = start.astimezone(tz).date() - timedelta(days=1)
-        last = (end + rest).astimezone(tz).date()
-        s, e = _ts(start), _ts(end)
-        gap = int(rest.total_seconds())
-        for on, off in schedule.on_duty(first, last, tz):
-            a, b = _ts(on), _ts(off)
+        gap = book.rest_secs[officer.agency] if self.rest_before_duty else 0
+        s, e = shift.start_ts, shift.end_ts
+        first = book.shape(officer, shift.start, shift.end).first_day - 1
+        last = first + 2 + (e + gap - s) // 86400  # a superset of the days that matter
+        for a, b in schedule.duty_epochs(first, last, tz.key):
             if a < e and s < b:
                 return f"on duty {_span(a, b, tz)} ({schedule.describe()}), which overlaps the shift"
             if gap and e <= a < e + gap:
@@ -470,7 +475,7 @@ class NoOverlap:
     name = "overlap"
 
     def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
-        s, e = _ts(shift.start), _ts(shift.end)
+        s, e = shift.start_ts, shift.end_ts
         prev, nxt = book.neighbours(officer.badge, s, e, ignore=shift.key)
         tz = book.tz(officer)
         for other in (prev, nxt):
@@ -484,10 +489,10 @@ class MinimumRest:
     name = "rest"
 
     def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
-        gap = int(book.caps[officer.agency].min_rest.total_seconds())
+        gap = book.rest_secs[officer.agency]
         if gap <= 0:
             return None
-        s, e = _ts(shift.start), _ts(shift.end)
+        s, e = shift.start_ts, shift.end_ts
         prev, nxt = book.neighbours(officer.badge, s, e, ignore=shift.key)
         tz = book.tz(officer)
         if prev is not None and prev[1] <= s and s - prev[1] < gap:

@@ -55,6 +55,7 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from functools import lru_cache
 from typing import Iterable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
@@ -92,6 +93,12 @@ def _hours(value: object, field: str) -> Decimal:
 # --- on-duty schedules ------------------------------------------------------------------
 
 
+@lru_cache(maxsize=262144)
+def _wall_epoch(tz_name: str, ordinal: int, hour: int, minute: int) -> int:
+    """Epoch seconds of local wall time ``hour:minute`` on day ``ordinal`` in ``tz_name``."""
+    return int(datetime.combine(date.fromordinal(ordinal), time(hour, minute), tzinfo=ZoneInfo(tz_name)).timestamp())
+
+
 def _duty_interval(day: date, start: time, length: timedelta, tz: ZoneInfo) -> tuple[datetime, datetime]:
     begin = datetime.combine(day, start, tzinfo=tz)
     end = (begin.astimezone(UTC) + length).astimezone(tz)
@@ -108,8 +115,20 @@ class _Schedule:
     def length(self) -> timedelta:
         return timedelta(seconds=int(self.shift_hours * 3600))
 
-    def works_on(self, day: date) -> bool:  # pragma: no cover - abstract
+    def works_on(self, day: date) -> bool:
+        return self.works_on_ordinal(day.toordinal())
+
+    def works_on_ordinal(self, ordinal: int) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def duty_epochs(self, first: int, last: int, tz_name: str) -> list[tuple[int, int]]:
+        """The on-duty intervals (epoch seconds) of shifts starting on local days with
+        ordinals ``first`` .. ``last``: arithmetic on day numbers, and one cached lookup of
+        each day's local start instant, so eligibility checks build no datetimes."""
+        seconds = int(self.shift_hours * 3600)
+        start = self.shift_start
+        return [(a, a + seconds) for a in (_wall_epoch(tz_name, d, start.hour, start.minute)
+                                           for d in range(first, last + 1) if self.works_on_ordinal(d))]
 
     def on_duty(self, first: date, last: date, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
         """The on-duty intervals of shifts that start on ``first`` .. ``last`` (inclusive)."""
@@ -151,9 +170,9 @@ class CycleSchedule(_Schedule):
     def cycle(self) -> tuple[bool, ...]:
         return CYCLES[self.pattern][0]
 
-    def works_on(self, day: date) -> bool:
-        cycle = self.cycle
-        return cycle[(day - self.anchor).days % len(cycle)]
+    def works_on_ordinal(self, ordinal: int) -> bool:
+        cycle = CYCLES[self.pattern][0]
+        return cycle[(ordinal - self.anchor.toordinal()) % len(cycle)]
 
     def describe(self) -> str:
         return f"{self.pattern} from {self.anchor} at {self.shift_start:%H:%M}"
@@ -172,8 +191,8 @@ class WeeklySchedule(_Schedule):
         if not value or not all(isinstance(d, int) and 0 <= d <= 6 for d in value) or len(value) == 7:
             raise InputError("days_off", sorted(value), "give 1 to 6 weekdays, 0 (Monday) to 6 (Sunday)")
 
-    def works_on(self, day: date) -> bool:
-        return day.weekday() not in self.days_off
+    def works_on_ordinal(self, ordinal: int) -> bool:
+        return (ordinal - 1) % 7 not in self.days_off  # ordinal 1 is a Monday
 
     def describe(self) -> str:
         off = "+".join(WEEKDAYS[d] for d in sorted(self.days_off))
@@ -188,8 +207,8 @@ class DateSchedule(_Schedule):
     shift_start: time
     shift_hours: Decimal = attrs.field(default=Decimal(8), converter=lambda v: _hours(v, "shift_hours"))
 
-    def works_on(self, day: date) -> bool:
-        return day in self.dates
+    def works_on_ordinal(self, ordinal: int) -> bool:
+        return date.fromordinal(ordinal) in self.dates
 
     def describe(self) -> str:
         return f"{len(self.dates)} listed dates at {self.shift_start:%H:%M}"

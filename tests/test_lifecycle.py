@@ -339,3 +339,16 @@ def test_a_simpy_process_drives_the_board():
     reference.run(scripted_inputs())
     assert awards(board) == awards(reference) == [("R-1", 1, "2"), ("R-1", 0, "1"), ("R-1", 0, "3")]
     assert billed(board, "R-1").vendor_total == billed(reference, "R-1").vendor_total == Decimal("480.00")
+
+
+def test_a_cancellation_after_the_start_is_an_early_release():
+    board = make_board([cop("1")])
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
+    accept(board, "2027-03-01T09:00", "R-1", "1")
+    board.handle(CancelRequest(at=T("2027-03-05T20:00"), request_id="R-1"))
+    cancelled, = of(board.records, "Cancelled")
+    assert (cancelled.badge, cancelled.note) == ("1", "after the start: an early release")
+    assert board.assignments() == {("R-1", 0): "1"}  # still held: the officer worked until 20:00
+    assert board.book.day_secs[("1", date(2027, 3, 5).toordinal())] == 2 * 3600
+    board.run([])
+    assert billed(board, "R-1").vendor_total == Decimal("120.00")  # test-town: 2 h worked x 60

@@ -26,16 +26,9 @@ Example::
 from __future__ import annotations
 
 from offduty_core import hookimpl
-from offduty_core.distribution import Param, WindowMethod
-from offduty_core.eligibility import fmt_h
+from offduty_core.distribution import Param, WindowMethod, lookback_text
 
 LOOKBACKS = ("year_to_date", "rolling_30_days", "job_count")
-
-
-def lookback_text(kind: str, value: int) -> str:
-    if kind == "job_count":
-        return f"{value} job{'s' if value != 1 else ''} this year"
-    return f"{fmt_h(value)} {'this year' if kind == 'year_to_date' else 'in the last 30 days'}"
 
 
 class Fairness(WindowMethod):
