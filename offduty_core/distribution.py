@@ -41,7 +41,7 @@ from __future__ import annotations
 import weakref
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable, ClassVar, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
 
 import attrs
 

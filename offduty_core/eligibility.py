@@ -35,8 +35,8 @@ shifts or all officers.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
-from datetime import date, datetime, timedelta, timezone
+from bisect import bisect_left
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence

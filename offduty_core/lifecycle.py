@@ -54,7 +54,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
@@ -752,11 +752,13 @@ class JobBoard:
         self._record(Approved, job, agency=event.agency, roles=tuple(s.role for s in admission.slots),
                      emergency=admission.emergency, notes=admission.notes)
         self._schedule_settle(job)
-        for st in slots:
-            self._schedule_slot(job, st)
         if request.approved > self.now:
-            self._push(request.approved, ("post", request.id))
+            self._push(request.approved, ("post", request.id))  # before the alerts of the same instant
+            for st in slots:
+                self._schedule_slot(job, st)
         else:
+            for st in slots:
+                self._schedule_slot(job, st)
             self._post_job(job)
 
     def _schedule_settle(self, job: Job) -> None:
@@ -994,6 +996,11 @@ class JobBoard:
                              reason=f"a start-time change must come before the shift starts "
                                     f"({st.shift.label} started {self._local(st.shift.start, job.agency)})")
                 return
+        if event.start <= self.now:
+            self._record(Refused, job, what="change_start", rule="change.start-in-the-past",
+                         reason=f"the new start {self._local(event.start, job.agency)} is not after the change "
+                                f"({self._local(self.now, job.agency)})")
+            return
         try:
             probe = model.ChangeStart(at=self.now, start=event.start, end=event.end,
                                       officer_accepts=event.officer_accepts is not False, channel=event.channel,

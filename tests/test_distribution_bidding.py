@@ -107,3 +107,20 @@ def test_a_request_posted_after_its_set_closed_opens_a_set_of_its_own():
     submit(board, "E-2", "2027-03-06T18:00", "2027-03-06T22:00", shift_set="fair", received="2027-03-02T09:00")
     assert board.jobs["E-2"].slots[0].posting.data["set"] == "fair#2"
     assert board.next_wakeup() == T("2027-03-03T09:00")
+
+
+def test_a_shift_moved_before_the_close_leaves_its_set_and_opens_a_window_of_its_own():
+    from offduty_core.lifecycle import ChangeStart
+
+    board = make_board([cop("A", "2001-01-01"), cop("B", "2005-01-01")], method="bidding")
+    event_set(board, n_days=2)
+    apply(board, "2027-03-01T09:00", "E-1", "A")
+    apply(board, "2027-03-01T09:00", "E-2", "B")
+    board.handle(ChangeStart(at=T("2027-03-01T12:00"), request_id="E-1", start=T("2027-03-03T19:00"),
+                             end=T("2027-03-03T23:00")))
+    assert board.jobs["E-1"].slots[0].posting.data["set"] == "E-1/0-repost-1"
+    until(board, "2027-03-02T08:00")  # the old set closes: only E-2 is awarded
+    assert awards(board) == [("E-2", 0, "B")]
+    apply(board, "2027-03-02T09:00", "E-1", "A")
+    until(board, "2027-03-02T12:00")  # the repost's own window: 24 h from 12:00 on the 1st
+    assert awards(board) == [("E-2", 0, "B"), ("E-1", 0, "A")]

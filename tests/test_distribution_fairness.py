@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from distribution_helpers import T, accept, apply, awards, cop, make_board, of, submit, until
+from distribution_helpers import accept, apply, awards, cop, make_board, of, submit, until
 from offduty_core.officers import OffDutyRecord
 
 

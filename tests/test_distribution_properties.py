@@ -16,14 +16,12 @@ from __future__ import annotations
 import functools
 import os
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from distribution_helpers import TOWN, TZ, VILLE, agency_module
 from offduty_core import Registry, get_plugin_manager
-from offduty_core.errors import InputError
 from offduty_core.lifecycle import (Accept, Apply, CancelRequest, ChangeStart, Decline, DropShift, JobBoard,
                                     SubmitRequest)
 from offduty_core.model import Request
@@ -162,8 +160,8 @@ def run(roster, caps, method, backup_after, requests, intents) -> JobBoard:
                 start = max(now + timedelta(hours=1), job.slots[0].shift.start + timedelta(hours=(c % 13) - 6))
                 board.handle(ChangeStart(at=now, request_id=rid, start=start, end=start + timedelta(hours=1 + c % 6),
                                          officer_accepts=None if c % 3 else False))
-    for event in submits:
-        board.handle(event)
+    for submit_event in submits:
+        board.handle(submit_event)
     board.run([])
     return board
 

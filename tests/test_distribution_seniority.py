@@ -3,7 +3,6 @@ the close; the others as back-ups in order; no applicant: released first come fi
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from distribution_helpers import (T, TOWN, VILLE, accept, apply, awards, cop, make_board, of, refusals, submit,
                                   until)

@@ -4,7 +4,6 @@ only by timestamped inputs, so SimPy and a live scheduler drive it the same way.
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -12,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from distribution_helpers import REGISTRY, T, TOWN, accept, awards, cop, make_board, of, refusals, submit, until
+from distribution_helpers import T, TOWN, accept, awards, cop, make_board, of, refusals, submit, until
 from offduty_core import Registry, get_plugin_manager
 from offduty_core.billing import bill
 from offduty_core.errors import InputError
-from offduty_core.lifecycle import (Accept, CancelRequest, ChangeStart, ClockShift, Complete, DropShift, JobBoard,
-                                    NoShow, ReleaseEarly, SubmitRequest, Tick)
+from offduty_core.lifecycle import (Accept, CancelRequest, ChangeStart, ClockShift, Complete, Decline, DropShift,
+                                    JobBoard, NoShow, ReleaseEarly, SubmitRequest, Tick)
 from offduty_core.model import Request
 from offduty_core.officers import CycleSchedule, Officer, Roster
 from offduty_core.story import load_json, parse_story
@@ -352,3 +351,60 @@ def test_a_cancellation_after_the_start_is_an_early_release():
     assert board.book.day_secs[("1", date(2027, 3, 5).toordinal())] == 2 * 3600
     board.run([])
     assert billed(board, "R-1").vendor_total == Decimal("120.00")  # test-town: 2 h worked x 60
+
+
+def test_a_change_to_a_start_before_the_change_is_refused():
+    board = make_board([cop("1")])
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
+    board.handle(ChangeStart(at=T("2027-03-02T09:00"), request_id="R-1", start=T("2027-03-02T08:00"),
+                             end=T("2027-03-02T12:00")))
+    refused, = of(board.records, "Refused")
+    assert refused.reason == ("the new start 2027-03-02T08:00-06:00 is not after the change "
+                              "(2027-03-02T09:00-06:00)")
+
+
+def test_a_late_approval_posts_before_it_alerts():
+    from distribution_helpers import registry
+
+    board = JobBoard(registry(alert=timedelta(hours=24)), Roster([cop("1")]))
+    submit(board, "R-1", "2027-03-03T18:00", "2027-03-03T22:00", request={"approved_at": T("2027-03-03T06:00")})
+    until(board, "2027-03-03T06:00")
+    assert [r.kind for r in board.records] == ["Approved", "Posted", "AlertSent"]
+
+
+# --- posting in stages ------------------------------------------------------------------
+
+
+def test_group_first_then_everyone_when_still_unfilled_before_the_start():
+    from distribution_helpers import VILLE
+
+    board = make_board([cop("1", quals={"sso"}), cop("2"), cop("V1", agency=VILLE)], group="sso",
+                       backup_agencies=[VILLE], release_before_start_hours=48)
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
+    posted, = of(board.records, "Posted")
+    assert (posted.audience, posted.group) == (("test-town",), "sso")
+    accept(board, "2027-03-02T09:00", "R-1", "2")
+    assert refusals(board) == ["badge 2: R-1 slot 0 is open only to test-town officers holding sso until "
+                               "2027-03-03T18:00-06:00"]
+    assert board.next_wakeup() == T("2027-03-03T18:00")
+    until(board, "2027-03-03T18:00")
+    opened, = of(board.records, "StageOpened")
+    assert opened.audience == ("test-town", "test-ville")
+    accept(board, "2027-03-03T18:05", "R-1", "V1")  # a back-up agency's officer, first to accept
+    assert awards(board) == [("R-1", 0, "V1")]
+
+
+def test_sequencing_hands_over_to_first_come_when_back_ups_open():
+    from distribution_helpers import VILLE
+
+    board = make_board([cop("1"), cop("V1", agency=VILLE)], method="sequencing",
+                       params={"response_minutes": 600, "exhausted": "wait"},
+                       backup_agencies=[VILLE], release_after_hours=2)
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
+    board.handle(Decline(at=T("2027-03-01T09:00"), request_id="R-1", slot=0, badge="1"))
+    assert of(board.records, "ReleasedToAll") == []  # "wait": nobody else on the list
+    until(board, "2027-03-01T10:00")
+    released, = of(board.records, "ReleasedToAll")
+    assert released.reason == "the back-up stage opened: first come, first served"
+    accept(board, "2027-03-01T10:30", "R-1", "V1")
+    assert awards(board) == [("R-1", 0, "V1")]

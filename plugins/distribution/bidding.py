@@ -62,8 +62,8 @@ class Bidding(WindowMethod):
     def on_post(self, desk, posting) -> None:
         sets = self.sets(desk)
         base = posting.shift.set_id or posting.shift.request_id
-        if posting.version:
-            base = f"{base}/{posting.shift.slot}-repost-{posting.version}"
+        if posting.version:  # a repost is a set of its own
+            base = f"{posting.shift.request_id}/{posting.shift.slot}-repost-{posting.version}"
         close = self.close_time(posting, desk.now)
         name, n = base, 1
         while True:
@@ -121,7 +121,8 @@ class Bidding(WindowMethod):
         self.close_set(desk, tag[1], current)
 
     def close_set(self, desk, name: str, current: dict) -> None:
-        live = [p for p in current["postings"] if p.is_open and p.mode == "method"]
+        # A shift reposted since it joined (a moved start) belongs to its new set, not this one.
+        live = [p for p in current["postings"] if p.is_open and p.mode == "method" and p.data.get("set") == name]
         live_ids = {id(p) for p in live}
         bids: dict[str, list] = {}
         for badge, pref, seq, p in current["bids"]:
