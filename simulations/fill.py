@@ -202,6 +202,9 @@ class FillAdapter:
             return None
         return "apply"
 
+    def applicants(self, posting) -> int:
+        return len(posting.applicants)
+
     def has_applied(self, posting, badge: str) -> bool:
         return badge in posting.applicants
 
@@ -213,10 +216,17 @@ class FillAdapter:
         """None if ``officer`` may take ``posting`` now, else the board's reason."""
         return self.board.why_not(posting, officer)
 
+    def week_of(self, when: datetime) -> int:
+        """The book's key of the agency week holding ``when``."""
+        return week_key(when.astimezone(self.clock.tz).date().toordinal(), self.week_start)
+
+    def hours_in_week(self, badge: str, week: int) -> float:
+        """Off-duty hours booked for ``badge`` in ``week`` (:meth:`week_of`)."""
+        return self.book.week_secs.get((badge, week), 0) / 3600.0
+
     def week_hours(self, badge: str, when: datetime) -> float:
         """Off-duty hours booked in the agency week holding ``when``."""
-        day = when.astimezone(self.clock.tz).date().toordinal()
-        return self.book.week_secs.get((badge, week_key(day, self.week_start)), 0) / 3600.0
+        return self.hours_in_week(badge, self.week_of(when))
 
     def records(self) -> list:
         return self.board.records

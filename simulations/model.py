@@ -61,7 +61,7 @@ class Record(NamedTuple):
 class SlotBehaviour:
     """The model's per-slot bookkeeping (not the slot's state, which the board owns)."""
 
-    __slots__ = ("looks", "work", "views", "start_h", "end_h", "pay", "night", "weekend")
+    __slots__ = ("looks", "work", "views", "start_h", "end_h", "pay", "night", "weekend", "x0", "week")
 
     def __init__(self, start_h: float, end_h: float, pay: float, night: bool, weekend: bool):
         self.looks = 0  # token: a new posting or release restarts the looks
@@ -72,6 +72,8 @@ class SlotBehaviour:
         self.pay = pay
         self.night = night
         self.weekend = weekend
+        self.x0: float | None = None  # the acceptance log-odds that do not change while it is posted
+        self.week = None  # the agency week of the start (hours already booked are counted in it)
 
 
 class ModelResult(NamedTuple):
@@ -109,6 +111,7 @@ class YearModel:
         self.acc = o.acceptance
         self.views_rate = o.views_per_hour
         self.max_views = o.max_views
+        self.max_applicants = o.max_applicants
         self.instant = o.instant
         self.response = o.response_minutes
         reg = rules.rates.get(rules.rates.roles["officer"])
@@ -140,6 +143,7 @@ class YearModel:
             elif t is F.StartChanged:
                 b = self.slots[(r.request_id, r.slot)]
                 b.start_h, b.end_h = self.clock.hours(r.start), self.clock.hours(r.end)
+                b.x0 = None
                 if r.kept and r.badge:
                     self._plan_work(r.request_id, r.slot, r.badge, drop=False)
             elif t is F.Billed:
@@ -182,11 +186,13 @@ class YearModel:
         a = self.acc
         if a.always:
             return 1.0
-        lead_days = max(0.0, b.start_h - self.env.now) / 24.0
-        x = (a.base + a.pay * (b.pay / self.reference_pay - 1.0) + (a.night if b.night else 0.0)
-             + (a.weekend if b.weekend else 0.0) + a.lead_time * math.log1p(lead_days))
+        if b.x0 is None:
+            b.x0 = (a.base + a.pay * (b.pay / self.reference_pay - 1.0) + (a.night if b.night else 0.0)
+                    + (a.weekend if b.weekend else 0.0))
+            b.week = self.fill.week_of(when)
+        x = b.x0 + a.lead_time * math.log1p(max(0.0, b.start_h - self.env.now) / 24.0)
         if a.hours_worked:
-            x += a.hours_worked * self.fill.week_hours(badge, when) / 10.0
+            x += a.hours_worked * self.fill.hours_in_week(badge, b.week) / 10.0
         return 1.0 / (1.0 + math.exp(-x))
 
     # --- arrivals -------------------------------------------------------------------------
@@ -278,8 +284,11 @@ class YearModel:
             if not audience:
                 continue
             officer = audience[int(looks.integers(len(audience)))]
-            if mode == "apply" and fill.has_applied(posting, officer.badge):
-                continue
+            if mode == "apply":
+                if fill.applicants(posting) >= self.max_applicants:
+                    return  # enough sign-ups: the window's close decides
+                if fill.has_applied(posting, officer.badge):
+                    continue
             # The officer decides first; the rules then say whether they may (a cap hit is an
             # officer who wanted the shift and was over a cap).
             if acceptance.random() >= self.p_accept(b, officer.badge, posting.shift.start):

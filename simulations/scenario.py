@@ -268,6 +268,8 @@ class OfficersSection:
                                 "(a Poisson stream; fewer at night)", default=1.5, validator=_positive)
     max_views: int = doc("at most this many looks per posting (bounds the cost of hopeless shifts)",
                          default=120)
+    max_applicants: int = doc("a sign-up window stops drawing looks once this many officers applied (the "
+                              "method's order decides among them; the others are back-ups)", default=6)
     response_minutes: LogNormal | Choice = dist_field(
         "minutes from an offer (sequencing) to the officer's answer",
         default=LogNormal(median=40, sigma=1.0, max=24 * 60))
