@@ -95,10 +95,19 @@ def run_explain(args: argparse.Namespace, registry) -> int:
     story = parse_story(load_json(_read(args.story), "stdin" if args.story == "-" else args.story), registry)
     roster = parse_roster(_read(args.roster), args.roster, registry.names())
     config = None
-    if args.method or args.param:
+    staged = bool(args.group or args.backup_agency or args.release_after_hours is not None
+                  or args.release_before_start_hours is not None)
+    if args.method or args.param or staged:
         if args.param and not args.method:
             raise InputError("--param", args.param[0], "give --method with its parameters")
-        config = DistributionConfig(method=args.method, params=parse_params(args.param or []))
+        if not args.method:
+            raise InputError("--method", None, "give the method to explain the staged posting under")
+        for agency in args.backup_agency or ():
+            registry.rules(agency)  # an unknown agency fails here, by name
+        config = DistributionConfig(method=args.method, params=parse_params(args.param or []), group=args.group,
+                                    backup_agencies=tuple(args.backup_agency or ()),
+                                    release_after=args.release_after_hours,
+                                    release_before_start=args.release_before_start_hours)
     at = parse_time(args.at, story.rules.info.tz, "--at") if args.at else None
     result = explain(story, roster, registry, slot=args.slot, at=at, distribution=config)
     if args.json:
@@ -136,6 +145,13 @@ def configure_explain(parser: argparse.ArgumentParser):
     parser.add_argument("--slot", type=int, default=0, help="slot number (officers first, then supervisors, scribes)")
     parser.add_argument("--method", help="explain under this distribution method instead of the agency's")
     parser.add_argument("--param", action="append", metavar="NAME=VALUE", help="a parameter of --method (repeat)")
+    parser.add_argument("--group", metavar="QUALIFICATION", help="with --method: post first to officers holding it")
+    parser.add_argument("--backup-agency", action="append", metavar="AGENCY",
+                        help="with --method: a back-up agency (repeat)")
+    parser.add_argument("--release-after-hours", type=float, metavar="H",
+                        help="with --method: open to back-ups this long after posting")
+    parser.add_argument("--release-before-start-hours", type=float, metavar="H",
+                        help="with --method: open to back-ups when still unfilled this long before the start")
     parser.add_argument("--at", metavar="TIME", help="as of this local time (default: when the request is posted); "
                                                      "story events up to then are applied")
     parser.add_argument("--json", action="store_true", help="print JSON")

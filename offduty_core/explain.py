@@ -116,7 +116,7 @@ def explain(story: Story, roster: Roster, registry: Any, slot: int = 0, at: date
         posting.stage = 1
     audience = f"{agency} officers" + (f" holding {config.group}" if config.group else "")
     if config.staged:
-        later = ", ".join(config.backup_agencies) or f"all {agency} officers"
+        later = ", ".join(([f"all {agency} officers"] if config.group else []) + list(config.backup_agencies))
         audience += (f"; {later} from {fmt_local(posting.stage_opens_at, tz)}"
                      + (" (open now)" if posting.stage else ""))
 

@@ -136,3 +136,27 @@ def test_console_script(tmp_path):
         pytest.skip("offduty console script not installed")
     done = subprocess.run([exe, "roster", "validate", str(ROSTER)], capture_output=True, text=True)
     assert done.returncode == 0 and "11 officers, valid" in done.stdout
+
+
+def test_explain_a_staged_posting(capsys):
+    args = ["explain", "--roster", ROSTER, STORY, "--method", "seniority", "--group", "sso",
+            "--backup-agency", "grantsville-ut", "--release-before-start-hours", "72", "--json"]
+    result = json.loads(run(capsys, *args)[1])
+    assert result["audience"] == ("chandler-az officers holding sso; all chandler-az officers, grantsville-ut "
+                                  "from 2027-06-17T18:00-07:00")
+    verdicts = {v["badge"]: v["verdict"] for v in result["verdicts"]}
+    assert [b for b, v in verdicts.items() if v == "offered"] == ["117", "119"]  # the SSO officers
+    assert verdicts["126"] == "later"  # eligible, once the shift opens beyond the group
+    later = json.loads(run(capsys, *args, "--at", "2027-06-18T12:00")[1])
+    assert later["audience"].endswith("(open now)")
+    assert sum(v["verdict"] == "offered" for v in later["verdicts"]) == 5
+    code, _, err = run(capsys, *args[:-3])  # no release time
+    assert code == 2 and "need release_after or release_before_start" in err
+
+
+def test_the_documented_example_is_what_the_command_prints(capsys):
+    doc = (ROOT / "docs" / "distribution.md").read_text()
+    block = doc.split("$ offduty explain --roster examples/roster-chandler.csv "
+                      "examples/chandler-cancel-inside.json --method fairness\n", 1)[1].split("```", 1)[0]
+    code, out, _ = run(capsys, "explain", "--roster", ROSTER, STORY, "--method", "fairness")
+    assert code == 0 and out == block
