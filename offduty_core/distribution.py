@@ -147,7 +147,8 @@ class DistributionConfig:
     """
 
     method: str = DEFAULT_METHOD
-    params: Mapping[str, Any] = attrs.field(factory=dict, converter=lambda m: dict(m or {}), eq=False)
+    # Compared, but not hashed (a dict is not hashable; equal configs still hash equal).
+    params: Mapping[str, Any] = attrs.field(factory=dict, converter=lambda m: dict(m or {}), hash=False)
     group: str | None = None
     backup_agencies: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     release_after: timedelta | None = attrs.field(default=None, converter=lambda v: _hours_delta(v, "release_after"))

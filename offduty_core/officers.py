@@ -484,6 +484,11 @@ def check_roster(text: str, source: str = "roster.csv",
         return [], [f"{source} line 1: the file is empty; the first line must name the columns "
                     f"({', '.join(REQUIRED)}, ...)"]
     names = [h.strip().lower() if h else "" for h in header]
+    if len(names) == 1:
+        for sep, label in ((";", "semicolons"), ("\t", "tabs")):
+            if sep in names[0]:
+                return [], [f"{source} line 1: the columns are separated by {label}; separate them with commas "
+                            "(save the sheet as CSV, comma-delimited)"]
     for name in names:
         if name not in COLUMNS:
             errors.append(f"{source} line 1: unknown column {name!r}; columns are {', '.join(COLUMNS)}")

@@ -227,3 +227,19 @@ def test_hook_is_documented_with_its_exact_signature(name):
 def test_hook_has_a_test(name):
     texts = [p.read_text() for p in (ROOT / "tests").rglob("test_*.py")]
     assert any(f"def {name}(" in t for t in texts), f"no test implements {name}"
+
+
+def test_configs_compare_by_their_parameters_and_read_plain_data():
+    a = DistributionConfig(method="seniority", params={"window_hours": 12})
+    assert a != DistributionConfig(method="seniority", params={"window_hours": 48})
+    assert a == DistributionConfig.from_dict({"method": "seniority", "params": {"window_hours": 12}})
+    assert hash(a) == hash(DistributionConfig(method="seniority", params={"window_hours": 12}))
+    staged = DistributionConfig.from_dict({"method": "sequencing", "group": "sso", "backup_agencies": [VILLE],
+                                           "release_before_start_hours": 24})
+    assert staged.release_before_start.total_seconds() == 24 * 3600 and staged.staged
+    with pytest.raises(InputError, match="distribution.relase_after_hours: 3 is not allowed; unknown field"):
+        DistributionConfig.from_dict({"relase_after_hours": 3})
+    with pytest.raises(InputError, match="need release_after or release_before_start"):
+        DistributionConfig(backup_agencies=(VILLE,))
+    with pytest.raises(InputError, match="need backup_agencies or a group"):
+        DistributionConfig(release_after=4)

@@ -177,3 +177,9 @@ def test_generated_rosters_are_deterministic_and_plausible():
     assert len({o.badge for o in a}) == 400
     # A generated roster is a valid roster file.
     assert parse_roster(roster_to_csv(a)).officers == a.officers
+
+
+def test_a_semicolon_separated_sheet_gets_a_helpful_error():
+    _, errors = check_roster("badge;agency;seniority_date\n1;a;2010-01-01\n")
+    assert errors == ["roster.csv line 1: the columns are separated by semicolons; separate them with commas "
+                      "(save the sheet as CSV, comma-delimited)"]
