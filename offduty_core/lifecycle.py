@@ -249,9 +249,12 @@ class Record:
 
 @attrs.frozen(kw_only=True)
 class Approved(Record):
+    """The rules admit the request; its shifts are posted at ``posts_at`` (its approval)."""
+
     agency: str
     roles: tuple[str, ...]
     emergency: bool
+    posts_at: datetime
     notes: tuple[str, ...] = ()
 
 
@@ -750,7 +753,7 @@ class JobBoard:
                   config=config, method=method, payment_method=event.payment_method)
         self.jobs[request.id] = job
         self._record(Approved, job, agency=event.agency, roles=tuple(s.role for s in admission.slots),
-                     emergency=admission.emergency, notes=admission.notes)
+                     emergency=admission.emergency, posts_at=max(request.approved, self.now), notes=admission.notes)
         self._schedule_settle(job)
         if request.approved > self.now:
             self._push(request.approved, ("post", request.id))  # before the alerts of the same instant

@@ -76,6 +76,7 @@ def test_posting_waits_for_approval():
     board = make_board([cop("1")])
     submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00", request={"approved_at": T("2027-03-02T10:00")})
     assert of(board.records, "Posted") == []
+    assert of(board.records, "Approved")[0].posts_at == T("2027-03-02T10:00")
     assert board.next_wakeup() == T("2027-03-02T10:00")
     accept(board, "2027-03-01T09:00", "R-1", "1")
     assert refusals(board) == ["R-1 slot 0 is not posted yet"]
