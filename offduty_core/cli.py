@@ -121,6 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OffdutyError as exc:
         print(f"offduty: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`offduty bill x.json | head`): stop quietly, as Unix tools do.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def _load_extensions() -> None:

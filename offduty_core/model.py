@@ -108,7 +108,9 @@ class Request:
     received_at: datetime = attrs.field(converter=_utc, validator=_aware)
     start: datetime = attrs.field(converter=_utc, validator=_aware)
     end: datetime = attrs.field(converter=_utc, validator=_aware)
-    positions: Mapping[str, int] = attrs.field(converter=_positions, factory=dict, eq=False)
+    # Compared (two requests differing only in positions are not equal) but not hashed:
+    # the read-only mapping is unhashable.
+    positions: Mapping[str, int] = attrs.field(converter=_positions, factory=dict, eq=True, hash=False)
     vehicle: bool = attrs.field(default=False)
     approved_at: datetime | None = attrs.field(default=None, converter=_utc, validator=_aware)
     site: str = ""

@@ -93,7 +93,7 @@ def _values(text: str) -> list:
 
 @subcommand("sweep", "run a grid of scenario variants x replications; means with t confidence intervals")
 def configure_sweep(p: argparse.ArgumentParser):
-    from .runner import AXES
+    from .scenario import SWEEP_AXES as AXES
 
     p.add_argument("--scenario", required=True, metavar="FILE")
     for axis in AXES:

@@ -71,14 +71,7 @@ def metrics(summary: dict) -> dict[str, float]:
 # --- sweeps -----------------------------------------------------------------------------------
 
 #: Short names for the grid axes most sweeps use (``--vary`` takes any dotted key too).
-AXES = {
-    "admin_fee_pct": "fees.admin_fee_pct",
-    "rate_multiplier": "fees.rate_multiplier",
-    "daily_cap": "fees.daily_cap",
-    "weekly_cap": "fees.weekly_cap",
-    "monthly_cap": "fees.monthly_cap",
-    "method": "distribution.method",
-}
+from .scenario import SWEEP_AXES as AXES  # noqa: E402  (kept here for callers of runner.AXES)
 
 
 @attrs.frozen(kw_only=True)

@@ -670,3 +670,15 @@ def describe(cls: type = Scenario, prefix: str = "") -> list[tuple[str, str, str
                 default = default.factory()
             rows.append((key, repr(to_dict(default)), f.metadata.get("doc", "")))
     return rows
+
+
+#: ``offduty sweep`` options: option name -> the scenario key it varies.  Kept here (not in
+#: runner.py) so the CLI can build its parser without importing pandas.
+SWEEP_AXES = {
+    "admin_fee_pct": "fees.admin_fee_pct",
+    "rate_multiplier": "fees.rate_multiplier",
+    "daily_cap": "fees.daily_cap",
+    "weekly_cap": "fees.weekly_cap",
+    "monthly_cap": "fees.monthly_cap",
+    "method": "distribution.method",
+}
