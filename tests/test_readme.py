@@ -19,7 +19,7 @@ def readme_commands() -> list[str]:
 
 def test_first_screen_has_setup_and_test_commands():
     setup, test = readme_commands()[:2]
-    assert "pip install" in setup and ".venv/bin/offduty" in setup
+    assert "pip install" in setup and ".venv/bin/offduty simulate" in setup
     assert test.endswith("python -m pytest")
 
 
@@ -29,12 +29,19 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert ci == [readme_commands()[1]]
 
 
-def test_setup_command_example_bills(tmp_path):
-    """The main job the README runs works (with this environment's offduty)."""
+def test_setup_command_runs_the_main_job(tmp_path):
+    """The main job the README runs works (with this environment's offduty), writing its
+    frames and a summary whose ledger balances."""
+    import json
+
     setup = readme_commands()[0]
-    offduty_part = setup.split("&&")[-1].strip()
-    argv = shlex.split(offduty_part)
+    argv = shlex.split(setup.split("&&")[-1].strip())
     assert argv[0] == ".venv/bin/offduty"
-    result = subprocess.run([sys.executable, "-m", "offduty_core.cli", *argv[1:]], cwd=ROOT, capture_output=True, text=True)
+    argv[argv.index("--out") + 1] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "offduty_core.cli", *argv[1:]], cwd=ROOT,
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert '"vendor_total"' in result.stdout
+    assert "ledger balanced True" in result.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert 0 < summary["fill_rate"] <= 1
+    assert {p.name for p in tmp_path.iterdir()} >= {"shifts.parquet", "officers.parquet", "ledger.parquet"}
