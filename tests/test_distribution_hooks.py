@@ -1,5 +1,5 @@
 """The distribution hooks: each works from a third-party plugin, and is documented in
-docs/distribution.md with its exact signature, when it is called, and an example."""
+docs/writing-an-agency-plugin.md with its exact signature, when it is called, and an example."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from offduty_core.lifecycle import JobBoard
 from offduty_core.officers import Roster
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "distribution.md"
+DOC = ROOT / "docs" / "writing-an-agency-plugin.md"
 BUILTIN_METHODS = ["bidding", "fairness", "immediate-release", "seniority", "sequencing"]
 
 
