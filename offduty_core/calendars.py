@@ -80,17 +80,20 @@ def _categories(country: str, subdivision: str | None) -> tuple[str, ...]:
 
 
 def _validate_keys(instance: "HolidayCalendar", attribute: attrs.Attribute, value: frozenset[str]) -> None:
-    unknown = sorted(set(value) - set(KNOWN_KEYS))
-    if unknown:
-        raise InputError("holidays", unknown[0], f"known holiday keys: {', '.join(KNOWN_KEYS)}")
+    for key in value:
+        if not isinstance(key, str) or not key.strip():
+            raise InputError("holidays", key, f"give a key ({', '.join(KNOWN_KEYS)}) or a holiday's name "
+                                              f"as the holidays package spells it (e.g. 'Good Friday')")
 
 
 @attrs.frozen(kw_only=True)
 class HolidayCalendar:
     """The holidays an agency bills at its Holiday rate.
 
-    ``keys`` are names from :data:`KNOWN_KEYS`; ``extra_dates`` adds one-off dates (a city's
-    own holiday) with their label.
+    ``keys`` are keys from :data:`KNOWN_KEYS`, or any holiday's name exactly as the
+    ``holidays`` package spells it for the country and subdivision ("Good Friday",
+    "Cesar Chavez Day"); an unknown name is refused when its year is first needed.
+    ``extra_dates`` adds one-off dates (a city's own holiday) with their label.
     """
 
     keys: frozenset[str] = attrs.field(converter=frozenset, validator=_validate_keys)
@@ -116,9 +119,9 @@ def _resolve(calendar: HolidayCalendar, year: int) -> dict[date, str]:
     package = _package_year(calendar.country, calendar.subdivision, year)
     needed = set(calendar.keys) | {DERIVED[k][1] for k in calendar.keys if k in DERIVED}
     for key in needed:
-        if key not in HOLIDAY_NAMES:
+        if key in DERIVED:
             continue
-        names = HOLIDAY_NAMES[key]
+        names = HOLIDAY_NAMES.get(key, (key,))
         for day, day_names in package.items():
             if any(name in day_names for name in names):
                 by_key[key] = day
@@ -129,13 +132,15 @@ def _resolve(calendar: HolidayCalendar, year: int) -> dict[date, str]:
             if base in by_key:
                 found[by_key[base] + timedelta(days=days)] = LABELS[key]
         elif key in by_key:
-            found[by_key[key]] = LABELS[key]
+            found[by_key[key]] = LABELS.get(key, key)
         else:
+            known = sorted({n for names in package.values() for n in names})
             raise InputError(
                 "holidays",
                 key,
                 f"the holidays package has no such holiday for {calendar.country}"
-                f"{'-' + calendar.subdivision if calendar.subdivision else ''} in {year}",
+                f"{'-' + calendar.subdivision if calendar.subdivision else ''} in {year}; keys are "
+                f"{', '.join(KNOWN_KEYS)}; names that year are {'; '.join(known)}",
             )
     for day, label in calendar.extra_dates:
         if day.year == year:

@@ -107,6 +107,20 @@ def offduty_self_check(agency: AgencyInfo, rules: AgencyRules):
             findings.append(Finding(check=f"city.{charge.name}", ok=ok,
                                     message=f"{charge.label}: {charge.city_share} + fee = {computed}"
                                             + ("" if ok else f", published {charge.total}")))
+    if rules.holidays is not None:
+        from datetime import date as _date
+
+        from .errors import InputError
+
+        for year in (_date.today().year, _date.today().year + 1):
+            try:
+                days = rules.holidays.dates(year)
+            except InputError as exc:
+                findings.append(Finding(check="holidays", ok=False, message=str(exc)))
+                break
+            findings.append(Finding(check=f"holidays.{year}", ok=True,
+                                    message=f"{len(days)} holidays in {year}: "
+                                            + ", ".join(f"{d:%b %d} {n}" for d, n in days.items())))
     if rules.holidays is not None and "holiday" not in rules.rates:
         findings.append(Finding(check="holidays", ok=False,
                                 message="a holiday calendar is set but the rate table has no 'holiday' class"))
