@@ -35,7 +35,7 @@ from .errors import InputError, Refusal
 from .model import (ROLES, Assign, Cancel, ChangeStart, Clock, Drop, Event, NoShow, Release, Request, Slot,
                     Unfilled)
 from .money import ZERO, amount_for, cents, fmt, fmt_hours, hours_from_seconds, seconds_from_hours
-from .rules import AgencyRules, Applies, PaymentTerms, ChangeHandling, ChargeRule, FeeHours, RateClass, ShareHours
+from .rules import AgencyRules, Applies, CityCharge, PaymentTerms, Per, ChangeHandling, ChargeRule, FeeHours, RateClass, ShareHours
 from .timeutil import fmt_local, split_pieces
 
 MAX_REQUEST_SPAN = timedelta(days=31)
@@ -105,8 +105,8 @@ def admit(rules: AgencyRules, request: Request) -> Admission:
     counts = dict(request.positions)
     added = 0
     sup = rules.supervisor
-    if sup is not None and counts["officer"] >= sup.officers_at_least and counts["supervisor"] == 0:
-        added = sup.adds
+    if sup is not None and counts["supervisor"] == 0 and sup.count(counts["officer"]):
+        added = sup.count(counts["officer"])
         notes.append(f"{counts['officer']} officers requested (threshold {sup.officers_at_least}): "
                      f"{added} supervisor position added")
     rules.check_request(request)
@@ -151,7 +151,7 @@ class _SlotState:
     status: str = "open"  # open, cancelled, unfilled, no_show
     release_at: datetime | None = None
     clock: tuple[datetime, datetime] | None = None
-    reduction: tuple[bool, tuple[datetime, datetime]] | None = None  # (inside window, original schedule)
+    reduction: tuple[ChargeRule, str, tuple[datetime, datetime]] | None = None  # (rule, window tag, original)
     barred: set[str] = attrs.Factory(set)
     charges: list[Charge] = attrs.Factory(list)
     history: list[str] = attrs.Factory(list)
@@ -194,9 +194,9 @@ def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) ->
     def single(index: int, slot: int) -> _SlotState:
         return targets(index, None, (slot,))[0]  # type: ignore[arg-type]
 
-    def window_note(remaining: timedelta, inside: bool) -> str:
-        where = "inside" if inside else "outside"
-        return f"{fmt_duration(remaining)} before the start, {where} the {fmt_duration(policy.window)} window"
+    def window_note(remaining: timedelta, tag: str) -> str:
+        where = "outside every window" if tag == "outside-window" else tag.replace("-", " ")
+        return f"{fmt_duration(remaining)} before the start, {where}"
 
     for index, event in _ordered(events, request):
         if event.when is not None and event.when < request.received_at:
@@ -218,14 +218,12 @@ def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) ->
                     st.history.append("cancelled before approval: no charge")
                 elif event.at <= start:
                     remaining = start - event.at
-                    inside = policy.window > timedelta(0) and remaining <= policy.window
+                    rule, tag = policy.rule_for(remaining)
                     st.status = "cancelled"
                     st.charges.append(Charge(
-                        slot=st.slot, officer=st.officer, kind="cancel",
-                        rule=policy.inside if inside else policy.outside,
-                        rule_id=f"cancellation.{'inside' if inside else 'outside'}-window",
-                        scheduled=st.sched, worked=None,
-                        note=f"cancelled by {event.channel} {window_note(remaining, inside)}"))
+                        slot=st.slot, officer=st.officer, kind="cancel", rule=rule,
+                        rule_id=f"cancellation.{tag}", scheduled=st.sched, worked=None,
+                        note=f"cancelled by {event.channel} {window_note(remaining, tag)}"))
                 elif event.at < end:
                     st.release_at = event.at if st.release_at is None else min(st.release_at, event.at)
                     st.history.append(f"cancelled after the start ({fmt_local(event.at, tz)}): an early release")
@@ -243,20 +241,18 @@ def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) ->
                 if event.end - event.start > MAX_REQUEST_SPAN:
                     raise InputError(f"events[{index}].end", fmt_local(event.end, tz), "a shift may span at most 31 days")
                 remaining = start - event.at
-                inside = policy.window > timedelta(0) and remaining <= policy.window
+                rule, tag = policy.rule_for(remaining)
                 if event.officer_accepts:
                     if (event.end - event.start) < (end - start) and st.reduction is None:
-                        st.reduction = (inside, st.sched)
+                        st.reduction = (rule, tag, st.sched)
                     st.history.append(f"moved to {fmt_local(event.start, tz)}-{fmt_local(event.end, tz)}; officer accepted")
                     st.sched = (event.start, event.end)
                     continue
                 if policy.unaccepted_change is ChangeHandling.CANCEL_AND_REPOST:
                     st.charges.append(Charge(
-                        slot=st.slot, officer=st.officer, kind="change",
-                        rule=policy.inside if inside else policy.outside,
-                        rule_id=f"start-change.{'inside' if inside else 'outside'}-window",
-                        scheduled=st.sched, worked=None,
-                        note=f"start moved {window_note(remaining, inside)}; the officer could not work it: "
+                        slot=st.slot, officer=st.officer, kind="change", rule=rule,
+                        rule_id=f"start-change.{tag}", scheduled=st.sched, worked=None,
+                        note=f"start moved {window_note(remaining, tag)}; the officer could not work it: "
                              f"cancelled and reposted"))
                 st.barred.add(st.officer)
                 st.history.append(f"moved to {fmt_local(event.start, tz)}; {st.officer} declined and is barred; reposted")
@@ -315,17 +311,16 @@ def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) ->
                                          rule_id="early-release.full-shift", scheduled=st.sched, worked=billed,
                                          note=f"released at {fmt_local(st.release_at, tz)}: the full shift is billed and paid"))
             else:
-                original = st.reduction[1] if st.reduction else st.sched
-                st.charges.append(Charge(slot=st.slot, officer=st.officer, kind="reduce", rule=policy.inside,
-                                         rule_id="reduction.inside-window", scheduled=original, worked=worked,
+                original = st.reduction[2] if st.reduction else st.sched
+                rule, tag = policy.rule_for(timedelta(0))  # after the start: inside every window
+                st.charges.append(Charge(slot=st.slot, officer=st.officer, kind="reduce", rule=rule,
+                                         rule_id=f"reduction.{tag}", scheduled=original, worked=worked,
                                          note=f"released at {fmt_local(st.release_at, tz)}: a reduction after the start"))
         elif st.reduction is not None:
-            inside, original = st.reduction
-            st.charges.append(Charge(slot=st.slot, officer=st.officer, kind="reduce",
-                                     rule=policy.inside if inside else policy.outside,
-                                     rule_id=f"reduction.{'inside' if inside else 'outside'}-window",
-                                     scheduled=original, worked=worked,
-                                     note=f"shortened {'inside' if inside else 'outside'} the window"))
+            rule, tag, original = st.reduction
+            st.charges.append(Charge(slot=st.slot, officer=st.officer, kind="reduce", rule=rule,
+                                     rule_id=f"reduction.{tag}", scheduled=original, worked=worked,
+                                     note=f"shortened: {tag.replace('-', ' ')}"))
         else:
             st.charges.append(Charge(slot=st.slot, officer=st.officer, kind="work", rule=WORK,
                                      rule_id="work", scheduled=st.sched, worked=worked))
@@ -471,6 +466,7 @@ class _Pricer:
         # The same interval is priced for several slots and charges: split and rate it once.
         self._segments: dict[tuple, list[_Segment]] = {}
         self._minimum: dict[str, int] = {}
+        self.worked_any = False
 
     def rule(self, rule_id: str) -> str:
         return f"{self.agency}:{rule_id}"
@@ -623,19 +619,35 @@ class _Pricer:
                               officer=charge.officer, rate_class=cls.name))
 
         # City lines: on the hours billed for work, on the hours worked for a charge.
+        # Per-slot and per-request lines come with hours worked.
         city_s = share_s if not fee_separate else worked_s
+        if worked_s > 0:
+            self.worked_any = True
         for city in rules.city_charges:
-            if city_s <= 0 or (city.applies is Applies.VEHICLE and not self.request.vehicle):
+            if city.per is Per.REQUEST or city_s <= 0 or (city.per is Per.SLOT and worked_s <= 0):
                 continue
-            total = amount_for(city.total, city_s)
-            owed = amount_for(city.city_share, city_s)
-            lines.append(Line(party="vendor", description=f"{who}: {city.label}", seconds=city_s, rate=city.total,
-                              amount=total, city=owed, fee=total - owed, rule=self.rule(f"city.{city.name}"),
-                              slot=slot.index, officer=charge.officer))
-            lines.append(Line(party="city", description=f"{who}: {city.label} owed to the city", seconds=city_s,
-                              rate=city.city_share, amount=owed, rule=self.rule(f"city.{city.name}"),
-                              slot=slot.index, officer=charge.officer))
+            if city.applies is Applies.VEHICLE and not self.request.vehicle:
+                continue
+            lines.extend(self.city_lines(city, who, city_s if city.per is Per.HOUR else None, slot.index,
+                                         charge.officer))
         return lines, self.post(charge, lines, share_billed)
+
+    def city_lines(self, city: CityCharge, who: str, seconds: int | None, slot: int | None,
+                   officer: str | None) -> list[Line]:
+        """The vendor line of a city (or flat fee) charge and, when the city gets a share, its city line."""
+        if seconds is None:
+            total, owed = city.total, city.city_share
+        else:
+            total, owed = amount_for(city.total, seconds), amount_for(city.city_share, seconds)
+        rate_total = city.total if seconds is not None else None
+        out = [Line(party="vendor", description=f"{who}: {city.label}", seconds=seconds, rate=rate_total,
+                    amount=total, city=owed, fee=total - owed, rule=self.rule(f"city.{city.name}"),
+                    slot=slot, officer=officer)]
+        if owed:
+            out.append(Line(party="city", description=f"{who}: {city.label} owed to the city", seconds=seconds,
+                            rate=city.city_share if seconds is not None else None, amount=owed,
+                            rule=self.rule(f"city.{city.name}"), slot=slot, officer=officer))
+        return out
 
     def post(self, charge: Charge, lines: list[Line], share_billed: Decimal) -> ledger.Transaction | None:
         vendor = sum((l.amount for l in lines if l.party == "vendor"), ZERO)
@@ -685,6 +697,24 @@ def bill(rules: AgencyRules, request: Request, events: Sequence[Event] = (),
             "vendor": fmt(sum((l.amount for l in slot_lines if l.party == "vendor"), ZERO)),
             "officer_pay": fmt(sum((l.amount for l in slot_lines if l.party == "officer"), ZERO)),
         })
+
+    for city in rules.city_charges:
+        if city.per is not Per.REQUEST or not pricer.worked_any:
+            continue
+        if city.applies is Applies.VEHICLE and not request.vehicle:
+            continue
+        flat = pricer.city_lines(city, "request", None, None, None)
+        lines.extend(flat)
+        day = request.start.astimezone(rules.info.tz).date()
+        vendor_amt = flat[0].amount
+        city_amt = sum((l.amount for l in flat if l.party == "city"), ZERO)
+        tx = ledger.transaction(day, f"{request.id}: {city.label}", {
+            ledger.account(ledger.RECEIVABLE, request.vendor): vendor_amt,
+            ledger.account(ledger.CITY_PAYABLE, rules.name): -city_amt,
+            ledger.account(ledger.ADMIN_FEE, rules.name): -(vendor_amt - city_amt),
+        }, ref=request.id)
+        if tx is not None:
+            transactions.append(tx)
 
     notes = list(admission.notes)
     if payment_method is not None:

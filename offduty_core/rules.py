@@ -131,16 +131,24 @@ class Applies(str, Enum):
     VEHICLE = "vehicle"  # every officer hour of a request with a marked vehicle
 
 
+class Per(str, Enum):
+    HOUR = "hour"  # total x the slot's billed hours of work
+    SLOT = "slot"  # total once for every slot worked
+    REQUEST = "request"  # total once for a request with any slot worked
+
+
 @attrs.frozen(kw_only=True)
 class CityCharge:
-    """An hourly line billed to the vendor and owed (``city_share``) to the city; the rest
-    is admin fee."""
+    """An extra line billed to the vendor with the work: ``city_share`` of it is owed to the
+    city, the rest is admin fee (``city_share=0`` makes an operator fee line, such as a
+    booking fee).  ``per``: per billed hour (default), per worked slot, or per request."""
 
     name: str
     label: str
     total: Decimal = attrs.field(converter=_money("total"), validator=_non_negative)
     city_share: Decimal = attrs.field(converter=_money("city_share"), validator=_non_negative)
-    applies: Applies = attrs.field(converter=Applies)
+    applies: Applies = attrs.field(default=Applies.ALL_HOURS, converter=Applies)
+    per: Per = attrs.field(default=Per.HOUR, converter=Per)
     published_fee: Decimal | None = attrs.field(default=None, converter=_optional_money("published_fee"))
 
     @property
@@ -165,10 +173,19 @@ class NoticeRule:
 @attrs.frozen(kw_only=True)
 class SupervisorRule:
     """Add ``adds`` supervisor position(s) when ``officers_at_least`` officers are requested
-    and the request has no supervisor position of its own."""
+    and the request has no supervisor position of its own; with ``every``, add one
+    supervisor per ``every`` officers (rounded up) instead, once the threshold is reached."""
 
     officers_at_least: int
     adds: int = 1
+    every: int | None = None
+
+    def count(self, officers: int) -> int:
+        if officers < self.officers_at_least:
+            return 0
+        if self.every:
+            return -(-officers // self.every)
+        return self.adds
 
 
 class ShareHours(str, Enum):
@@ -221,10 +238,32 @@ class CancellationPolicy:
     window: timedelta = timedelta(0)
     inside: ChargeRule = ChargeRule()
     outside: ChargeRule = ChargeRule()
+    tiers: tuple[tuple[timedelta, ChargeRule], ...] = attrs.field(default=(), converter=tuple)
     written_channels: frozenset[str] | None = attrs.field(default=None, converter=attrs.converters.optional(frozenset))
     require_request_id: bool = False
     early_release_full_shift: bool = False
     unaccepted_change: ChangeHandling = attrs.field(default=ChangeHandling.REPOST, converter=ChangeHandling)
+
+    @tiers.validator
+    def _tiers(self, attribute: attrs.Attribute, value: tuple) -> None:
+        for item in value:
+            if (not isinstance(item, tuple) or len(item) != 2 or not isinstance(item[0], timedelta)
+                    or not isinstance(item[1], ChargeRule)):
+                raise InputError("cancellation.tiers", item, "give (timedelta, ChargeRule) pairs")
+
+    def rule_for(self, remaining: timedelta) -> tuple[ChargeRule, str]:
+        """The charge for a cancellation ``remaining`` before the start, and its tag.
+
+        ``window``/``inside`` is one tier; ``tiers`` adds more windows (e.g. 100 % inside
+        24 h, the admin fee only inside 72 h): the narrowest window that contains
+        ``remaining`` decides; outside every window, ``outside``.
+        """
+        windows = [(w, r, "inside-window") for w, r in [(self.window, self.inside)] if w > timedelta(0)]
+        windows += [(w, r, f"inside-{int(w.total_seconds() // 3600)}h-window") for w, r in self.tiers]
+        for window, rule, tag in sorted(windows, key=lambda t: t[0]):
+            if remaining <= window:
+                return rule, tag
+        return self.outside, "outside-window"
 
 
 @attrs.frozen(kw_only=True)
