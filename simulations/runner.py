@@ -8,10 +8,11 @@ replication gives the same result in this process, in a process pool or on a Das
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import attrs
 import numpy as np
@@ -25,14 +26,39 @@ from .scenario import Scenario, from_dict, to_dict
 
 
 def replicate(scenario: Scenario, seed: np.random.SeedSequence | int,
-              progress: Callable[[int], None] | None = None) -> Outputs:
-    """Simulate one year of ``scenario`` with ``seed`` and return its frames and summary."""
-    published = default_registry().rules(scenario.agency.name)
-    rules = scenario_rules(scenario, published)
-    rng = demand.streams(seed)
-    jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
-    model = YearModel(scenario, rules, rng, jobs, progress=progress)
-    return build(model.run())
+              progress: Callable[[int], None] | None = None, registry: Any = None) -> Outputs:
+    """Simulate one year of ``scenario`` with ``seed`` and return its frames and summary.
+
+    ``registry`` (an :class:`offduty_core.Registry`, default: the installed plugins) is where
+    the agency, the distribution methods and any back-up agencies come from: pass
+    ``Registry(get_plugin_manager(extra=[my_plugin]))`` to simulate an agency plugin that is
+    not installed (validate the scenario against the same registry:
+    ``from_dict(data, registry=registry)``)."""
+    with _registry_in_use(registry):
+        published = default_registry().rules(scenario.agency.name)
+        rules = scenario_rules(scenario, published)
+        rng = demand.streams(seed)
+        jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
+        model = YearModel(scenario, rules, rng, jobs, progress=progress)
+        return build(model.run())
+
+
+@contextlib.contextmanager
+def _registry_in_use(registry: Any) -> Iterator[None]:
+    """Make ``registry`` the process-wide default while a replication runs (the job board
+    adapter, :class:`offduty_simulations.fill.FillAdapter`, asks ``default_registry()``);
+    ``None`` changes nothing."""
+    if registry is None:
+        yield
+        return
+    from offduty_core import plugins
+
+    previous = plugins._default_registry
+    plugins._default_registry = registry
+    try:
+        yield
+    finally:
+        plugins._default_registry = previous
 
 
 # --- replication metrics -----------------------------------------------------------------------

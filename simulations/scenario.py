@@ -511,8 +511,9 @@ class Scenario:
     fees: FeesSection = doc("[fees]", factory=FeesSection, nested=FeesSection)
     base_dir: str = attrs.field(default="", metadata={"internal": True})
 
-    def with_overrides(self, overrides: Mapping[str, Any]) -> "Scenario":
-        """A copy with dotted keys replaced (``{"fees.admin_fee_pct": 12}``), validated again."""
+    def with_overrides(self, overrides: Mapping[str, Any], registry: Any = None) -> "Scenario":
+        """A copy with dotted keys replaced (``{"fees.admin_fee_pct": 12}``), validated again
+        (against ``registry``, as :func:`from_dict`)."""
         data = to_dict(self)
         for key, value in overrides.items():
             parts = key.split(".")
@@ -520,7 +521,7 @@ class Scenario:
             for part in parts[:-1]:
                 node = node.setdefault(part, {})
             node[parts[-1]] = value
-        return from_dict(data, base_dir=self.base_dir)
+        return from_dict(data, base_dir=self.base_dir, registry=registry)
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -566,35 +567,40 @@ def _build(cls: type, data: Any, path: str) -> Any:
         raise ScenarioError(path or "scenario", data, str(exc)) from None
 
 
-def from_dict(data: Mapping[str, Any], base_dir: str | Path = "") -> Scenario:
+def from_dict(data: Mapping[str, Any], base_dir: str | Path = "", registry: Any = None) -> Scenario:
+    """Build and validate a scenario.  The agency, categories and methods are checked against
+    ``registry`` (an :class:`offduty_core.Registry`; default: the installed plugins), so a
+    scenario may name an agency from a plugin manager of your own (see
+    :func:`offduty_simulations.runner.replicate`)."""
     scenario = _build(Scenario, data, "")
     scenario = attrs.evolve(scenario, base_dir=str(base_dir))
-    _check_against_registry(scenario)
+    _check_against_registry(scenario, registry)
     return scenario
 
 
-def load(path: str | Path) -> Scenario:
+def load(path: str | Path, registry: Any = None) -> Scenario:
     """Read and validate a scenario TOML file."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError("--scenario", str(path), f"cannot be read ({exc.strerror})") from None
-    return loads(text, base_dir=path.parent)
+    return loads(text, base_dir=path.parent, registry=registry)
 
 
-def loads(text: str, base_dir: str | Path = "") -> Scenario:
+def loads(text: str, base_dir: str | Path = "", registry: Any = None) -> Scenario:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError("scenario", "TOML", f"is not valid TOML: {exc}") from None
-    return from_dict(data, base_dir=base_dir)
+    return from_dict(data, base_dir=base_dir, registry=registry)
 
 
-def _check_against_registry(scenario: Scenario) -> None:
-    from offduty_core import default_registry
+def _check_against_registry(scenario: Scenario, registry: Any = None) -> None:
+    if registry is None:
+        from offduty_core import default_registry
 
-    registry = default_registry()
+        registry = default_registry()
     if scenario.agency.name not in registry.agencies:
         names = list(registry.agencies)
         close = difflib.get_close_matches(scenario.agency.name, names, n=1)
