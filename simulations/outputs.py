@@ -40,7 +40,7 @@ from offduty_core.payroll import weekly_payroll
 from offduty_core.terms import Payment, payment_transaction
 
 from . import fill as F
-from .model import ModelResult
+from .model import ModelResult, paused_gc
 
 LEAD_BUCKETS = ((24, "<1d"), (72, "1-3d"), (168, "3-7d"), (336, "7-14d"), (720, "14-30d"), (math.inf, ">=30d"))
 CHARGE_RULES = (":cancellation.", ":start-change.", ":reduction.")
@@ -88,6 +88,11 @@ class Outputs:
 
 
 def build(result: ModelResult) -> Outputs:
+    with paused_gc():
+        return _build(result)
+
+
+def _build(result: ModelResult) -> Outputs:
     rules, clock, tz = result.rules, result.clock, result.rules.info.tz
     agency = rules.name
     hours = clock.hours
