@@ -83,6 +83,8 @@ class Shift:
     # Epoch seconds of start and end, computed once (every rule compares in them).
     start_ts: int = attrs.field(init=False, eq=False, repr=False)
     end_ts: int = attrs.field(init=False, eq=False, repr=False)
+    # The shift's ShiftShape per (zone, week start), computed once (see OfficerBook.shift_shape).
+    shapes: dict = attrs.field(init=False, eq=False, repr=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "start_ts", int(self.start.timestamp()))
@@ -211,6 +213,19 @@ class OfficerBook:
                                                           f"{', '.join(sorted(self.zones)) or 'none'}")
             self.caps.setdefault(agency, HourCaps())
         self.rest_secs: dict[str, int] = {a: int(c.min_rest.total_seconds()) for a, c in self.caps.items()}
+        # Cap limits in whole seconds (None: no cap), computed once rather than per check.
+        self.cap_secs: dict[str, tuple[int | None, int | None, int | None]] = {
+            a: tuple(None if v is None else int(v * 3600) for v in (c.daily, c.weekly, c.monthly))
+            for a, c in self.caps.items()}
+        self._shape_keys: dict[str, tuple[str, int]] = {
+            a: (self.zones[a].key, self.caps[a].week_start) for a in self.zones if a in self.caps}
+        # The last neighbours asked for (overlap and rest both ask); ``_stamp`` changes with
+        # every booking.
+        self._last_neighbours: tuple[tuple, tuple] | None = None
+        self._stamp = 0
+        # On-duty start instants by local day, per (schedule, zone): see duty_starts().
+        self._duty_by_schedule: dict[tuple, tuple[dict[int, int | None], int, dict[int, str]]] = {}
+        self._duty: dict[str, tuple] = {}
         self._starts: dict[str, list[int]] = {}
         self._entries: dict[str, list[tuple[int, int, ShiftKey]]] = {}
         self._bookings: dict[ShiftKey, Booking] = {}
@@ -256,6 +271,31 @@ class OfficerBook:
     def shape(self, officer: Officer, start: datetime, end: datetime) -> ShiftShape:
         return shape_of(start, end, self.zones[officer.agency].key, self.caps[officer.agency].week_start)
 
+    def shift_shape(self, officer: Officer, shift: "Shift") -> ShiftShape:
+        """:meth:`shape` of ``shift`` for ``officer``'s home agency (kept on the shift: every
+        rule of a check, and every check of the shift, asks for it)."""
+        key = self._shape_keys[officer.agency]
+        shape = shift.shapes.get(key)
+        if shape is None:
+            shape = shift.shapes[key] = shape_of(shift.start, shift.end, key[0], key[1])
+        return shape
+
+    def duty_starts(self, officer: Officer) -> tuple[dict[int, int | None], int, dict[int, str]]:
+        """``officer``'s on-duty shift start (epoch seconds, or None when off) by local day
+        ordinal, filled in as days are asked for (``schedule.duty_start``); the shift's length
+        in seconds; and a place to keep the wording of each duty shift for messages.
+        Officers with equal schedules in one zone share the tables."""
+        schedule = officer.schedule
+        entry = self._duty.get(officer.badge)
+        tz_name = self.zones[officer.agency].key
+        if entry is None or entry[0] is not schedule or entry[1] != tz_name:
+            key = (schedule, tz_name)
+            table = self._duty_by_schedule.get(key)
+            if table is None:
+                table = self._duty_by_schedule[key] = ({}, int(schedule.shift_hours * 3600), {})
+            entry = self._duty[officer.badge] = (schedule, tz_name) + table
+        return entry[2], entry[3], entry[4]
+
     def holder(self, key: ShiftKey) -> str | None:
         booking = self._bookings.get(key)
         return booking.badge if booking else None
@@ -271,6 +311,10 @@ class OfficerBook:
         """The last booking of ``badge`` that starts before ``start`` and the first that
         starts at or after it (skipping ``ignore``).  Bookings never overlap, so these two
         alone decide overlap and rest."""
+        last = self._last_neighbours
+        key = (badge, start, ignore, self._stamp)
+        if last is not None and last[0] == key:
+            return last[1]
         starts = self._starts.get(badge)
         if not starts:
             return None, None
@@ -289,6 +333,7 @@ class OfficerBook:
                 nxt = entries[j]
                 break
             j += 1
+        self._last_neighbours = (key, (prev, nxt))
         return prev, nxt
 
     def held(self, badge: str, key: ShiftKey) -> ShiftShape | None:
@@ -313,6 +358,7 @@ class OfficerBook:
         entries.insert(i, (shape.start, shape.end, key))
         booking = Booking(badge=badge, key=key, start=shape.start, end=shape.end, hours=shape)
         self._bookings[key] = booking
+        self._stamp += 1
         self._count(badge, shape, +1)
         return booking
 
@@ -327,6 +373,7 @@ class OfficerBook:
             i += 1
         del starts[i]
         del entries[i]
+        self._stamp += 1
         self._count(booking.badge, booking.hours, -1)
         return booking
 
@@ -423,6 +470,8 @@ class Qualification:
     name = "qualification"
 
     def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        if shift.qualifications <= officer.qualifications:
+            return None
         missing = shift.qualifications - officer.qualifications
         if missing:
             held = ", ".join(sorted(officer.qualifications)) or "none"
@@ -452,18 +501,31 @@ class OnDuty:
         schedule = officer.schedule
         if schedule is None:
             return None
-        tz = book.tz(officer)
         gap = book.rest_secs[officer.agency] if self.rest_before_duty else 0
         s, e = shift.start_ts, shift.end_ts
-        first = book.shape(officer, shift.start, shift.end).first_day - 1
+        first = book.shift_shape(officer, shift).first_day - 1
         last = first + 2 + (e + gap - s) // 86400  # a superset of the days that matter
-        for a, b in schedule.duty_epochs(first, last, tz.key):
+        starts, length, texts = book.duty_starts(officer)
+        for day in range(first, last + 1):
+            a = starts.get(day, _UNKNOWN)
+            if a is _UNKNOWN:
+                a = starts[day] = schedule.duty_start(day, book.zones[officer.agency].key)
+            if a is None:
+                continue
+            b = a + length
             if a < e and s < b:
-                return f"on duty {_span(a, b, tz)} ({schedule.describe()}), which overlaps the shift"
+                text = texts.get(a)
+                if text is None:  # the same duty shift is met by many checks: word it once
+                    text = texts[a] = (f"on duty {_span(a, b, book.tz(officer))} ({schedule.describe()}), "
+                                       "which overlaps the shift")
+                return text
             if gap and e <= a < e + gap:
-                return (f"only {fmt_gap(a - e)} rest before going on duty at {_local(a, tz)}; "
+                return (f"only {fmt_gap(a - e)} rest before going on duty at {_local(a, book.tz(officer))}; "
                         f"the minimum is {fmt_gap(gap)}")
         return None
+
+
+_UNKNOWN = object()
 
 
 def _booked_label(key: ShiftKey) -> str:
@@ -477,9 +539,9 @@ class NoOverlap:
     def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
         s, e = shift.start_ts, shift.end_ts
         prev, nxt = book.neighbours(officer.badge, s, e, ignore=shift.key)
-        tz = book.tz(officer)
         for other in (prev, nxt):
             if other is not None and other[0] < e and s < other[1]:
+                tz = book.tz(officer)
                 return f"already booked on {_booked_label(other[2])} ({_span(other[0], other[1], tz)}), which overlaps"
         return None
 
@@ -494,11 +556,12 @@ class MinimumRest:
             return None
         s, e = shift.start_ts, shift.end_ts
         prev, nxt = book.neighbours(officer.badge, s, e, ignore=shift.key)
-        tz = book.tz(officer)
         if prev is not None and prev[1] <= s and s - prev[1] < gap:
+            tz = book.tz(officer)
             return (f"only {fmt_gap(s - prev[1])} rest after {_booked_label(prev[2])} ending "
                     f"{_local(prev[1], tz)}; the minimum is {fmt_gap(gap)}")
         if nxt is not None and e <= nxt[0] and nxt[0] - e < gap:
+            tz = book.tz(officer)
             return (f"only {fmt_gap(nxt[0] - e)} rest before {_booked_label(nxt[2])} starting "
                     f"{_local(nxt[0], tz)}; the minimum is {fmt_gap(gap)}")
         return None
@@ -518,11 +581,10 @@ class DailyCap:
     name = "daily-cap"
 
     def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
-        cap = book.caps[officer.agency].daily
-        if cap is None:
+        limit = book.cap_secs[officer.agency][0]
+        if limit is None:
             return None
-        limit = int(cap * 3600)
-        shape = book.shape(officer, shift.start, shift.end)
+        shape = book.shift_shape(officer, shift)
         held = book.held(officer.badge, shift.key)
         for ordinal, secs in shape.days:
             have = book.day_secs.get((officer.badge, ordinal), 0) - _own(held and held.days, ordinal)
@@ -537,11 +599,11 @@ class WeeklyCap:
     name = "weekly-cap"
 
     def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
-        caps = book.caps[officer.agency]
-        if caps.weekly is None:
+        limit = book.cap_secs[officer.agency][1]
+        if limit is None:
             return None
-        limit = int(caps.weekly * 3600)
-        shape = book.shape(officer, shift.start, shift.end)
+        caps = book.caps[officer.agency]
+        shape = book.shift_shape(officer, shift)
         held = book.held(officer.badge, shift.key)
         for wk, secs in shape.weeks:
             have = book.week_secs.get((officer.badge, wk), 0) - _own(held and held.weeks, wk)
@@ -557,11 +619,10 @@ class MonthlyCap:
     name = "monthly-cap"
 
     def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
-        cap = book.caps[officer.agency].monthly
-        if cap is None:
+        limit = book.cap_secs[officer.agency][2]
+        if limit is None:
             return None
-        limit = int(cap * 3600)
-        shape = book.shape(officer, shift.start, shift.end)
+        shape = book.shift_shape(officer, shift)
         held = book.held(officer.badge, shift.key)
         for mk, secs in shape.months:
             have = book.month_secs.get((officer.badge, mk), 0) - _own(held and held.months, mk)
@@ -579,7 +640,7 @@ class JobsPerDay:
     name = "jobs-per-day"
 
     def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
-        shape = book.shape(officer, shift.start, shift.end)
+        shape = book.shift_shape(officer, shift)
         have = book.day_jobs.get((officer.badge, shape.first_day), 0)
         if book.held(officer.badge, shift.key) is not None:
             have -= 1

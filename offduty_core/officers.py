@@ -130,6 +130,14 @@ class _Schedule:
         return [(a, a + seconds) for a in (_wall_epoch(tz_name, d, start.hour, start.minute)
                                            for d in range(first, last + 1) if self.works_on_ordinal(d))]
 
+    def duty_start(self, ordinal: int, tz_name: str) -> int | None:
+        """The epoch start of the on-duty shift starting on local day ``ordinal`` (None: a
+        day off); :meth:`duty_epochs` for one day."""
+        if not self.works_on_ordinal(ordinal):
+            return None
+        start = self.shift_start
+        return _wall_epoch(tz_name, ordinal, start.hour, start.minute)
+
     def on_duty(self, first: date, last: date, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
         """The on-duty intervals of shifts that start on ``first`` .. ``last`` (inclusive)."""
         out = []
