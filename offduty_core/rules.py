@@ -337,41 +337,144 @@ class AgencyRules:
     source: str = "built-in"
     # Hooks that decide per request/hour; bound to this agency's plugin subset.
     hooks: Any = attrs.field(default=None, eq=False, repr=False)
+    # How those hooks are called, worked out on first use (see HookPlan).
+    _plan: "HookPlan | None" = attrs.field(default=None, init=False, eq=False, repr=False)
 
     @property
     def name(self) -> str:
         return self.info.name
 
+    @property
+    def plan(self) -> "HookPlan":
+        plan = self._plan
+        if plan is None:
+            plan = HookPlan(self)
+            object.__setattr__(self, "_plan", plan)
+        return plan
+
     def minimum_hours(self, request: Request, role: str) -> Decimal:
-        result = self.hooks.offduty_minimum_hours(agency=self.info, request=request, role=role)
+        result = self.plan.first("offduty_minimum_hours", (self.info, request, role))
         return to_decimal(result if result is not None else 0, "minimum_hours")
 
     def rate_class(self, request: Request, role: str, day: date, start: datetime, emergency: bool) -> str:
-        holiday = self.holidays.name_on(day) if self.holidays else None
-        return self.hooks.offduty_rate_class(
-            agency=self.info, rates=self.rates, request=request, role=role, day=day, start=start,
-            holiday=holiday, emergency=emergency,
-        )
+        plan = self.plan
+        holiday = plan.holiday_name(day)
+        if plan.default_rate_class:
+            # Only the core's default answers: a function of (role, holiday, emergency) alone.
+            key = (role, holiday, emergency)
+            found = plan.rate_classes.get(key)
+            if found is None:
+                found = plan.rate_classes[key] = plan.first(
+                    "offduty_rate_class", (self.info, self.rates, request, role, day, start, holiday, emergency))
+            return found
+        return plan.first("offduty_rate_class", (self.info, self.rates, request, role, day, start, holiday, emergency))
 
     def rate_boundaries(self, request: Request, start: datetime, end: datetime) -> list[datetime]:
         cuts: list[datetime] = []
-        for result in self.hooks.offduty_rate_boundaries(agency=self.info, request=request, start=start, end=end):
+        for result in self.plan.collect("offduty_rate_boundaries", (self.info, request, start, end)):
             cuts.extend(result or ())
         return cuts
 
     def holiday_name(self, day: date) -> str | None:
-        return self.holidays.name_on(day) if self.holidays else None
+        return self.plan.holiday_name(day)
 
     def check_request(self, request: Request) -> None:
         """Raise the first :class:`Refusal` any plugin returns for ``request``."""
-        for refusal in self.hooks.offduty_check_request(agency=self.info, request=request, rules=self):
+        for refusal in self.plan.collect("offduty_check_request", (self.info, request, self)):
             if refusal is not None:
                 raise refusal
 
     def check_event(self, request: Request, event: "Event") -> None:
-        for refusal in self.hooks.offduty_check_event(agency=self.info, request=request, event=event, rules=self):
+        for refusal in self.plan.collect("offduty_check_event", (self.info, request, event, self)):
             if refusal is not None:
                 raise refusal
 
     def published_total(self, share: Decimal, fee: Decimal) -> Decimal:
         return cents(share * (1 + fee))
+
+
+#: The per-request hooks :class:`AgencyRules` calls, with their arguments in order.
+PER_REQUEST_HOOKS: dict[str, tuple[str, ...]] = {
+    "offduty_minimum_hours": ("agency", "request", "role"),
+    "offduty_rate_class": ("agency", "rates", "request", "role", "day", "start", "holiday", "emergency"),
+    "offduty_rate_boundaries": ("agency", "request", "start", "end"),
+    "offduty_check_request": ("agency", "request", "rules"),
+    "offduty_check_event": ("agency", "request", "event", "rules"),
+}
+
+
+class HookPlan:
+    """How one agency's per-request hooks are called, worked out once per :class:`AgencyRules`
+    (billing asks them for every piece of every charge).
+
+    The implementations of each hook in the agency's plugin subset are looked up once
+    (``get_hookimpls()``, as pluggy orders them) and called directly, last registered first,
+    with the arguments each one names -- what pluggy's own call does, without its per-call
+    machinery.  A hook with a wrapper implementation is called through pluggy as before.
+    When the core's default is the only ``offduty_rate_class`` (no plugin overrides it), its
+    answer depends on the role, the holiday and the emergency flag alone, so answers are
+    kept per (role, holiday, emergency); holiday names are kept per day.  Plugins are
+    registered before an agency's rules are resolved (the registry resolves them once), so
+    the implementations do not change under a plan.
+    """
+
+    def __init__(self, rules: "AgencyRules"):
+        self.rules = rules
+        self.calls: dict[str, tuple] = {}
+        self.rate_classes: dict[tuple, str] = {}
+        self.holidays: dict[date, str | None] = {}
+        self.default_rate_class = False
+        hooks = rules.hooks
+        if hooks is None:
+            return
+        from . import defaults
+
+        for name, argnames in PER_REQUEST_HOOKS.items():
+            caller = getattr(hooks, name)
+            impls = caller.get_hookimpls()
+            if any(impl.hookwrapper or impl.wrapper for impl in impls):
+                continue  # wrappers: pluggy's own call
+            order = []
+            for impl in reversed(impls):
+                picks = tuple(argnames.index(a) for a in impl.argnames)
+                order.append((impl.function, None if picks == tuple(range(len(argnames))) else picks))
+            self.calls[name] = tuple(order)
+        rc = self.calls.get("offduty_rate_class")
+        self.default_rate_class = (rc is not None and len(rc) == 1
+                                   and rc[0][0] is defaults.offduty_rate_class)
+
+    def _slow(self, name: str, args: tuple) -> Any:
+        return getattr(self.rules.hooks, name)(**dict(zip(PER_REQUEST_HOOKS[name], args)))
+
+    def first(self, name: str, args: tuple) -> Any:
+        """A ``firstresult`` hook: the first answer that is not None."""
+        calls = self.calls.get(name)
+        if calls is None:
+            return self._slow(name, args)
+        for function, picks in calls:
+            result = function(*args) if picks is None else function(*[args[i] for i in picks])
+            if result is not None:
+                return result
+        return None
+
+    def collect(self, name: str, args: tuple) -> list:
+        """A collecting hook: every answer that is not None, in call order."""
+        calls = self.calls.get(name)
+        if calls is None:
+            return self._slow(name, args)
+        out = []
+        for function, picks in calls:
+            result = function(*args) if picks is None else function(*[args[i] for i in picks])
+            if result is not None:
+                out.append(result)
+        return out
+
+    def holiday_name(self, day: date) -> str | None:
+        found = self.holidays.get(day, _NO_DAY)
+        if found is _NO_DAY:
+            calendar = self.rules.holidays
+            found = self.holidays[day] = calendar.name_on(day) if calendar else None
+        return found
+
+
+_NO_DAY = object()
