@@ -192,6 +192,8 @@ def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) ->
         return [states[s] for s in chosen]
 
     def single(index: int, slot: int) -> _SlotState:
+        if type(slot) is int and 0 <= slot < n:
+            return states[slot]
         return targets(index, None, (slot,))[0]  # type: ignore[arg-type]
 
     def window_note(remaining: timedelta, tag: str) -> str:
@@ -379,9 +381,15 @@ class Bill:
     payment_method: str | None
     slots: tuple[dict, ...]
     terms: PaymentTerms = PaymentTerms()
+    # Totals by (party, attribute), summed once when first asked for (the lines never change).
+    _sums: dict = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
     def _sum(self, party: str, attr: str = "amount") -> Decimal:
-        return sum((getattr(l, attr) for l in self.lines if l.party == party), ZERO)
+        key = (party, attr)
+        total = self._sums.get(key)
+        if total is None:
+            total = self._sums[key] = sum((getattr(l, attr) for l in self.lines if l.party == party), ZERO)
+        return total
 
     @property
     def vendor_total(self) -> Decimal:
@@ -466,6 +474,7 @@ class _Pricer:
         # The same interval is priced for several slots and charges: split and rate it once.
         self._segments: dict[tuple, list[_Segment]] = {}
         self._minimum: dict[str, int] = {}
+        self._accounts: tuple[str, ...] | None = None
         self.worked_any = False
 
     def rule(self, rule_id: str) -> str:
@@ -524,10 +533,13 @@ class _Pricer:
     def describe(self, cls: RateClass, holidays: list[str]) -> str:
         return f"{cls.label}" + (f" ({', '.join(holidays)})" if holidays else "")
 
-    def price(self, charge: Charge) -> tuple[list[Line], ledger.Transaction | None]:
+    def price(self, charge: Charge) -> tuple[list[Line], ledger.Transaction | None, Decimal, Decimal]:
+        """The lines and the ledger transaction of ``charge``, with the vendor and officer
+        totals of its lines (sums kept as the lines are made)."""
         rules, rates = self.rules, self.rules.rates
         slot, role, rule = charge.slot, charge.slot.role, charge.rule
-        who = f"slot {slot.index} ({role})"
+        index, officer = slot.index, charge.officer
+        who = f"slot {index} ({role})"
         worked = self.segments(charge.worked, role)
         scheduled = self.segments(charge.scheduled, role)
         worked_s = sum(s for _, s, _ in worked)
@@ -555,6 +567,9 @@ class _Pricer:
                     alloc.append(((self.highest(scheduled, role), rest, None), "minimum-hours"))
 
         lines: list[Line] = []
+        append = lines.append
+        # Sums of the lines by party (exact: cents add exactly), kept as the lines are made.
+        vendor = fee = city = pay = ZERO
         fee_separate = rule.fee_hours is FeeHours.FIRST_SCHEDULED
         grouped: dict[tuple[str, str], list[_Segment]] = {}
         for seg, rid in alloc:
@@ -563,74 +578,89 @@ class _Pricer:
         # Lines of one class are rounded cumulatively, so hours worked plus a minimum top-up
         # cost exactly what the same hours on one line would (4 h x 170.87 = 683.48, not
         # 2.5 h + 1.5 h rounded separately = 683.49).
-        done: dict[str, int] = defaultdict(int)
-
-        def portion(rate: Decimal, cls_name: str, secs: int) -> Decimal:
-            before = done[cls_name]
-            return amount_for(rate, before + secs) - amount_for(rate, before)
+        done: dict[str, int] = {}
+        agency = self.agency
 
         for (rid, cls_name), segs in grouped.items():
             cls = rates.get(cls_name)
             for _, secs, hols in self.by_class(segs):
                 desc = self.describe(cls, hols)
-                share_amt = portion(cls.share, cls_name, secs)
-                total = portion(cls.total, cls_name, secs)
-                done[cls_name] += secs
+                before = done.get(cls_name, 0)
+                share_amt = amount_for(cls.share, before + secs) - amount_for(cls.share, before)
+                total = amount_for(cls.total, before + secs) - amount_for(cls.total, before)
+                done[cls_name] = before + secs
                 share_billed += share_amt
                 if fee_separate:
-                    lines.append(Line(party="vendor", description=f"{who}: {desc} hours at the officer's share "
-                                                              f"({charge.kind} charge)",
-                                      seconds=secs, rate=cls.share, amount=share_amt, share=share_amt,
-                                      rule=self.rule(f"{rid}.officer-share"), slot=slot.index,
-                                      officer=charge.officer, rate_class=cls.name))
+                    append(Line(party="vendor", description=f"{who}: {desc} hours at the officer's share "
+                                                            f"({charge.kind} charge)",
+                                seconds=secs, rate=cls.share, amount=share_amt, share=share_amt,
+                                rule=f"{agency}:{rid}.officer-share", slot=index,
+                                officer=officer, rate_class=cls.name))
+                    vendor += share_amt
+                    fee += ZERO
                 else:
-                    label = {"minimum-hours": f"{desc} minimum top-up "
-                                              f"({fmt_hours(minimum_s)} h per slot)"}.get(rid, f"{desc} hours")
-                    lines.append(Line(party="vendor", description=f"{who}: {label}", seconds=secs, rate=cls.total,
-                                      amount=total, share=share_amt, fee=total - share_amt,
-                                      rule=self.rule(rid),
-                                      slot=slot.index, officer=charge.officer, rate_class=cls.name))
-                lines.append(Line(party="officer", description=f"{who}: {desc} hours at the officer's share",
-                                  seconds=secs, rate=cls.share, amount=share_amt,
-                                  rule=self.rule(f"{rid}.officer-share" if fee_separate else rid),
-                                  slot=slot.index, officer=charge.officer, rate_class=cls.name))
+                    if rid == "minimum-hours":
+                        label = f"{desc} minimum top-up ({fmt_hours(minimum_s)} h per slot)"
+                    else:
+                        label = f"{desc} hours"
+                    line_fee = total - share_amt
+                    append(Line(party="vendor", description=f"{who}: {label}", seconds=secs, rate=cls.total,
+                                amount=total, share=share_amt, fee=line_fee, rule=f"{agency}:{rid}",
+                                slot=index, officer=officer, rate_class=cls.name))
+                    vendor += total
+                    fee += line_fee
+                append(Line(party="officer", description=f"{who}: {desc} hours at the officer's share",
+                            seconds=secs, rate=cls.share, amount=share_amt,
+                            rule=f"{agency}:{rid}.officer-share" if fee_separate else f"{agency}:{rid}",
+                            slot=index, officer=officer, rate_class=cls.name))
+                pay += share_amt
         if fee_separate:
             fee_s = min(seconds_from_hours(rule.fee_hours_cap), sum(s for _, s, _ in scheduled))
             for cls_name, secs, hols in self.by_class(self.take(scheduled, fee_s)):
                 cls = rates.get(cls_name)
                 amt = amount_for(cls.fee, secs)
-                lines.append(Line(party="vendor",
-                                  description=f"{who}: admin fee on the first {fmt_hours(fee_s)} scheduled hours "
-                                              f"({self.describe(cls, hols)})",
-                                  seconds=secs, rate=cls.fee, amount=amt, fee=amt,
-                                  rule=self.rule(f"{charge.rule_id}.admin-fee"), slot=slot.index,
-                                  officer=charge.officer, rate_class=cls.name))
+                append(Line(party="vendor",
+                            description=f"{who}: admin fee on the first {fmt_hours(fee_s)} scheduled hours "
+                                        f"({self.describe(cls, hols)})",
+                            seconds=secs, rate=cls.fee, amount=amt, fee=amt,
+                            rule=f"{agency}:{charge.rule_id}.admin-fee", slot=index,
+                            officer=officer, rate_class=cls.name))
+                vendor += amt
+                fee += amt
 
         # The officer's minimum pay on a cancellation (Chandler's 3 hours), absorbed by the operator.
         officer_min_s = seconds_from_hours(rule.officer_min_hours)
         if officer_min_s > share_s:
             extra = officer_min_s - share_s
             cls = rates.get(self.highest(worked or scheduled, role))
-            lines.append(Line(party="officer",
-                              description=f"{who}: officer minimum pay of {fmt_hours(officer_min_s)} h "
-                                          f"({fmt_hours(extra)} h beyond what the vendor is billed)",
-                              seconds=extra, rate=cls.share, amount=amount_for(cls.share, extra),
-                              rule=self.rule(f"{charge.rule_id}.officer-minimum-pay"), slot=slot.index,
-                              officer=charge.officer, rate_class=cls.name))
+            amt = amount_for(cls.share, extra)
+            append(Line(party="officer",
+                        description=f"{who}: officer minimum pay of {fmt_hours(officer_min_s)} h "
+                                    f"({fmt_hours(extra)} h beyond what the vendor is billed)",
+                        seconds=extra, rate=cls.share, amount=amt,
+                        rule=f"{agency}:{charge.rule_id}.officer-minimum-pay", slot=index,
+                        officer=officer, rate_class=cls.name))
+            pay += amt
 
         # City lines: on the hours billed for work, on the hours worked for a charge.
         # Per-slot and per-request lines come with hours worked.
         city_s = share_s if not fee_separate else worked_s
         if worked_s > 0:
             self.worked_any = True
-        for city in rules.city_charges:
-            if city.per is Per.REQUEST or city_s <= 0 or (city.per is Per.SLOT and worked_s <= 0):
+        for charge_line in rules.city_charges:
+            if charge_line.per is Per.REQUEST or city_s <= 0 or (charge_line.per is Per.SLOT and worked_s <= 0):
                 continue
-            if city.applies is Applies.VEHICLE and not self.request.vehicle:
+            if charge_line.applies is Applies.VEHICLE and not self.request.vehicle:
                 continue
-            lines.extend(self.city_lines(city, who, city_s if city.per is Per.HOUR else None, slot.index,
-                                         charge.officer))
-        return lines, self.post(charge, lines, share_billed)
+            for line in self.city_lines(charge_line, who, city_s if charge_line.per is Per.HOUR else None, index,
+                                        officer):
+                append(line)
+                if line.party == "vendor":
+                    vendor += line.amount
+                    fee += line.fee
+                else:
+                    city += line.amount
+        return lines, self.post(charge, vendor, fee, city, pay, share_billed), vendor, pay
 
     def city_lines(self, city: CityCharge, who: str, seconds: int | None, slot: int | None,
                    officer: str | None) -> list[Line]:
@@ -640,33 +670,37 @@ class _Pricer:
         else:
             total, owed = amount_for(city.total, seconds), amount_for(city.city_share, seconds)
         rate_total = city.total if seconds is not None else None
+        rule = f"{self.agency}:city.{city.name}"
         out = [Line(party="vendor", description=f"{who}: {city.label}", seconds=seconds, rate=rate_total,
-                    amount=total, city=owed, fee=total - owed, rule=self.rule(f"city.{city.name}"),
-                    slot=slot, officer=officer)]
+                    amount=total, city=owed, fee=total - owed, rule=rule, slot=slot, officer=officer)]
         if owed:
             out.append(Line(party="city", description=f"{who}: {city.label} owed to the city", seconds=seconds,
                             rate=city.city_share if seconds is not None else None, amount=owed,
-                            rule=self.rule(f"city.{city.name}"), slot=slot, officer=officer))
+                            rule=rule, slot=slot, officer=officer))
         return out
 
-    def post(self, charge: Charge, lines: list[Line], share_billed: Decimal) -> ledger.Transaction | None:
-        vendor = sum((l.amount for l in lines if l.party == "vendor"), ZERO)
-        fee = sum((l.fee for l in lines if l.party == "vendor"), ZERO)
-        city = sum((l.amount for l in lines if l.party == "city"), ZERO)
-        pay = sum((l.amount for l in lines if l.party == "officer"), ZERO)
+    def post(self, charge: Charge, vendor: Decimal, fee: Decimal, city: Decimal, pay: Decimal,
+             share_billed: Decimal) -> ledger.Transaction | None:
+        """The charge's ledger transaction from its lines' sums by party."""
         gap = pay - share_billed
-        amounts: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        amounts[ledger.account(ledger.RECEIVABLE, self.request.vendor)] += vendor
-        amounts[ledger.account(ledger.OFFICER_PAYABLE, charge.officer)] -= pay
-        amounts[ledger.account(ledger.CITY_PAYABLE, self.agency)] -= city
-        amounts[ledger.account(ledger.ADMIN_FEE, self.agency)] -= fee
+        accounts = self._accounts
+        if accounts is None:
+            accounts = self._accounts = (ledger.account(ledger.RECEIVABLE, self.request.vendor),
+                                         ledger.account(ledger.CITY_PAYABLE, self.agency),
+                                         ledger.account(ledger.ADMIN_FEE, self.agency),
+                                         ledger.account(ledger.RETAINED_SHARE, self.agency))
+        amounts: dict[str, Decimal] = {accounts[0]: ZERO + vendor}
+        officer = ledger.account(ledger.OFFICER_PAYABLE, charge.officer)
+        amounts[officer] = amounts.get(officer, ZERO) - pay
+        amounts[accounts[1]] = amounts.get(accounts[1], ZERO) - city
+        amounts[accounts[2]] = amounts.get(accounts[2], ZERO) - fee
         if gap > 0:
-            amounts[ledger.ABSORBED] += gap
+            amounts[ledger.ABSORBED] = amounts.get(ledger.ABSORBED, ZERO) + gap
         elif gap < 0:
-            amounts[ledger.account(ledger.RETAINED_SHARE, self.agency)] += gap
+            amounts[accounts[3]] = amounts.get(accounts[3], ZERO) + gap
         day = charge.scheduled[0].astimezone(self.tz).date()
         memo = f"{self.request.id} slot {charge.slot.index}: {charge.kind}" + (f" ({charge.note})" if charge.note else "")
-        return ledger.transaction(day, memo, amounts, ref=f"{self.request.id}#{charge.slot.index}")
+        return ledger.cent_transaction(day, memo, amounts, ref=f"{self.request.id}#{charge.slot.index}")
 
 
 def bill(rules: AgencyRules, request: Request, events: Sequence[Event] = (),
@@ -679,13 +713,14 @@ def bill(rules: AgencyRules, request: Request, events: Sequence[Event] = (),
     transactions: list[ledger.Transaction] = []
     slots_out = []
     for st in states:
-        slot_lines = []
+        slot_vendor = slot_pay = ZERO
         for charge in st.charges:
-            charge_lines, tx = pricer.price(charge)
-            slot_lines.extend(charge_lines)
+            charge_lines, tx, charge_vendor, charge_pay = pricer.price(charge)
+            lines.extend(charge_lines)
+            slot_vendor += charge_vendor
+            slot_pay += charge_pay
             if tx is not None:
                 transactions.append(tx)
-        lines.extend(slot_lines)
         slots_out.append({
             "slot": st.slot.index,
             "role": st.slot.role,
@@ -694,8 +729,8 @@ def bill(rules: AgencyRules, request: Request, events: Sequence[Event] = (),
             "officer": st.officer,
             "charges": [{"kind": c.kind, "rule": f"{rules.name}:{c.rule_id}", "note": c.note} for c in st.charges],
             "history": list(st.history),
-            "vendor": fmt(sum((l.amount for l in slot_lines if l.party == "vendor"), ZERO)),
-            "officer_pay": fmt(sum((l.amount for l in slot_lines if l.party == "officer"), ZERO)),
+            "vendor": fmt(slot_vendor),
+            "officer_pay": fmt(slot_pay),
         })
 
     for city in rules.city_charges:

@@ -85,6 +85,26 @@ def transaction(date_: date, memo: str, amounts: Mapping[str, Decimal], ref: str
     return Transaction(date=date_, memo=memo, ref=ref, postings=postings)
 
 
+def _cent_posting(account: str, amount: Decimal) -> Posting:
+    """A posting of an amount that is already a ``Decimal`` of whole cents (billing's own
+    sums of rounded lines), made without re-running :class:`Posting`'s conversion and check
+    of outside input."""
+    posting = object.__new__(Posting)
+    object.__setattr__(posting, "account", account)
+    object.__setattr__(posting, "amount", amount)
+    return posting
+
+
+def cent_transaction(date_: date, memo: str, amounts: Mapping[str, Decimal], ref: str = "") -> Transaction | None:
+    """:func:`transaction` for amounts billing computed in whole cents (each one a rounded
+    line or a sum of them): the postings skip the per-amount string/float conversion and
+    cent check, and the transaction still refuses to exist unless it balances."""
+    postings = [_cent_posting(a, v) for a, v in amounts.items() if v != 0]
+    if not postings:
+        return None
+    return Transaction(date=date_, memo=memo, ref=ref, postings=postings)
+
+
 def balances(transactions: Iterable[Transaction]) -> dict[str, Decimal]:
     """Balance of every account over ``transactions`` (sums to zero by construction)."""
     out: dict[str, Decimal] = defaultdict(lambda: ZERO)

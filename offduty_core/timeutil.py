@@ -8,6 +8,7 @@ change is 7 or 9 real hours, and Arizona (no DST) is simply never affected.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InputError
@@ -76,14 +77,23 @@ def split_at_local_midnight(start: datetime, end: datetime, tz: ZoneInfo) -> lis
     cursor = start.astimezone(UTC)
     stop = end.astimezone(UTC)
     while cursor < stop:
-        next_day = cursor.astimezone(tz).date() + timedelta(days=1)
-        midnight = localize_midnight(next_day, tz).astimezone(UTC)
+        day = cursor.astimezone(tz).date()
+        midnight = _utc_midnight(day + _ONE_DAY, tz)
         piece_end = min(midnight, stop)
-        seconds = elapsed_seconds(cursor, piece_end)
+        seconds = int((piece_end - cursor).total_seconds())
         if seconds > 0:
-            pieces.append((cursor.astimezone(tz).date(), seconds))
+            pieces.append((day, seconds))
         cursor = piece_end
     return pieces
+
+
+_ONE_DAY = timedelta(days=1)
+
+
+@lru_cache(maxsize=8192)
+def _utc_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """:func:`localize_midnight` in UTC (kept: every split of a shift asks for it)."""
+    return localize_midnight(day, tz).astimezone(UTC)
 
 
 def split_pieces(start: datetime, end: datetime, tz: ZoneInfo,
