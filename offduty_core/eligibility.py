@@ -394,10 +394,13 @@ class OfficerBook:
             raise InputError("shift", f"{key[0]} slot {key[1]}", "is not booked")
         officer = self.roster.get(booking.badge)
         shape = self.shape(officer, start, end)
+        if shape is booking.hours or shape == booking.hours:
+            return booking  # worked as scheduled: the counts stand
         self._count(booking.badge, booking.hours, -1)
         self._count(booking.badge, shape, +1)
-        updated = attrs.evolve(booking, hours=shape)
+        updated = Booking(badge=booking.badge, key=booking.key, start=booking.start, end=booking.end, hours=shape)
         self._bookings[key] = updated
+        self._stamp += 1
         return updated
 
     def _count(self, badge: str, shape: ShiftShape, sign: int) -> None:
@@ -661,6 +664,11 @@ class FunctionRule:
         return self.function(officer, shift, book)
 
 
+#: Rules whose answer depends only on the officer, the shift and the book's state.
+_BOOK_RULES: frozenset[type] = frozenset({ApprovedActive, RoleRank, Qualification, Barred, OnDuty, NoOverlap,
+                                          MinimumRest, DailyCap, WeeklyCap, MonthlyCap, JobsPerDay})
+
+
 def core_rules() -> tuple[Rule, ...]:
     """The core's rules, cheapest first."""
     return (ApprovedActive(), RoleRank(), Qualification(), Barred(), OnDuty(), NoOverlap(), MinimumRest(),
@@ -686,17 +694,30 @@ class Eligibility:
         self.book = book
         self.rules: tuple[Rule, ...] = tuple(core_rules() if rules is None else rules)
         check_rules(self.rules)
+        # With only the core's rules (functions of the officer, the shift and the book), the
+        # answer for the same officer and shift stands until the book changes: the last one
+        # is kept (an officer's answer is checked by the caller, on the answer and on the
+        # award, one after the other).
+        self._pure = all(type(rule) in _BOOK_RULES for rule in self.rules)
+        self._last: tuple[Officer, Shift, int, Reason | None] | None = None
 
     def with_rules(self, extra: Iterable[Rule]) -> "Eligibility":
         return Eligibility(self.book, self.rules + tuple(extra))
 
     def why_not(self, officer: Officer, shift: Shift) -> Reason | None:
         book = self.book
+        last = self._last
+        if last is not None and last[0] is officer and last[1] is shift and last[2] == book._stamp:
+            return last[3]
+        found = None
         for rule in self.rules:
             text = rule.check(officer, shift, book)
             if text:
-                return Reason(officer.badge, rule.name, text)
-        return None
+                found = Reason(officer.badge, rule.name, text)
+                break
+        if self._pure:
+            self._last = (officer, shift, book._stamp, found)
+        return found
 
     def reasons(self, officer: Officer, shift: Shift) -> list[Reason]:
         """Every objection (for ``offduty explain``), not only the first."""
