@@ -706,7 +706,14 @@ class _Pricer:
 def bill(rules: AgencyRules, request: Request, events: Sequence[Event] = (),
          payment_method: str | None = None) -> Bill:
     """Price ``request`` and its ``events`` under ``rules``.  Pure: same input, same bill."""
-    admission = admit(rules, request)
+    return bill_admitted(rules, admit(rules, request), events, payment_method)
+
+
+def bill_admitted(rules: AgencyRules, admission: Admission, events: Sequence[Event] = (),
+                  payment_method: str | None = None) -> Bill:
+    """:func:`bill` for a request already admitted under the same ``rules`` (``admission`` is
+    ``admit(rules, request)``, as the job board keeps it from the request's arrival)."""
+    request = admission.request
     states = replay(rules, admission, events)
     pricer = _Pricer(rules, admission)
     lines: list[Line] = []

@@ -483,6 +483,7 @@ class JobBoard:
         self._methods: dict[tuple[str, str], tuple[DistributionConfig, DistributionMethod]] = {}
         self._eligibility: dict[tuple[str, int], Eligibility] = {}
         self._agency_rules: dict[str, tuple] = {}
+        self._slot_needs: dict[tuple[str, str, str], tuple] = {}
 
     # --- driving ----------------------------------------------------------------------------
 
@@ -739,12 +740,9 @@ class JobBoard:
                                                     rule="input", reason=str(exc))
             return
         config, method = self.method_for(event.agency, request.category)
-        ranks_quals = {}
         slots = []
         for slot in admission.slots:
-            if slot.role not in ranks_quals:
-                ranks_quals[slot.role] = (ranks_for(slot.role), qualifications_for(rules, request.category, slot.role))
-            ranks, quals = ranks_quals[slot.role]
+            ranks, quals = self._ranks_quals(event.agency, rules, request.category, slot.role)
             shift = Shift(request_id=request.id, slot=slot.index, role=slot.role, category=request.category,
                           agency=event.agency, start=request.start, end=request.end, ranks=ranks,
                           qualifications=quals, set_id=event.shift_set)
@@ -763,6 +761,15 @@ class JobBoard:
             for st in slots:
                 self._schedule_slot(job, st)
             self._post_job(job)
+
+    def _ranks_quals(self, agency: str, rules: AgencyRules, category: str, role: str) -> tuple:
+        """The ranks and qualifications a slot of ``role`` in a ``category`` job needs (asked of
+        the agency's hooks once per (agency, category, role), like its distribution config)."""
+        key = (agency, category, role)
+        found = self._slot_needs.get(key)
+        if found is None:
+            found = self._slot_needs[key] = (ranks_for(role), qualifications_for(rules, category, role))
+        return found
 
     def _schedule_settle(self, job: Job) -> None:
         job.settle_gen += 1
@@ -1116,7 +1123,7 @@ class JobBoard:
         job.status = "completed"
         self._record(Completed, job, slots=tuple(st.status for st in job.slots))
         try:
-            result = billing.bill(job.rules, job.request, tuple(job.events), job.payment_method)
+            result = billing.bill_admitted(job.rules, job.admission, tuple(job.events), job.payment_method)
         except OffdutyError as exc:
             self._record(BillingFailed, job, reason=str(exc))
             return

@@ -57,6 +57,10 @@ class Clock:
         """The aware datetime (whole seconds, in the agency zone) ``hours`` after the epoch."""
         return (self.epoch + timedelta(seconds=round(hours * 3600))).astimezone(self.tz)
 
+    def utc(self, hours: float) -> datetime:
+        """The same instant as :meth:`at`, in UTC (the job board keeps instants in UTC)."""
+        return self.epoch + timedelta(seconds=round(hours * 3600))
+
     def local(self, day: date, minutes: int) -> datetime:
         """Local wall time ``minutes`` after midnight of ``day`` (a time skipped by a DST change
         moves forward an hour)."""

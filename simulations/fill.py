@@ -131,7 +131,8 @@ class FillAdapter:
     # --- inputs (each returns the board's new records) ---------------------------------------
 
     def _at(self, now: float) -> datetime:
-        return self.clock.at(now)
+        """An input's instant (inputs keep instants in UTC, so it is made there)."""
+        return self.clock.utc(now)
 
     def submit(self, now: float, request, payment_method: str | None) -> list:
         return self.board.handle(lc.SubmitRequest(agency=self.agency, request=request, at=self._at(now),
@@ -169,7 +170,7 @@ class FillAdapter:
         return self.board.handle(lc.NoShow(at=self._at(now), request_id=request_id, slot=slot))
 
     def advance(self, now: float) -> list:
-        return self.board.advance(self._at(now))
+        return self.board.advance(self.clock.at(now))
 
     def next_wakeup(self) -> float | None:
         t = self.board.next_wakeup()
