@@ -500,7 +500,8 @@ class OnDuty:
     name = "on-duty"
     rest_before_duty: bool = True
 
-    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+    def find(self, officer: Officer, shift: Shift, book: OfficerBook) -> tuple | None:
+        """The objection's facts, unworded: (duty start, end, rest needed) or None."""
         schedule = officer.schedule
         if schedule is None:
             return None
@@ -508,7 +509,7 @@ class OnDuty:
         s, e = shift.start_ts, shift.end_ts
         first = book.shift_shape(officer, shift).first_day - 1
         last = first + 2 + (e + gap - s) // 86400  # a superset of the days that matter
-        starts, length, texts = book.duty_starts(officer)
+        starts, length, _texts = book.duty_starts(officer)
         for day in range(first, last + 1):
             a = starts.get(day, _UNKNOWN)
             if a is _UNKNOWN:
@@ -517,15 +518,25 @@ class OnDuty:
                 continue
             b = a + length
             if a < e and s < b:
-                text = texts.get(a)
-                if text is None:  # the same duty shift is met by many checks: word it once
-                    text = texts[a] = (f"on duty {_span(a, b, book.tz(officer))} ({schedule.describe()}), "
-                                       "which overlaps the shift")
-                return text
+                return (a, b, 0)
             if gap and e <= a < e + gap:
-                return (f"only {fmt_gap(a - e)} rest before going on duty at {_local(a, book.tz(officer))}; "
-                        f"the minimum is {fmt_gap(gap)}")
+                return (a, b, gap)
         return None
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        found = self.find(officer, shift, book)
+        if found is None:
+            return None
+        a, b, gap = found
+        if not gap:
+            texts = book.duty_starts(officer)[2]
+            text = texts.get(a)
+            if text is None:  # the same duty shift is met by many checks: word it once
+                text = texts[a] = (f"on duty {_span(a, b, book.tz(officer))} ({officer.schedule.describe()}), "
+                                   "which overlaps the shift")
+            return text
+        return (f"only {fmt_gap(a - shift.end_ts)} rest before going on duty at {_local(a, book.tz(officer))}; "
+                f"the minimum is {fmt_gap(gap)}")
 
 
 _UNKNOWN = object()
@@ -539,35 +550,49 @@ def _booked_label(key: ShiftKey) -> str:
 class NoOverlap:
     name = "overlap"
 
-    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+    def find(self, officer: Officer, shift: Shift, book: OfficerBook) -> tuple | None:
         s, e = shift.start_ts, shift.end_ts
         prev, nxt = book.neighbours(officer.badge, s, e, ignore=shift.key)
         for other in (prev, nxt):
             if other is not None and other[0] < e and s < other[1]:
-                tz = book.tz(officer)
-                return f"already booked on {_booked_label(other[2])} ({_span(other[0], other[1], tz)}), which overlaps"
+                return other
         return None
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        other = self.find(officer, shift, book)
+        if other is None:
+            return None
+        return (f"already booked on {_booked_label(other[2])} ({_span(other[0], other[1], book.tz(officer))}), "
+                "which overlaps")
 
 
 @attrs.frozen
 class MinimumRest:
     name = "rest"
 
-    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+    def find(self, officer: Officer, shift: Shift, book: OfficerBook) -> tuple | None:
         gap = book.rest_secs[officer.agency]
         if gap <= 0:
             return None
         s, e = shift.start_ts, shift.end_ts
         prev, nxt = book.neighbours(officer.badge, s, e, ignore=shift.key)
         if prev is not None and prev[1] <= s and s - prev[1] < gap:
-            tz = book.tz(officer)
-            return (f"only {fmt_gap(s - prev[1])} rest after {_booked_label(prev[2])} ending "
-                    f"{_local(prev[1], tz)}; the minimum is {fmt_gap(gap)}")
+            return (True, prev, gap)
         if nxt is not None and e <= nxt[0] and nxt[0] - e < gap:
-            tz = book.tz(officer)
-            return (f"only {fmt_gap(nxt[0] - e)} rest before {_booked_label(nxt[2])} starting "
-                    f"{_local(nxt[0], tz)}; the minimum is {fmt_gap(gap)}")
+            return (False, nxt, gap)
         return None
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        found = self.find(officer, shift, book)
+        if found is None:
+            return None
+        after, other, gap = found
+        tz = book.tz(officer)
+        if after:
+            return (f"only {fmt_gap(shift.start_ts - other[1])} rest after {_booked_label(other[2])} ending "
+                    f"{_local(other[1], tz)}; the minimum is {fmt_gap(gap)}")
+        return (f"only {fmt_gap(other[0] - shift.end_ts)} rest before {_booked_label(other[2])} starting "
+                f"{_local(other[0], tz)}; the minimum is {fmt_gap(gap)}")
 
 
 def _own(pieces: tuple[tuple[int, int], ...] | None, key: int) -> int:
@@ -583,7 +608,7 @@ def _own(pieces: tuple[tuple[int, int], ...] | None, key: int) -> int:
 class DailyCap:
     name = "daily-cap"
 
-    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+    def find(self, officer: Officer, shift: Shift, book: OfficerBook) -> tuple | None:
         limit = book.cap_secs[officer.agency][0]
         if limit is None:
             return None
@@ -592,36 +617,49 @@ class DailyCap:
         for ordinal, secs in shape.days:
             have = book.day_secs.get((officer.badge, ordinal), 0) - _own(held and held.days, ordinal)
             if have + secs > limit:
-                return (f"daily cap {fmt_h(limit)} would be exceeded on {date.fromordinal(ordinal)}: "
-                        f"{fmt_h(have)} scheduled + {fmt_h(secs)}")
+                return (limit, ordinal, have, secs)
         return None
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        found = self.find(officer, shift, book)
+        if found is None:
+            return None
+        limit, ordinal, have, secs = found
+        return (f"daily cap {fmt_h(limit)} would be exceeded on {date.fromordinal(ordinal)}: "
+                f"{fmt_h(have)} scheduled + {fmt_h(secs)}")
 
 
 @attrs.frozen
 class WeeklyCap:
     name = "weekly-cap"
 
-    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+    def find(self, officer: Officer, shift: Shift, book: OfficerBook) -> tuple | None:
         limit = book.cap_secs[officer.agency][1]
         if limit is None:
             return None
-        caps = book.caps[officer.agency]
         shape = book.shift_shape(officer, shift)
         held = book.held(officer.badge, shift.key)
         for wk, secs in shape.weeks:
             have = book.week_secs.get((officer.badge, wk), 0) - _own(held and held.weeks, wk)
             if have + secs > limit:
-                first = date.fromordinal(wk * 7 + 1 + caps.week_start)
-                return (f"weekly cap {fmt_h(limit)} would be exceeded: {fmt_h(have)} scheduled + {fmt_h(secs)} "
-                        f"(week from {first:%a} {first})")
+                return (limit, wk, have, secs)
         return None
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        found = self.find(officer, shift, book)
+        if found is None:
+            return None
+        limit, wk, have, secs = found
+        first = date.fromordinal(wk * 7 + 1 + book.caps[officer.agency].week_start)
+        return (f"weekly cap {fmt_h(limit)} would be exceeded: {fmt_h(have)} scheduled + {fmt_h(secs)} "
+                f"(week from {first:%a} {first})")
 
 
 @attrs.frozen
 class MonthlyCap:
     name = "monthly-cap"
 
-    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+    def find(self, officer: Officer, shift: Shift, book: OfficerBook) -> tuple | None:
         limit = book.cap_secs[officer.agency][2]
         if limit is None:
             return None
@@ -630,9 +668,16 @@ class MonthlyCap:
         for mk, secs in shape.months:
             have = book.month_secs.get((officer.badge, mk), 0) - _own(held and held.months, mk)
             if have + secs > limit:
-                return (f"monthly cap {fmt_h(limit)} would be exceeded in {mk // 12}-{mk % 12 + 1:02d}: "
-                        f"{fmt_h(have)} scheduled + {fmt_h(secs)}")
+                return (limit, mk, have, secs)
         return None
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        found = self.find(officer, shift, book)
+        if found is None:
+            return None
+        limit, mk, have, secs = found
+        return (f"monthly cap {fmt_h(limit)} would be exceeded in {mk // 12}-{mk % 12 + 1:02d}: "
+                f"{fmt_h(have)} scheduled + {fmt_h(secs)}")
 
 
 @attrs.frozen
@@ -642,15 +687,22 @@ class JobsPerDay:
     limit: int
     name = "jobs-per-day"
 
-    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+    def find(self, officer: Officer, shift: Shift, book: OfficerBook) -> tuple | None:
         shape = book.shift_shape(officer, shift)
         have = book.day_jobs.get((officer.badge, shape.first_day), 0)
         if book.held(officer.badge, shift.key) is not None:
             have -= 1
         if have + 1 > self.limit:
-            return (f"already has {have} job{'s' if have != 1 else ''} on {date.fromordinal(shape.first_day)}; "
-                    f"the limit is {self.limit} a day")
+            return (have, shape.first_day)
         return None
+
+    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
+        found = self.find(officer, shift, book)
+        if found is None:
+            return None
+        have, first_day = found
+        return (f"already has {have} job{'s' if have != 1 else ''} on {date.fromordinal(first_day)}; "
+                f"the limit is {self.limit} a day")
 
 
 @attrs.frozen
@@ -699,7 +751,11 @@ class Eligibility:
         # is kept (an officer's answer is checked by the caller, on the answer and on the
         # award, one after the other).
         self._pure = all(type(rule) in _BOOK_RULES for rule in self.rules)
-        self._last: tuple[Officer, Shift, int, Reason | None] | None = None
+        self._last: tuple | None = None  # (officer, shift, book stamp, rule index or -1, Reason or None)
+        # How to ask each rule whether it objects without wording it (objection()): the core
+        # rules' find() (the wording is the costly part), any other rule's check().
+        self._tests = tuple(rule.find if type(rule) in _BOOK_RULES and hasattr(rule, "find") else rule.check
+                            for rule in self.rules)
 
     def with_rules(self, extra: Iterable[Rule]) -> "Eligibility":
         return Eligibility(self.book, self.rules + tuple(extra))
@@ -708,16 +764,38 @@ class Eligibility:
         book = self.book
         last = self._last
         if last is not None and last[0] is officer and last[1] is shift and last[2] == book._stamp:
-            return last[3]
-        found = None
-        for rule in self.rules:
+            index, reason = last[3], last[4]
+            if index < 0 or reason is not None:
+                return reason
+            rule = self.rules[index]  # the objection is known: word it
+            reason = Reason(officer.badge, rule.name, rule.check(officer, shift, book))
+            self._last = (officer, shift, last[2], index, reason)
+            return reason
+        index, found = -1, None
+        for i, rule in enumerate(self.rules):
             text = rule.check(officer, shift, book)
             if text:
-                found = Reason(officer.badge, rule.name, text)
+                index, found = i, Reason(officer.badge, rule.name, text)
                 break
         if self._pure:
-            self._last = (officer, shift, book._stamp, found)
+            self._last = (officer, shift, book._stamp, index, found)
         return found
+
+    def objection(self, officer: Officer, shift: Shift) -> str | None:
+        """The name of the first rule that objects (None: eligible), as :meth:`why_not` would
+        give it, without wording the reason."""
+        book = self.book
+        last = self._last
+        if last is not None and last[0] is officer and last[1] is shift and last[2] == book._stamp:
+            return None if last[3] < 0 else self.rules[last[3]].name
+        index = -1
+        for i, test in enumerate(self._tests):
+            if test(officer, shift, book):
+                index = i
+                break
+        if self._pure:
+            self._last = (officer, shift, book._stamp, index, None)
+        return None if index < 0 else self.rules[index].name
 
     def reasons(self, officer: Officer, shift: Shift) -> list[Reason]:
         """Every objection (for ``offduty explain``), not only the first."""

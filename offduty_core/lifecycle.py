@@ -588,6 +588,14 @@ class JobBoard:
                           f"{posting.shift.label} is open only to {first} until {when}")
         return self._rules_for(posting).why_not(officer, posting.shift)
 
+    def objection(self, posting: Posting, officer: Officer) -> str | None:
+        """The rule of :meth:`why_not`'s reason (``audience`` or an eligibility rule's name),
+        or None, without wording the reason."""
+        stage = posting.stage_of(officer)
+        if stage is None or stage > posting.stage:
+            return "audience"
+        return self._rules_for(posting).objection(officer, posting.shift)
+
     def award(self, posting: Posting, badge: str, basis: str) -> Reason | None:
         officer = self.roster.get(badge)
         reason = self.why_not(posting, officer)

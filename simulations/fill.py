@@ -217,6 +217,11 @@ class FillAdapter:
         """None if ``officer`` may take ``posting`` now, else the board's reason."""
         return self.board.why_not(posting, officer)
 
+    def objection(self, posting, officer: Officer) -> str | None:
+        """None if ``officer`` may take ``posting`` now, else the rule that says no (the
+        reason's ``rule``, unworded: the model only needs to know which)."""
+        return self.board.objection(posting, officer)
+
     def week_of(self, when: datetime) -> int:
         """The book's key of the agency week holding ``when``."""
         return week_key(when.astimezone(self.clock.tz).date().toordinal(), self.week_start)

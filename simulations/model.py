@@ -258,7 +258,7 @@ class YearModel:
         when = posting.shift.start
         for i in self.rng["looks"].permutation(len(audience)):
             officer = audience[int(i)]
-            if fill.why_not(posting, officer) is None and (
+            if fill.objection(posting, officer) is None and (
                     self.acc.always or self.rng["acceptance"].random() < self.p_accept(b, officer.badge, when)):
                 self._handle(fill.respond(self.env.now, rid, slot, officer.badge))
                 return
@@ -295,10 +295,10 @@ class YearModel:
             # officer who wanted the shift and was over a cap).
             if acceptance.random() >= self.p_accept(b, officer.badge, posting.shift.start):
                 continue
-            reason = fill.why_not(posting, officer)
-            if reason is not None:
-                if reason.rule in F.CAP_RULES:
-                    self.emit(Record(env.now, "cap_hit", rid, slot, officer.badge, note=reason.rule))
+            rule = fill.objection(posting, officer)
+            if rule is not None:
+                if rule in F.CAP_RULES:
+                    self.emit(Record(env.now, "cap_hit", rid, slot, officer.badge, note=rule))
                 continue
             self._handle(fill.respond(env.now, rid, slot, officer.badge))
 
@@ -315,7 +315,7 @@ class YearModel:
             if not self.fill.offer_open(rid, slot, badge):
                 return
             posting = self.fill.slot(rid, slot).posting
-            ok = accepts and self.fill.why_not(posting, self.roster.by_badge[badge]) is None
+            ok = accepts and self.fill.objection(posting, self.roster.by_badge[badge]) is None
             self._handle(self.fill.respond(env.now, rid, slot, badge, accept=ok))
 
         env.timeout(delay).callbacks.append(answer)
