@@ -63,7 +63,7 @@ class Record(NamedTuple):
 class SlotBehaviour:
     """The model's per-slot bookkeeping (not the slot's state, which the board owns)."""
 
-    __slots__ = ("looks", "work", "views", "start_h", "end_h", "pay", "night", "weekend", "x0", "week")
+    __slots__ = ("looks", "work", "views", "start_h", "end_h", "pay", "night", "weekend", "x0", "week", "audience")
 
     def __init__(self, start_h: float, end_h: float, pay: float, night: bool, weekend: bool):
         self.looks = 0  # token: a new posting or release restarts the looks
@@ -76,6 +76,7 @@ class SlotBehaviour:
         self.weekend = weekend
         self.x0: float | None = None  # the acceptance log-odds that do not change while it is posted
         self.week = None  # the agency week of the start (hours already booked are counted in it)
+        self.audience: tuple | None = None  # (posting, stage, shift, officers): the board's pool, kept
 
 
 class ModelResult(NamedTuple):
@@ -112,6 +113,8 @@ class YearModel:
         o = scenario.officers
         self.acc = o.acceptance
         self.views_rate = o.views_per_hour
+        # Mean wait between looks by day and by night (1 / rate, as the rate is written below).
+        self.look_scale = (1.0 / (self.views_rate * 1.0), 1.0 / (self.views_rate * 0.25))
         self.max_views = o.max_views
         self.max_applicants = o.max_applicants
         self.instant = o.instant
@@ -266,34 +269,42 @@ class YearModel:
     def _looks(self, rid: str, slot: int, b: SlotBehaviour, token: int):
         env, fill = self.env, self.fill
         looks, acceptance = self.rng["looks"], self.rng["acceptance"]
-        while b.looks == token and b.views < self.max_views:
+        exponential, integers, uniform = looks.exponential, looks.integers, acceptance.random
+        day_scale, night_scale = self.look_scale  # a view rate a quarter as high at night
+        max_views, max_applicants = self.max_views, self.max_applicants
+        state = fill.slot(rid, slot)  # the board's state of the slot (the same object throughout)
+        while b.looks == token and b.views < max_views:
             now = env.now
             if now >= b.start_h:
                 return
-            rate = self.views_rate * (0.25 if int(now % 24.0) in NIGHT else 1.0)
-            wait = float(looks.exponential(1.0 / rate))
+            wait = float(exponential(night_scale if int(now % 24.0) in NIGHT else day_scale))
             if now + wait >= b.start_h:
                 return
             yield env.timeout(wait)
             if b.looks != token:
                 return
-            posting = fill.slot(rid, slot).posting
+            posting = state.posting
             mode = fill.answer_mode(posting)
             if mode is None:
                 return
             b.views += 1
-            audience = fill.audience(posting)
+            kept = b.audience
+            if kept is not None and kept[0] is posting and kept[1] == posting.stage and kept[2] is posting.shift:
+                audience = kept[3]
+            else:
+                audience = fill.audience(posting)
+                b.audience = (posting, posting.stage, posting.shift, audience)
             if not audience:
                 continue
-            officer = audience[int(looks.integers(len(audience)))]
+            officer = audience[int(integers(len(audience)))]
             if mode == "apply":
-                if fill.applicants(posting) >= self.max_applicants:
+                if fill.applicants(posting) >= max_applicants:
                     return  # enough sign-ups: the window's close decides
                 if fill.has_applied(posting, officer.badge):
                     continue
             # The officer decides first; the rules then say whether they may (a cap hit is an
             # officer who wanted the shift and was over a cap).
-            if acceptance.random() >= self.p_accept(b, officer.badge, posting.shift.start):
+            if uniform() >= self.p_accept(b, officer.badge, posting.shift.start):
                 continue
             rule = fill.objection(posting, officer)
             if rule is not None:
