@@ -773,6 +773,27 @@ def bill_admitted(rules: AgencyRules, admission: Admission, events: Sequence[Eve
             }, ref=request.id)
             if tx is not None:
                 transactions.append(tx)
-    return Bill(agency=rules.name, request=request, admission=admission, lines=tuple(lines),
-                transactions=tuple(transactions), notes=tuple(notes), payment_method=payment_method,
-                slots=tuple(slots_out), terms=rules.terms)
+    result = Bill(agency=rules.name, request=request, admission=admission, lines=tuple(lines),
+                  transactions=tuple(transactions), notes=tuple(notes), payment_method=payment_method,
+                  slots=tuple(slots_out), terms=rules.terms)
+    result._sums.update(_totals(result.lines))
+    return result
+
+
+def _totals(lines: Sequence[Line]) -> dict[tuple[str, str], Decimal]:
+    """Every total a :class:`Bill` reports, in one pass over its lines (the same sums as
+    ``Bill._sum``: exact, so the order of adding does not matter)."""
+    vendor = share = fee = card = officer = city = ZERO
+    for line in lines:
+        party = line.party
+        if party == "vendor":
+            vendor += line.amount
+            share += line.share
+            fee += line.fee
+            card += line.card
+        elif party == "officer":
+            officer += line.amount
+        elif party == "city":
+            city += line.amount
+    return {("vendor", "amount"): vendor, ("vendor", "share"): share, ("vendor", "fee"): fee,
+            ("vendor", "card"): card, ("officer", "amount"): officer, ("city", "amount"): city}

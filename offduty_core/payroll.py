@@ -49,10 +49,14 @@ def weekly_payroll(transactions: Iterable[ledger.Transaction], terms: PaymentTer
     """
     prefix = ledger.OFFICER_PAYABLE + ":"
     earned: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    weeks: dict[date, date] = {}  # a transaction's date -> its payroll week
     for tx in transactions:
         for p in tx.postings:
             if p.account.startswith(prefix):
-                earned[week_of(tx.date, terms.payroll_week_start)][p.account[len(prefix):]] -= p.amount
+                week = weeks.get(tx.date)
+                if week is None:
+                    week = weeks[tx.date] = week_of(tx.date, terms.payroll_week_start)
+                earned[week][p.account[len(prefix):]] -= p.amount
     runs = []
     for start in sorted(earned):
         end = start + timedelta(days=6)

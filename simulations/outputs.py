@@ -116,6 +116,7 @@ def _build(result: ModelResult) -> Outputs:
     billing_failures: list[str] = []
     time_to_fill: list[float] = []
     bad_debt = ZERO
+    is_charge: dict[str, bool] = {}  # a line's rule -> is it a cancellation/change/reduction charge
 
     for job in result.jobs:
         recs = by_job.get(job.id, ())
@@ -194,7 +195,10 @@ def _build(result: ModelResult) -> Outputs:
             totals["card_fee"] += b.card_fee_total
             totals["absorbed"] += b.absorbed_total
             for line in b.lines:
-                if any(tag in line.rule for tag in CHARGE_RULES):
+                charge = is_charge.get(line.rule)
+                if charge is None:
+                    charge = is_charge[line.rule] = any(tag in line.rule for tag in CHARGE_RULES)
+                if charge:
                     totals[f"cancel_{line.party}"] += line.amount
                     if line.party == "vendor":
                         totals["cancel_fee"] += line.fee
@@ -290,18 +294,23 @@ def _officers_frame(result, hours, pay, shifts) -> pd.DataFrame:
     return df
 
 
+def _cents_text(amount: Decimal) -> str:
+    """:func:`~offduty_core.money.fmt` of an amount: its own digits when it is already written
+    to the cent (every posting the ledger holds is), else rounded."""
+    text = str(amount)
+    return text if text[-3:-2] == "." else fmt(amount)
+
+
 def _ledger_frame(transactions) -> pd.DataFrame:
-    txs, dates, refs, memos, accounts, amounts = [], [], [], [], [], []
-    for i, tx in enumerate(transactions):
-        for p in tx.postings:
-            txs.append(i)
-            dates.append(tx.date)
-            refs.append(tx.ref)
-            memos.append(tx.memo)
-            accounts.append(p.account)
-            amounts.append(fmt(p.amount))
-    return pd.DataFrame({"tx": np.asarray(txs, dtype="int64"), "date": pd.to_datetime(pd.Series(dates, dtype="object")),
-                         "ref": refs, "memo": memos, "account": accounts, "amount": amounts})
+    counts = [len(tx.postings) for tx in transactions]
+    postings = [p for tx in transactions for p in tx.postings]
+    repeat = lambda values: [v for v, n in zip(values, counts) for _ in range(n)]
+    return pd.DataFrame({"tx": np.repeat(np.arange(len(transactions), dtype="int64"), counts),
+                         "date": pd.to_datetime(pd.Series(repeat([tx.date for tx in transactions]), dtype="object")),
+                         "ref": repeat([tx.ref for tx in transactions]),
+                         "memo": repeat([tx.memo for tx in transactions]),
+                         "account": [p.account for p in postings],
+                         "amount": [_cents_text(p.amount) for p in postings]})
 
 
 def _rates(df: pd.DataFrame, by: str) -> dict[str, dict]:
