@@ -23,6 +23,7 @@ Conventions (documented in README "Billing conventions"):
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -463,6 +464,22 @@ class Bill:
 
 _Segment = tuple[str, int, str | None]  # (rate class, seconds, holiday name)
 
+_SECONDS: dict[Decimal, int] = {}
+
+#: Lines' words and rule names recur across every bill of a year: one copy of each is kept.
+_text = sys.intern
+
+
+def _seconds(hours: Decimal) -> int:
+    """:func:`~offduty_core.money.seconds_from_hours` of a rule's hours, kept per value (a
+    handful of values -- 0, 2, 3, 4 h -- come up for every charge)."""
+    found = _SECONDS.get(hours) if isinstance(hours, Decimal) else None
+    if found is None:
+        found = seconds_from_hours(hours)
+        if isinstance(hours, Decimal) and len(_SECONDS) < 4096:
+            _SECONDS[hours] = found
+    return found
+
 
 class _Pricer:
     def __init__(self, rules: AgencyRules, admission: Admission):
@@ -482,7 +499,7 @@ class _Pricer:
 
     def minimum_seconds(self, role: str) -> int:
         if role not in self._minimum:
-            self._minimum[role] = seconds_from_hours(self.rules.minimum_hours(self.request, role))
+            self._minimum[role] = _seconds(self.rules.minimum_hours(self.request, role))
         return self._minimum[role]
 
     def segments(self, interval: tuple[datetime, datetime] | None, role: str) -> list[_Segment]:
@@ -495,13 +512,14 @@ class _Pricer:
 
     def _split(self, interval: tuple[datetime, datetime], role: str) -> list[_Segment]:
         out = []
-        cuts = self.rules.rate_boundaries(self.request, interval[0], interval[1])
+        rules, plan = self.rules, self.rules.plan
+        cuts = rules.rate_boundaries(self.request, interval[0], interval[1])
         for day, start, seconds in split_pieces(interval[0], interval[1], self.tz, cuts):
-            cls = self.rules.rate_class(self.request, role, day, start, self.admission.emergency)
-            if cls not in self.rules.rates:
+            cls = rules.rate_class(self.request, role, day, start, self.admission.emergency)
+            if not isinstance(cls, str) or cls not in plan.class_names:
                 raise InputError("offduty_rate_class", cls, f"rate classes are "
-                                 f"{', '.join(c.name for c in self.rules.rates.classes)}")
-            out.append((cls, seconds, self.rules.holiday_name(day)))
+                                 f"{', '.join(c.name for c in rules.rates.classes)}")
+            out.append((cls, seconds, plan.holiday_name(day)))
         return out
 
     @staticmethod
@@ -591,10 +609,10 @@ class _Pricer:
                 done[cls_name] = before + secs
                 share_billed += share_amt
                 if fee_separate:
-                    append(Line(party="vendor", description=f"{who}: {desc} hours at the officer's share "
-                                                            f"({charge.kind} charge)",
+                    append(Line(party="vendor", description=_text(f"{who}: {desc} hours at the officer's share "
+                                                            f"({charge.kind} charge)"),
                                 seconds=secs, rate=cls.share, amount=share_amt, share=share_amt,
-                                rule=f"{agency}:{rid}.officer-share", slot=index,
+                                rule=_text(f"{agency}:{rid}.officer-share"), slot=index,
                                 officer=officer, rate_class=cls.name))
                     vendor += share_amt
                     fee += ZERO
@@ -604,41 +622,41 @@ class _Pricer:
                     else:
                         label = f"{desc} hours"
                     line_fee = total - share_amt
-                    append(Line(party="vendor", description=f"{who}: {label}", seconds=secs, rate=cls.total,
-                                amount=total, share=share_amt, fee=line_fee, rule=f"{agency}:{rid}",
+                    append(Line(party="vendor", description=_text(f"{who}: {label}"), seconds=secs, rate=cls.total,
+                                amount=total, share=share_amt, fee=line_fee, rule=_text(f"{agency}:{rid}"),
                                 slot=index, officer=officer, rate_class=cls.name))
                     vendor += total
                     fee += line_fee
-                append(Line(party="officer", description=f"{who}: {desc} hours at the officer's share",
+                append(Line(party="officer", description=_text(f"{who}: {desc} hours at the officer's share"),
                             seconds=secs, rate=cls.share, amount=share_amt,
-                            rule=f"{agency}:{rid}.officer-share" if fee_separate else f"{agency}:{rid}",
+                            rule=_text(f"{agency}:{rid}.officer-share" if fee_separate else f"{agency}:{rid}"),
                             slot=index, officer=officer, rate_class=cls.name))
                 pay += share_amt
         if fee_separate:
-            fee_s = min(seconds_from_hours(rule.fee_hours_cap), sum(s for _, s, _ in scheduled))
+            fee_s = min(_seconds(rule.fee_hours_cap), sum(s for _, s, _ in scheduled))
             for cls_name, secs, hols in self.by_class(self.take(scheduled, fee_s)):
                 cls = rates.get(cls_name)
                 amt = amount_for(cls.fee, secs)
                 append(Line(party="vendor",
-                            description=f"{who}: admin fee on the first {fmt_hours(fee_s)} scheduled hours "
-                                        f"({self.describe(cls, hols)})",
+                            description=_text(f"{who}: admin fee on the first {fmt_hours(fee_s)} scheduled hours "
+                                        f"({self.describe(cls, hols)})"),
                             seconds=secs, rate=cls.fee, amount=amt, fee=amt,
-                            rule=f"{agency}:{charge.rule_id}.admin-fee", slot=index,
+                            rule=_text(f"{agency}:{charge.rule_id}.admin-fee"), slot=index,
                             officer=officer, rate_class=cls.name))
                 vendor += amt
                 fee += amt
 
         # The officer's minimum pay on a cancellation (Chandler's 3 hours), absorbed by the operator.
-        officer_min_s = seconds_from_hours(rule.officer_min_hours)
+        officer_min_s = _seconds(rule.officer_min_hours)
         if officer_min_s > share_s:
             extra = officer_min_s - share_s
             cls = rates.get(self.highest(worked or scheduled, role))
             amt = amount_for(cls.share, extra)
             append(Line(party="officer",
-                        description=f"{who}: officer minimum pay of {fmt_hours(officer_min_s)} h "
-                                    f"({fmt_hours(extra)} h beyond what the vendor is billed)",
+                        description=_text(f"{who}: officer minimum pay of {fmt_hours(officer_min_s)} h "
+                                    f"({fmt_hours(extra)} h beyond what the vendor is billed)"),
                         seconds=extra, rate=cls.share, amount=amt,
-                        rule=f"{agency}:{charge.rule_id}.officer-minimum-pay", slot=index,
+                        rule=_text(f"{agency}:{charge.rule_id}.officer-minimum-pay"), slot=index,
                         officer=officer, rate_class=cls.name))
             pay += amt
 
@@ -671,12 +689,12 @@ class _Pricer:
             total, owed = amount_for(city.total, seconds), amount_for(city.city_share, seconds)
         rate_total = city.total if seconds is not None else None
         rule = f"{self.agency}:city.{city.name}"
-        out = [Line(party="vendor", description=f"{who}: {city.label}", seconds=seconds, rate=rate_total,
-                    amount=total, city=owed, fee=total - owed, rule=rule, slot=slot, officer=officer)]
+        out = [Line(party="vendor", description=_text(f"{who}: {city.label}"), seconds=seconds, rate=rate_total,
+                    amount=total, city=owed, fee=total - owed, rule=_text(rule), slot=slot, officer=officer)]
         if owed:
-            out.append(Line(party="city", description=f"{who}: {city.label} owed to the city", seconds=seconds,
+            out.append(Line(party="city", description=_text(f"{who}: {city.label} owed to the city"), seconds=seconds,
                             rate=city.city_share if seconds is not None else None, amount=owed,
-                            rule=rule, slot=slot, officer=officer))
+                            rule=_text(rule), slot=slot, officer=officer))
         return out
 
     def post(self, charge: Charge, vendor: Decimal, fee: Decimal, city: Decimal, pay: Decimal,

@@ -83,8 +83,9 @@ class Shift:
     # Epoch seconds of start and end, computed once (every rule compares in them).
     start_ts: int = attrs.field(init=False, eq=False, repr=False)
     end_ts: int = attrs.field(init=False, eq=False, repr=False)
-    # The shift's ShiftShape per (zone, week start), computed once (see OfficerBook.shift_shape).
-    shapes: dict = attrs.field(init=False, eq=False, repr=False, factory=dict)
+    # The shift's ShiftShape per (zone, week start), computed once (see OfficerBook.shift_shape):
+    # None, one (key, shape) pair, or a dict of them when asked for several zones.
+    shapes: Any = attrs.field(init=False, eq=False, repr=False, default=None)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "start_ts", int(self.start.timestamp()))
@@ -275,9 +276,21 @@ class OfficerBook:
         """:meth:`shape` of ``shift`` for ``officer``'s home agency (kept on the shift: every
         rule of a check, and every check of the shift, asks for it)."""
         key = self._shape_keys[officer.agency]
-        shape = shift.shapes.get(key)
-        if shape is None:
-            shape = shift.shapes[key] = shape_of(shift.start, shift.end, key[0], key[1])
+        kept = shift.shapes
+        if type(kept) is tuple:
+            if kept[0] == key:
+                return kept[1]
+            kept = {kept[0]: kept[1]}
+            object.__setattr__(shift, "shapes", kept)
+        elif kept is not None:
+            shape = kept.get(key)
+            if shape is not None:
+                return shape
+        shape = shape_of(shift.start, shift.end, key[0], key[1])
+        if kept is None:
+            object.__setattr__(shift, "shapes", (key, shape))
+        else:
+            kept[key] = shape
         return shape
 
     def duty_starts(self, officer: Officer) -> tuple[dict[int, int | None], int, dict[int, str]]:

@@ -424,6 +424,7 @@ class HookPlan:
         self.rate_classes: dict[tuple, str] = {}
         self.holidays: dict[date, str | None] = {}
         self.default_rate_class = False
+        self.class_names = frozenset(c.name for c in rules.rates.classes)
         hooks = rules.hooks
         if hooks is None:
             return
