@@ -305,8 +305,10 @@ def _ledger_frame(transactions) -> pd.DataFrame:
     counts = [len(tx.postings) for tx in transactions]
     postings = [p for tx in transactions for p in tx.postings]
     repeat = lambda values: [v for v, n in zip(values, counts) for _ in range(n)]
+    # Dates converted once per transaction, then repeated for its postings.
+    dates = pd.to_datetime(pd.Series([tx.date for tx in transactions], dtype="object"))
     return pd.DataFrame({"tx": np.repeat(np.arange(len(transactions), dtype="int64"), counts),
-                         "date": pd.to_datetime(pd.Series(repeat([tx.date for tx in transactions]), dtype="object")),
+                         "date": dates.repeat(counts).reset_index(drop=True),
                          "ref": repeat([tx.ref for tx in transactions]),
                          "memo": repeat([tx.memo for tx in transactions]),
                          "account": [p.account for p in postings],
