@@ -220,6 +220,9 @@ class OfficerBook:
             for a, c in self.caps.items()}
         self._shape_keys: dict[str, tuple[str, int]] = {
             a: (self.zones[a].key, self.caps[a].week_start) for a in self.zones if a in self.caps}
+        # The last shift shape looked up, by (start, end) objects and agency: booking the shift
+        # that was just checked needs it again.
+        self._last_shape: tuple | None = None
         # The last neighbours asked for (overlap and rest both ask); ``_stamp`` changes with
         # every booking.
         self._last_neighbours: tuple[tuple, tuple] | None = None
@@ -270,6 +273,9 @@ class OfficerBook:
         return self.zones[officer.agency]
 
     def shape(self, officer: Officer, start: datetime, end: datetime) -> ShiftShape:
+        last = self._last_shape
+        if last is not None and last[0] is start and last[1] is end and last[2] == officer.agency:
+            return last[3]  # the shift just checked is being booked
         return shape_of(start, end, self.zones[officer.agency].key, self.caps[officer.agency].week_start)
 
     def shift_shape(self, officer: Officer, shift: "Shift") -> ShiftShape:
@@ -279,6 +285,7 @@ class OfficerBook:
         kept = shift.shapes
         if type(kept) is tuple:
             if kept[0] == key:
+                self._last_shape = (shift.start, shift.end, officer.agency, kept[1])
                 return kept[1]
             kept = {kept[0]: kept[1]}
             object.__setattr__(shift, "shapes", kept)
@@ -287,6 +294,7 @@ class OfficerBook:
             if shape is not None:
                 return shape
         shape = shape_of(shift.start, shift.end, key[0], key[1])
+        self._last_shape = (shift.start, shift.end, officer.agency, shape)
         if kept is None:
             object.__setattr__(shift, "shapes", (key, shape))
         else:
