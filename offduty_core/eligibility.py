@@ -711,8 +711,9 @@ class JobsPerDay:
     def find(self, officer: Officer, shift: Shift, book: OfficerBook) -> tuple | None:
         shape = book.shift_shape(officer, shift)
         have = book.day_jobs.get((officer.badge, shape.first_day), 0)
-        if book.held(officer.badge, shift.key) is not None:
-            have -= 1
+        held = book.held(officer.badge, shift.key)
+        if held is not None and held.first_day == shape.first_day:
+            have -= 1  # re-checking the officer's own booking, still on the same day
         if have + 1 > self.limit:
             return (have, shape.first_day)
         return None
