@@ -193,6 +193,20 @@ def test_jobs_per_day_rule():
     assert why(elig, o, shift("2027-03-02T12:00", "2027-03-02T14:00")) is None
 
 
+def test_jobs_per_day_counts_a_held_shift_moved_to_another_day():
+    """Re-checking the officer's own booking discounts it only on the day it is booked."""
+    o = officer("117")
+    book = OfficerBook(Roster([o]), TZ, HourCaps(min_rest=timedelta(0)))
+    elig = Eligibility(book, core_rules() + (JobsPerDay(1),))
+    book.book(o, ("R-1", 0), at("2027-03-01T08:00"), at("2027-03-01T10:00"))
+    book.book(o, ("R-2", 0), at("2027-03-02T08:00"), at("2027-03-02T10:00"))
+    # R-1 still on 1 March: its own booking is discounted.
+    assert why(elig, o, shift("2027-03-01T12:00", "2027-03-01T14:00", rid="R-1")) is None
+    # R-1 moved to 2 March, where R-2 already is: one job too many.
+    assert why(elig, o, shift("2027-03-02T12:00", "2027-03-02T14:00", rid="R-1")) == (
+        "badge 117: already has 1 job on 2027-03-02; the limit is 1 a day")
+
+
 def test_custom_rules_compose_and_names_must_be_unique():
     o = officer("117")
     book = OfficerBook(Roster([o]), TZ)
