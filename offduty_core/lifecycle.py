@@ -501,6 +501,9 @@ class JobBoard:
 
     def advance(self, until: datetime) -> list[Record]:
         """Run every wake-up due at or before ``until`` (in time order); the clock ends at ``until``."""
+        if not isinstance(until, datetime) or until.tzinfo is None:
+            raise InputError("until", until, "must be a timezone-aware datetime")
+        until = until.astimezone(timezone.utc)  # the board's clock is in UTC, like every input's instant
         mark = len(self.records)
         while self._timers and self._timers[0][0] <= until:
             at, _, payload = heapq.heappop(self._timers)

@@ -409,3 +409,16 @@ def test_sequencing_hands_over_to_first_come_when_back_ups_open():
     assert released.reason == "the back-up stage opened: first come, first served"
     accept(board, "2027-03-01T10:30", "R-1", "V1")
     assert awards(board) == [("R-1", 0, "V1")]
+
+
+def test_advance_keeps_the_clock_in_utc_whatever_zone_the_caller_uses():
+    # The simulator once advanced the board with local-zone instants; "now + window" is then
+    # wall-clock arithmetic, an hour off across a DST change.  The board normalises instead.
+    board = make_board([cop("1")])
+    local = datetime(2027, 3, 13, 23, 30, tzinfo=ZoneInfo("America/Los_Angeles"))
+    board.advance(local)
+    assert board.now == local and board.now.utcoffset() == timedelta(0)
+    assert board.now + timedelta(hours=3) == local.astimezone(ZoneInfo("UTC")) + timedelta(hours=3)
+    assert (board.now + timedelta(hours=3)).astimezone(local.tzinfo).hour == 3  # 02:30 does not exist
+    with pytest.raises(InputError, match="until"):
+        board.advance(datetime(2027, 3, 14, 12, 0))
