@@ -112,8 +112,10 @@ class ScenarioRegistry:
 class FillAdapter:
     """The job board of one replication, and the few questions the model asks about it."""
 
-    def __init__(self, scenario: Scenario, rules: AgencyRules, roster: Roster, clock):
-        registry = ScenarioRegistry(default_registry(), rules)
+    def __init__(self, scenario: Scenario, rules: AgencyRules, roster: Roster, clock, registry: Any = None):
+        """``registry``: where the agency, its methods and any back-up agencies come from
+        (default: the installed plugins, :func:`offduty_core.default_registry`)."""
+        registry = ScenarioRegistry(default_registry() if registry is None else registry, rules)
         agencies = set(roster.agencies) | {rules.name}
         zones = {a: registry.rules(a).info.tz for a in agencies}
         self.caps = {a: scenario_caps(scenario, registry.rules(a)) for a in agencies}
@@ -170,7 +172,7 @@ class FillAdapter:
         return self.board.handle(lc.NoShow(at=self._at(now), request_id=request_id, slot=slot))
 
     def advance(self, now: float) -> list:
-        return self.board.advance(self.clock.at(now))
+        return self.board.advance(self._at(now))
 
     def next_wakeup(self) -> float | None:
         t = self.board.next_wakeup()

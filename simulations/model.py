@@ -31,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
-from typing import Callable, Iterator, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 import simpy
@@ -92,10 +92,11 @@ class ModelResult(NamedTuple):
 
 class YearModel:
     """One replication: build with the scenario, effective rules, random streams and the
-    generated jobs, then :meth:`run`."""
+    generated jobs, then :meth:`run`.  ``registry`` is where the agency's plugins come from
+    (default: the installed ones)."""
 
     def __init__(self, scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Generator],
-                 jobs: list, progress: Callable[[int], None] | None = None):
+                 jobs: list, progress: Callable[[int], None] | None = None, registry: Any = None):
         self.scenario = scenario
         self.rules = rules
         self.rng = rng
@@ -104,7 +105,7 @@ class YearModel:
         self.progress = progress
         self.clock = demand_mod.Clock(scenario.agency.first_day, rules.info.tz)
         self.roster = F.build_roster(scenario, rules, rng["roster"])
-        self.fill = F.FillAdapter(scenario, rules, self.roster, self.clock)
+        self.fill = F.FillAdapter(scenario, rules, self.roster, self.clock, registry=registry)
         start = min((j.received for j in jobs), default=0.0)
         self.env = simpy.Environment(initial_time=min(0.0, start))
         self.records: list[Record] = []

@@ -8,11 +8,10 @@ replication gives the same result in this process, in a process pool or on a Das
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
 import os
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import attrs
 import numpy as np
@@ -34,31 +33,14 @@ def replicate(scenario: Scenario, seed: np.random.SeedSequence | int,
     ``Registry(get_plugin_manager(extra=[my_plugin]))`` to simulate an agency plugin that is
     not installed (validate the scenario against the same registry:
     ``from_dict(data, registry=registry)``)."""
-    with _registry_in_use(registry):
-        published = default_registry().rules(scenario.agency.name)
-        rules = scenario_rules(scenario, published)
-        rng = demand.streams(seed)
-        jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
-        model = YearModel(scenario, rules, rng, jobs, progress=progress)
-        return build(model.run())
-
-
-@contextlib.contextmanager
-def _registry_in_use(registry: Any) -> Iterator[None]:
-    """Make ``registry`` the process-wide default while a replication runs (the job board
-    adapter, :class:`offduty_simulations.fill.FillAdapter`, asks ``default_registry()``);
-    ``None`` changes nothing."""
     if registry is None:
-        yield
-        return
-    from offduty_core import plugins
-
-    previous = plugins._default_registry
-    plugins._default_registry = registry
-    try:
-        yield
-    finally:
-        plugins._default_registry = previous
+        registry = default_registry()
+    published = registry.rules(scenario.agency.name)
+    rules = scenario_rules(scenario, published)
+    rng = demand.streams(seed)
+    jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
+    model = YearModel(scenario, rules, rng, jobs, progress=progress, registry=registry)
+    return build(model.run())
 
 
 # --- replication metrics -----------------------------------------------------------------------

@@ -56,7 +56,7 @@ def test_a_scenario_names_an_agency_from_the_registry_it_is_checked_against():
     assert scenario.with_overrides({"agency.days": 3}, registry=registry).agency.days == 3
 
 
-def test_replicate_bills_with_the_given_registrys_plugin_and_restores_the_default():
+def test_replicate_bills_with_the_given_registrys_plugin_and_leaves_the_default_alone():
     before = default_registry()
     registry = Registry(get_plugin_manager(extra=[_plugin()]))
     out = replicate(from_dict(SCENARIO, registry=registry), 3, registry=registry)
@@ -70,7 +70,7 @@ def test_replicate_bills_with_the_given_registrys_plugin_and_restores_the_defaul
     assert default_registry() is before and "testville-or" not in before.agencies
 
 
-def test_the_default_registry_is_restored_when_a_replication_fails():
+def test_the_default_registry_is_untouched_when_a_replication_fails():
     before = default_registry()
     registry = Registry(get_plugin_manager(extra=[_plugin()]))
     scenario = from_dict(SCENARIO, registry=registry)
