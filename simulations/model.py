@@ -29,6 +29,7 @@ Time is float hours since the first simulated day's local midnight
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import math
 from typing import Any, Callable, Iterator, NamedTuple
@@ -60,13 +61,45 @@ class Record(NamedTuple):
     note: str = ""
 
 
+class Draws:
+    """A random stream read a block at a time: the same numbers, in the same order, for the
+    same generator state, at a fraction of the cost of one numpy call per number (a year draws
+    hundreds of thousands of them, one or three per look).
+
+    ``random()`` is uniform on [0, 1), ``exponential(scale)`` has mean ``scale``, and
+    ``below(n)`` is uniform on 0..n-1."""
+
+    __slots__ = ("random", "_exp")
+    BLOCK = 4096
+
+    def __init__(self, gen: np.random.Generator):
+        def uniforms() -> Iterator[float]:
+            while True:
+                yield from gen.random(self.BLOCK).tolist()
+
+        def exponentials() -> Iterator[float]:
+            while True:
+                yield from gen.standard_exponential(self.BLOCK).tolist()
+
+        self.random: Callable[[], float] = functools.partial(next, uniforms())
+        self._exp: Callable[[], float] = functools.partial(next, exponentials())
+
+    def exponential(self, scale: float) -> float:
+        return scale * self._exp()
+
+    def below(self, n: int) -> int:
+        return int(self.random() * n)
+
+
 class SlotBehaviour:
     """The model's per-slot bookkeeping (not the slot's state, which the board owns)."""
 
-    __slots__ = ("looks", "work", "views", "start_h", "end_h", "pay", "night", "weekend", "x0", "week", "audience")
+    __slots__ = ("looks", "restarted_at", "work", "views", "start_h", "end_h", "pay", "night", "weekend", "x0",
+                 "week", "audience")
 
     def __init__(self, start_h: float, end_h: float, pay: float, night: bool, weekend: bool):
         self.looks = 0  # token: a new posting or release restarts the looks
+        self.restarted_at = -INF  # when they last restarted
         self.work = 0  # token: a new award or moved start restarts the work plan
         self.views = 0
         self.start_h = start_h
@@ -110,6 +143,10 @@ class YearModel:
         self.env = simpy.Environment(initial_time=min(0.0, start))
         self.records: list[Record] = []
         self.emit = self.records.append
+        # The streams drawn from per look, per award and per shift, read a block at a time.
+        self.looks_draw, self.accept_draw = Draws(rng["looks"]), Draws(rng["acceptance"])
+        self.drops_draw, self.noshow_draw = Draws(rng["drops"]), Draws(rng["noshow"])
+        self.release_draw, self.moves_draw = Draws(rng["release"]), Draws(rng["moves"])
         self.slots: dict[tuple[str, int], SlotBehaviour] = {}
         o = scenario.officers
         self.acc = o.acceptance
@@ -149,7 +186,9 @@ class YearModel:
             elif t is F.StartChanged:
                 b = self.slots[(r.request_id, r.slot)]
                 b.start_h, b.end_h = self.clock.hours(r.start), self.clock.hours(r.end)
-                b.x0 = None
+                b.x0 = b.week = None
+                if b.looks:  # looks planned for the old start are replanned for the new one
+                    self._start_looks(r.request_id, r.slot)
                 if r.kept and r.badge:
                     self._plan_work(r.request_id, r.slot, r.badge, drop=False)
             elif t is F.Billed:
@@ -188,17 +227,41 @@ class YearModel:
             self._pay_cache[key] = pay
         return pay
 
+    def _x0(self, b: SlotBehaviour) -> float:
+        """The log-odds terms that stay the same while the slot keeps its start."""
+        a = self.acc
+        b.x0 = x0 = (a.base + a.pay * (b.pay / self.reference_pay - 1.0) + (a.night if b.night else 0.0)
+                     + (a.weekend if b.weekend else 0.0))
+        return x0
+
     def p_accept(self, b: SlotBehaviour, badge: str, when) -> float:
+        """How likely ``badge``, looking now, takes the slot (``when``: its start, for the week
+        whose hours count)."""
         a = self.acc
         if a.always:
             return 1.0
-        if b.x0 is None:
-            b.x0 = (a.base + a.pay * (b.pay / self.reference_pay - 1.0) + (a.night if b.night else 0.0)
-                    + (a.weekend if b.weekend else 0.0))
+        x0 = b.x0
+        if x0 is None or b.week is None:
+            x0 = self._x0(b)
             b.week = self.fill.week_of(when)
-        x = b.x0 + a.lead_time * math.log1p(max(0.0, b.start_h - self.env.now) / 24.0)
+        x = x0 + a.lead_time * math.log1p(max(0.0, b.start_h - self.env.now) / 24.0)
         if a.hours_worked:
             x += a.hours_worked * self.fill.hours_in_week(badge, b.week) / 10.0
+        return 1.0 / (1.0 + math.exp(-x))
+
+    def p_ceiling(self, b: SlotBehaviour, t: float) -> float:
+        """At least :meth:`p_accept` for any officer looking at time ``t`` (before any change
+        of start, which restarts the looks): hours already booked can only lower it when their
+        coefficient is negative, and a week holds at most 168 of them."""
+        a = self.acc
+        if a.always:
+            return 1.0
+        x0 = b.x0
+        if x0 is None:
+            x0 = self._x0(b)
+        x = x0 + a.lead_time * math.log1p(max(0.0, b.start_h - t) / 24.0)
+        if a.hours_worked > 0:
+            x += a.hours_worked * 16.8
         return 1.0 / (1.0 + math.exp(-x))
 
     # --- arrivals -------------------------------------------------------------------------
@@ -245,6 +308,7 @@ class YearModel:
     def _start_looks(self, rid: str, slot: int) -> None:
         b = self.slots[(rid, slot)]
         b.looks += 1
+        b.restarted_at = self.env.now
         posting = self.fill.slot(rid, slot).posting
         if self.fill.answer_mode(posting) is None:
             return
@@ -263,27 +327,50 @@ class YearModel:
         for i in self.rng["looks"].permutation(len(audience)):
             officer = audience[int(i)]
             if fill.objection(posting, officer) is None and (
-                    self.acc.always or self.rng["acceptance"].random() < self.p_accept(b, officer.badge, when)):
+                    self.acc.always or self.accept_draw.random() < self.p_accept(b, officer.badge, when)):
                 self._handle(fill.respond(self.env.now, rid, slot, officer.badge))
                 return
 
     def _looks(self, rid: str, slot: int, b: SlotBehaviour, token: int):
+        """Officers look at the posting as a Poisson stream (fewer at night) until it is taken,
+        closed, superseded by a new posting, starts, or has had ``max_views`` looks.
+
+        Each look's acceptance draw ``u`` is made when the look is planned.  A look with ``u``
+        at or above the most any officer could accept at that moment (:meth:`p_ceiling`) is a
+        certain "no" that changes nothing, so the process does not wake for it: it is only
+        counted.  The process wakes for the others, where the officer is drawn, and accepts if
+        ``u`` is below their exact probability then; the same decisions in law as waking for
+        every look, at a fraction of the events."""
         env, fill = self.env, self.fill
-        looks, acceptance = self.rng["looks"], self.rng["acceptance"]
-        exponential, integers, uniform = looks.exponential, looks.integers, acceptance.random
+        exponential, below, uniform = self.looks_draw.exponential, self.looks_draw.below, self.accept_draw.random
         day_scale, night_scale = self.look_scale  # a view rate a quarter as high at night
         max_views, max_applicants = self.max_views, self.max_applicants
+        ceiling = self.p_ceiling
         state = fill.slot(rid, slot)  # the board's state of the slot (the same object throughout)
         while b.looks == token and b.views < max_views:
             now = env.now
-            if now >= b.start_h:
+            start_h = b.start_h
+            if now >= start_h:
                 return
-            wait = float(exponential(night_scale if int(now % 24.0) in NIGHT else day_scale))
-            if now + wait >= b.start_h:
+            # Plan ahead to the next look that might be a "yes".
+            t, skipped, left = now, [], max_views - b.views
+            while True:
+                t += exponential(night_scale if int(t % 24.0) in NIGHT else day_scale)
+                if t >= start_h:
+                    b.views += len(skipped)
+                    return
+                u = uniform()
+                if u < ceiling(b, t):
+                    break
+                skipped.append(t)
+                if len(skipped) >= left:
+                    b.views = max_views
+                    return
+            yield env.timeout(t - now)
+            if b.looks != token:  # superseded: count the looks made before the new posting
+                b.views += sum(1 for x in skipped if x < b.restarted_at)
                 return
-            yield env.timeout(wait)
-            if b.looks != token:
-                return
+            b.views += len(skipped)
             posting = state.posting
             mode = fill.answer_mode(posting)
             if mode is None:
@@ -297,7 +384,7 @@ class YearModel:
                 b.audience = (posting, posting.stage, posting.shift, audience)
             if not audience:
                 continue
-            officer = audience[int(integers(len(audience)))]
+            officer = audience[below(len(audience))]
             if mode == "apply":
                 if fill.applicants(posting) >= max_applicants:
                     return  # enough sign-ups: the window's close decides
@@ -305,7 +392,7 @@ class YearModel:
                     continue
             # The officer decides first; the rules then say whether they may (a cap hit is an
             # officer who wanted the shift and was over a cap).
-            if uniform() >= self.p_accept(b, officer.badge, posting.shift.start):
+            if u >= self.p_accept(b, officer.badge, posting.shift.start):
                 continue
             rule = fill.objection(posting, officer)
             if rule is not None:
@@ -319,7 +406,7 @@ class YearModel:
         rid, slot, badge = offer.request_id, offer.slot, offer.badge
         b = self.slots[(rid, slot)]
         delay = float(self.response.draw(self.rng["response"])) / 60.0
-        accepts = self.acc.always or self.rng["acceptance"].random() < self.p_accept(b, badge, offer.deadline)
+        accepts = self.acc.always or self.accept_draw.random() < self.p_accept(b, badge, offer.deadline)
         if env.now + delay >= self.clock.hours(offer.deadline):
             return  # no answer in time: the board lets the offer lapse
 
@@ -342,8 +429,8 @@ class YearModel:
         b.work += 1
         drop_at = None
         lead = b.start_h - self.env.now
-        if drop and self.drop_rate and lead > 1.0 and self.rng["drops"].random() < self.drop_rate:
-            drop_at = self.env.now + lead * float(self.rng["drops"].random())
+        if drop and self.drop_rate and lead > 1.0 and self.drops_draw.random() < self.drop_rate:
+            drop_at = self.env.now + lead * self.drops_draw.random()
         self.env.process(self._work(rid, slot, badge, b, b.work, drop_at))
 
     def _holds(self, rid: str, slot: int, badge: str) -> bool:
@@ -362,13 +449,13 @@ class YearModel:
             yield env.timeout(b.start_h - env.now)
         if b.work != token or not self._holds(rid, slot, badge):
             return
-        if self.no_show_rate and self.rng["noshow"].random() < self.no_show_rate:
+        if self.no_show_rate and self.noshow_draw.random() < self.no_show_rate:
             self._handle(fill.no_show(env.now, rid, slot))
             return
         clock_in, out = env.now, b.end_h
-        if self.release_rate and self.rng["release"].random() < self.release_rate:
+        if self.release_rate and self.release_draw.random() < self.release_rate:
             length = b.end_h - clock_in
-            cut = round(length * (0.3 + 0.6 * float(self.rng["release"].random())) * 4) / 4
+            cut = round(length * (0.3 + 0.6 * self.release_draw.random()) * 4) / 4
             if 0 < cut < length:
                 out = clock_in + cut
                 yield env.timeout(out - env.now)
@@ -406,7 +493,7 @@ class YearModel:
                 length = b.end_h - b.start_h
                 cannot = self.scenario.changes.officer_cannot_change
                 for st in live:
-                    can = self.rng["moves"].random() >= cannot
+                    can = self.moves_draw.random() >= cannot
                     if st.status in ("pending", "open", "filled") and fill.slots(job.id):
                         self._handle(fill.change(env.now, job.id, st.slot.index, new_start, new_start + length, can))
 
