@@ -30,7 +30,7 @@ from offduty_core.eligibility import OfficerBook, week_key
 from offduty_core.officers import CycleSchedule, Officer, Rank, Roster, load_roster
 from offduty_core.rules import AgencyRules, HourCaps
 
-from .scenario import Scenario
+from .scenario import Scenario, backup_without_officers
 
 #: Which engine fills shifts (reported in summary.json).
 ENGINE = "offduty_core.lifecycle.JobBoard"
@@ -44,22 +44,37 @@ CAP_RULES = frozenset({"daily-cap", "weekly-cap", "monthly-cap"})
 
 def build_roster(scenario: Scenario, rules: AgencyRules, rng: np.random.Generator) -> Roster:
     """The scenario's roster: its CSV if it names one, else ``officers.count`` generated
-    officers of the agency with the scenario's rank, qualification and schedule mix."""
+    officers of the agency with the scenario's rank, qualification and schedule mix, then
+    ``officers.backup_agencies``' generated officers (same mix; badges ``AGENCY-1``, ... so they
+    never collide with the agency's numeric ones), drawn after the agency's own so a scenario
+    without back-up officers gets the same roster.  Refuses a category's back-up agency with no
+    officer on the roster (:func:`~offduty_simulations.scenario.backup_without_officers`)."""
     o = scenario.officers
     if o.roster:
         path = Path(o.roster)
         if not path.is_absolute():
             path = Path(scenario.base_dir or ".") / path
-        return load_roster(str(path))
+        roster = load_roster(str(path))
+        problem = backup_without_officers(scenario, set(roster.agencies))
+        if problem is not None:
+            raise problem
+        return roster
+    first = scenario.agency.first_day
+    officers = _generate(o, o.count, rules.name, lambda i: str(100 + i), first, rng)
+    for agency in sorted(o.backup_agencies):
+        officers += _generate(o, o.backup_agencies[agency], agency, lambda i, a=agency: f"{a}-{i + 1}", first, rng)
+    return Roster(officers)
+
+
+def _generate(o, n: int, agency: str, badge, first, rng: np.random.Generator) -> list[Officer]:
+    """``n`` officers of ``agency`` with ``o``'s (``officers``) mix; ``badge(i)`` names the i-th."""
     names = sorted(o.schedules)
     weights = np.array([o.schedules[k] for k in names], dtype=float)
-    n = o.count
     pattern = rng.choice(len(names), size=n, p=weights / weights.sum())
     rank = rng.random(n)
     qual = rng.random(n)
     seniority = rng.integers(0, 25 * 365, size=n)
     detail = rng.integers(0, 1 << 30, size=(n, 2))
-    first = scenario.agency.first_day
     officers = []
     for i in range(n):
         kind = names[int(pattern[i])]
@@ -70,11 +85,11 @@ def build_roster(scenario: Scenario, rules: AgencyRules, rng: np.random.Generato
             schedule = CycleSchedule(pattern=kind, shift_start=time(int(hh), int(mm)),
                                      anchor=first - timedelta(days=int(detail[i, 1]) % 14))
         officers.append(Officer(
-            badge=str(100 + i), agency=rules.name,
+            badge=badge(i), agency=agency,
             rank=Rank.SUPERVISOR if rank[i] < o.supervisor_share else Rank.OFFICER,
             seniority_date=first - timedelta(days=int(seniority[i]) + 1),
             qualifications=[SSO] if qual[i] < o.sso_share else [], schedule=schedule))
-    return Roster(officers)
+    return officers
 
 
 def scenario_caps(scenario: Scenario, rules: AgencyRules) -> HourCaps:
