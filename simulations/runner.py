@@ -65,6 +65,16 @@ METRICS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: The range a metric cannot leave (its confidence interval is clipped to it: a t interval
+#: around a fill rate of 99 % from two replications would otherwise reach past 100 %).
+BOUNDS: dict[str, tuple[float, float]] = {
+    "fill_rate": (0.0, 1.0), "gini_hours": (0.0, 1.0),
+    **{name: (0.0, math.inf) for name in ("time_to_fill_median_h", "requests", "shifts_due", "vendor_billed",
+                                          "officer_pay", "city", "admin_fee", "cancellation_billed",
+                                          "absorbed_officer_pay", "cap_hits", "payroll_cash_ahead")},
+}
+
+
 def metrics(summary: dict) -> dict[str, float]:
     """The scalar metrics of one replication's summary (money as float dollars)."""
     out = {}
@@ -198,7 +208,9 @@ def _execute_dask(tasks: list[Task], address: str, workers: int, done: Callable[
 
 def summarise(points: list[dict[str, Any]], results: list[TaskResult], level: float = 0.95):
     """Per grid point and metric: replications, mean, standard deviation and a ``level``
-    confidence interval from the t-distribution (tidy: one row per point and metric)."""
+    confidence interval from the t-distribution (tidy: one row per point and metric).
+    ``half`` is the interval's half-width; ``ci_low`` and ``ci_high`` are ``mean -+ half``
+    clipped to the metric's possible range (:data:`BOUNDS`)."""
     import pandas as pd
     from scipy import stats
 
@@ -213,8 +225,10 @@ def summarise(points: list[dict[str, Any]], results: list[TaskResult], level: fl
             mean = float(values.mean()) if n else float("nan")
             sd = float(values.std(ddof=1)) if n > 1 else float("nan")
             half = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)) if n > 1 else float("nan")
+            lo, hi = BOUNDS.get(name, (-math.inf, math.inf))
             rows.append({**{k: point[k] for k in point}, "metric": name, "n": n, "failed": failed, "mean": mean,
-                         "sd": sd, "ci_low": mean - half, "ci_high": mean + half})
+                         "sd": sd, "half": half, "ci_low": max(lo, mean - half) if half == half else half,
+                         "ci_high": min(hi, mean + half) if half == half else half})
     return pd.DataFrame(rows)
 
 

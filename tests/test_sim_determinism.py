@@ -66,3 +66,19 @@ def test_a_failing_replication_is_retried_then_reported_not_dropped(data):
     assert result.metrics is None and result.attempts == 2 and "no-such-agency" in result.error
     table = runner.summarise([{}], [result])
     assert set(table["failed"]) == {1} and set(table["n"]) == {0}
+
+
+def test_confidence_intervals_stay_inside_what_a_metric_can_be():
+    # Two replications at 99 % and 100 % filled: the t interval (mean +- 6.35 %) would pass
+    # 100 %; the reported interval stops there, and the half-width is kept as computed.
+    def result(rep: int, fill: float, net: float) -> runner.TaskResult:
+        values = {name: 1.0 for name, _ in runner.METRICS}
+        values.update(fill_rate=fill, operator_net=net)
+        return runner.TaskResult(point=0, replication=rep, metrics=values, error=None, attempts=1)
+
+    table = runner.summarise([{}], [result(0, 0.99, -5.0), result(1, 1.0, 5.0)]).set_index("metric")
+    fill = table.loc["fill_rate"]
+    assert fill["ci_high"] == 1.0 and fill["ci_low"] == pytest.approx(0.995 - fill["half"])
+    assert fill["half"] == pytest.approx(12.706 * 0.00707107 / 2 ** 0.5, rel=1e-3)
+    net = table.loc["operator_net"]  # may be negative: not clipped
+    assert net["ci_low"] == pytest.approx(-net["half"]) and net["ci_low"] < -5
