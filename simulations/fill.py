@@ -133,7 +133,10 @@ class FillAdapter:
         registry = ScenarioRegistry(default_registry() if registry is None else registry, rules)
         agencies = set(roster.agencies) | {rules.name}
         zones = {a: registry.rules(a).info.tz for a in agencies}
-        self.caps = {a: scenario_caps(scenario, registry.rules(a)) for a in agencies}
+        # Caps are the officer's home agency's: the scenario's cap overrides are the simulated
+        # agency's policy; back-up agencies keep their own (``no_caps``, for theory checks, lifts all).
+        self.caps = {a: scenario_caps(scenario, registry.rules(a)) if a == rules.name or scenario.fees.no_caps
+                     else registry.rules(a).caps for a in agencies}
         book = OfficerBook(roster, zones, self.caps)
         overrides = scenario.distribution.overrides()
         self.board = lc.JobBoard(registry, roster, distribution={rules.name: overrides} if overrides else None,

@@ -10,9 +10,10 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from offduty_core import Registry, get_plugin_manager, hookimpl
+from offduty_core import Registry, default_registry, get_plugin_manager, hookimpl
 from offduty_core.model import AgencyInfo
 from offduty_core.rules import HourCaps, RateClass, RateTable
 from offduty_simulations import demand, fill
@@ -154,6 +155,23 @@ def test_a_backup_officer_works_under_the_home_agencys_caps():
     officers = result.officers.set_index("agency")
     assert officers.loc["testburg-ut", "daily_cap_hits"].sum() > 0
     assert officers.loc["chandler-az", "daily_cap_hits"].sum() == 0
+
+
+def test_the_scenarios_cap_overrides_are_the_simulated_agencys_not_the_backups():
+    # A sweep of fees.daily_cap is the simulated agency's policy: back-up officers keep their
+    # home agency's caps (only no_caps, for theory checks, lifts everyone's).
+    FillAdapter, build_roster, Clock = fill.FillAdapter, fill.build_roster, demand.Clock
+    data = scenario_data(backup="grantsville-ut", count=5)
+    data["fees"] = {"daily_cap": 3}
+    scenario = from_dict(data)
+    rules = default_registry().rules("chandler-az")
+    roster = build_roster(scenario, rules, np.random.default_rng(0))
+    adapter = FillAdapter(scenario, rules, roster, Clock(scenario.agency.first_day, rules.info.tz))
+    assert adapter.caps["chandler-az"].daily == Decimal(3)
+    assert adapter.caps["grantsville-ut"] == default_registry().rules("grantsville-ut").caps
+    data["fees"] = {"no_caps": True}
+    lifted = FillAdapter(from_dict(data), rules, roster, Clock(scenario.agency.first_day, rules.info.tz))
+    assert all(c.daily is None and c.weekly is None for c in lifted.caps.values())
 
 
 # --- refusals --------------------------------------------------------------------------------
