@@ -67,6 +67,11 @@ def read_history(path: str | Path) -> pd.DataFrame:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except OSError as exc:
         raise InputError("HISTORY", str(path), f"cannot be read ({exc.strerror})") from None
+    except pd.errors.EmptyDataError:
+        raise InputError("HISTORY", str(path), f"is empty; give a header line ({', '.join(COLUMNS)}) and "
+                                                "one row per past request") from None
+    except pd.errors.ParserError as exc:
+        raise InputError("HISTORY", str(path), f"is not a readable CSV ({exc})") from None
     unknown = [c for c in df.columns if c not in COLUMNS]
     if unknown:
         raise InputError(f"{path} line 1", unknown[0], f"unknown column; columns are {', '.join(COLUMNS)}")
@@ -74,7 +79,17 @@ def read_history(path: str | Path) -> pd.DataFrame:
     if missing:
         raise InputError(f"{path} line 1", missing[0], f"missing column; required: {', '.join(REQUIRED)}")
     if df.empty:
-        raise InputError(str(path), "", "has no rows")
+        raise InputError(str(path), "a header line only", "give one row per past request")
+    seen: dict[str, int] = {}
+    for i, rid in enumerate(df["request_id"]):
+        rid = rid.strip()
+        if not rid:
+            raise InputError(f"{path} line {i + 2}, request_id", rid, "must not be empty")
+        if rid in seen:
+            raise InputError(f"{path} line {i + 2}, request_id", rid, f"already on line {seen[rid]}; "
+                                                                      "one row per request")
+        seen[rid] = i + 2
+    text_of = df.copy()  # the times as written, for messages
     for col in ("received_at", "start", "end") + (("cancelled_at",) if "cancelled_at" in df.columns else ()):
         parsed = []
         for i, text in enumerate(df[col]):
@@ -90,16 +105,44 @@ def read_history(path: str | Path) -> pd.DataFrame:
                 raise InputError(f"{path} line {i + 2}, {col}", text, "needs its UTC offset (-07:00)")
             parsed.append(pd.Timestamp(value).tz_convert("UTC"))
         df[col] = pd.to_datetime(pd.Series(parsed, dtype="object"), utc=True)
-    try:
-        df["officers"] = df["officers"].astype(int)
-    except ValueError:
-        bad = next(i for i, v in enumerate(df["officers"]) if not str(v).strip().isdigit())
-        raise InputError(f"{path} line {bad + 2}, officers", df["officers"][bad], "must be a whole number") from None
+    for i, text in enumerate(df["officers"]):
+        if not text.strip().isdigit() or int(text) < 1:
+            raise InputError(f"{path} line {i + 2}, officers", text, "must be a whole number >= 1")
+    df["officers"] = df["officers"].astype(int)
     if "vehicle" in df.columns:
-        df["vehicle"] = df["vehicle"].str.strip().str.lower().isin(("yes", "y", "true", "1"))
+        flags = df["vehicle"].str.strip().str.lower()
+        for i, text in enumerate(flags):
+            if text not in VEHICLE_YES and text not in VEHICLE_NO:
+                raise InputError(f"{path} line {i + 2}, vehicle", df["vehicle"][i],
+                                 "give yes or no (also y/n, true/false, 1/0, or empty for no)")
+        df["vehicle"] = flags.isin(VEHICLE_YES)
     else:
         df["vehicle"] = False
+    _check_times(df, text_of, path)
     return df
+
+
+VEHICLE_YES = ("yes", "y", "true", "1")
+VEHICLE_NO = ("no", "n", "false", "0", "")
+
+
+def _check_times(df: pd.DataFrame, text_of: pd.DataFrame, path: str | Path) -> None:
+    """Each row's times in order: received <= start < end, and a cancellation between the
+    request's arrival and its end (messages quote the times as written)."""
+    cancelled = df["cancelled_at"] if "cancelled_at" in df.columns else None
+    for i in range(len(df)):
+        received, start, end = df["received_at"][i], df["start"][i], df["end"][i]
+        where = f"{path} line {i + 2}"
+        text = text_of.iloc[i]
+        if end <= start:
+            raise InputError(f"{where}, end", text["end"], f"must be after the start ({text['start']})")
+        if received > start:
+            raise InputError(f"{where}, received_at", text["received_at"],
+                             f"must not be after the start ({text['start']})")
+        if cancelled is not None and not pd.isna(cancelled[i]) and not received <= cancelled[i] < end:
+            raise InputError(f"{where}, cancelled_at", text["cancelled_at"],
+                             f"must fall between the request's arrival ({text['received_at']}) and its end "
+                             f"({text['end']})")
 
 
 def _choice(values: pd.Series, step: float) -> dict:
@@ -120,11 +163,15 @@ def _profile(counts: np.ndarray, exposure: np.ndarray) -> list[float]:
 def fit(df: pd.DataFrame, agency: str | None = None, officers: int | None = None) -> Fit:
     """The scenario data (a dict, ``scenario.from_dict``-ready) that reproduces ``df``."""
     registry = default_registry()
+    names = sorted(set(df["agency"]) - {""}) if "agency" in df.columns else []
     if agency is None:
-        names = sorted(set(df["agency"])) if "agency" in df.columns else []
         if len(names) != 1:
             raise InputError("--agency", names, "the history names no single agency; give --agency")
         agency = names[0]
+    elif names:  # a log of several agencies: fit the one asked for (rows with no agency count as it)
+        if agency not in names:
+            raise InputError("--agency", agency, f"the history has rows for {', '.join(names)} only")
+        df = df[df["agency"].isin((agency, ""))].reset_index(drop=True)
     rules = registry.rules(agency)
     tz = rules.info.tz
     local_start = df["start"].dt.tz_convert(tz)
