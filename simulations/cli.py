@@ -65,8 +65,10 @@ def configure_simulate(p: argparse.ArgumentParser):
         out = build(result)
         out.write(args.out)
         s = out.summary
+        # No shift due (no demand, or every one cancelled or refused): no fill rate.
+        fill = "n/a (no shift due)" if s["fill_rate"] is None else f"{s['fill_rate']:.3f}"
         print(f"{s['agency']}: {s['requests']['received']} requests, {s['shifts']['total']} shifts, "
-              f"fill rate {s['fill_rate']:.3f}, vendor billed {s['money']['vendor_billed']}, "
+              f"fill rate {fill}, vendor billed {s['money']['vendor_billed']}, "
               f"operator net {s['money']['operator_net']}, ledger balanced {s['ledger']['balanced']}")
         print(f"wrote {args.out}/shifts.parquet, officers.parquet, ledger.parquet, summary.json")
         return 0
@@ -80,6 +82,9 @@ def _values(text: str) -> list:
         part = part.strip()
         if part.lower() in ("none", "null", ""):
             out.append(None)
+            continue
+        if part.lower() in ("true", "false"):
+            out.append(part.lower() == "true")
             continue
         try:
             out.append(int(part))

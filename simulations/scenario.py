@@ -53,6 +53,7 @@ class UnknownKey(ScenarioError):
         hint = f"did you mean {suggestion!r}?" if suggestion else f"known keys here: {', '.join(known)}"
         super().__init__(key, key, hint)
         self.suggestion = suggestion
+        self.known = known
         Exception.__init__(self, f"scenario: unknown key {key!r}; {hint}")
 
 
@@ -170,8 +171,8 @@ def _dist(value: Any) -> LogNormal | Choice | Exponential:
                         "or { values = [..], weights = [..] }")
 
 
-def dist_field(text: str, default: Any) -> Any:
-    return doc(text + " (a distribution)", default=default, converter=_dist)
+def dist_field(text: str, default: Any, validator: Any = None) -> Any:
+    return doc(text + " (a distribution)", default=default, converter=_dist, validator=validator)
 
 
 # --- sections ------------------------------------------------------------------------------
@@ -190,6 +191,54 @@ def _positive(instance: object, attribute: attrs.Attribute, value: float) -> Non
 def _non_negative(instance: object, attribute: attrs.Attribute, value: float) -> None:
     if value is not None and value < 0:
         raise ScenarioError(attribute.name, value, "must be >= 0")
+
+
+def _at_least(low: int):
+    def check(instance: object, attribute: attrs.Attribute, value: int) -> None:
+        if value < low:
+            raise ScenarioError(attribute.name, value, f"must be >= {low}")
+
+    return check
+
+
+def _year(instance: object, attribute: attrs.Attribute, value: int) -> None:
+    if not 1900 <= value <= 2200:
+        raise ScenarioError(attribute.name, value, "must be a calendar year from 1900 to 2200")
+
+
+def _weekdays(instance: object, attribute: attrs.Attribute, value) -> None:
+    for day in value:
+        if not 0 <= day <= 6:
+            raise ScenarioError(attribute.name, list(value), "weekdays are 0 (Monday) to 6 (Sunday)")
+
+
+def _hhmm(instance: object, attribute: attrs.Attribute, value: str) -> None:
+    h, sep, m = value.partition(":")
+    if not (sep and h.isdigit() and m.isdigit() and len(m) == 2 and int(h) < 24 and int(m) < 60):
+        raise ScenarioError(attribute.name, value, "give a local time HH:MM from 00:00 to 23:59")
+
+
+def _ordered_pairs(instance: object, attribute: attrs.Attribute, value) -> None:
+    for first, last in value:
+        if first is None or last is None or first > last:
+            raise ScenarioError(attribute.name, [str(first), str(last)],
+                                "give [first day, last day] with the first day not after the last")
+
+
+def _support(ok, text: str):
+    """A distribution's values must satisfy ``ok`` (a choice's every value; a log-normal's
+    max, its draws being > 0 already; an exponential is unbounded above)."""
+    def check(instance: object, attribute: attrs.Attribute, value) -> None:
+        if isinstance(value, Choice):
+            bad = [v for v in value.values if not ok(v)]
+        elif isinstance(value, LogNormal):
+            bad = [] if ok(value.max) else [value.max]
+        else:
+            bad = [] if ok(float("inf")) else ["unbounded (exponential)"]
+        if bad:
+            raise ScenarioError(attribute.name, bad[0], text)
+
+    return check
 
 
 def _iso_date(value: Any) -> date | None:
@@ -216,7 +265,7 @@ def _profile(n: int, name: str):
 @attrs.frozen(kw_only=True)
 class AgencySection:
     name: str = doc("the agency plugin's name (see `offduty agencies`)", default="chandler-az")
-    year: int = doc("the simulated calendar year", default=2027)
+    year: int = doc("the simulated calendar year", default=2027, validator=_year)
     start: date | None = doc("first simulated day (default: 1 January of `year`)", default=None,
                              converter=_iso_date)
     days: int = doc("how many days are simulated (shifts starting in them)", default=365)
@@ -273,12 +322,13 @@ class OfficersSection:
     views_per_hour: float = doc("officers who look at an open posting per hour in the daytime "
                                 "(a Poisson stream; fewer at night)", default=1.5, validator=_positive)
     max_views: int = doc("at most this many looks per posting (bounds the cost of hopeless shifts)",
-                         default=120)
+                         default=120, validator=_at_least(0))
     max_applicants: int = doc("a sign-up window stops drawing looks once this many officers applied (the "
-                              "method's order decides among them; the others are back-ups)", default=6)
+                              "method's order decides among them; the others are back-ups)", default=6,
+                              validator=_at_least(1))
     response_minutes: LogNormal | Choice = dist_field(
         "minutes from an offer (sequencing) to the officer's answer",
-        default=LogNormal(median=40, sigma=1.0, max=24 * 60))
+        default=LogNormal(median=40, sigma=1.0, max=24 * 60), validator=_support(lambda v: v >= 0, "must be >= 0"))
     instant: bool = doc("theory mode: every officer sees a posting at once and answers at once "
                         "(no views stream)", default=False)
     acceptance: Acceptance = doc("how likely an eligible officer who sees a shift takes it",
@@ -310,15 +360,18 @@ class OfficersSection:
 class CategoryDemand:
     """One-off jobs of one category (vendors ask for these at random)."""
 
-    vendors: int = doc("distinct vendors asking for this category", default=20)
+    vendors: int = doc("distinct vendors asking for this category", default=20, validator=_at_least(1))
     requests_per_week: float = doc("mean requests a week before seasonality and price response",
                                    default=10.0, validator=_non_negative)
     lead_time_days: LogNormal | Choice = dist_field("days from request to start",
-                                                    default=LogNormal(median=6, sigma=1.0, max=120))
+                                                    default=LogNormal(median=6, sigma=1.0, max=120),
+                                                    validator=_support(lambda v: v >= 0, "must be >= 0"))
     duration_hours: LogNormal | Choice = dist_field(
-        "scheduled hours", default=Choice(values=(3, 4, 6, 8), weights=(2, 4, 3, 2)))
+        "scheduled hours", default=Choice(values=(3, 4, 6, 8), weights=(2, 4, 3, 2)),
+        validator=_support(lambda v: v > 0, "must be > 0"))
     officers: LogNormal | Choice = dist_field("officers per request",
-                                              default=Choice(values=(1, 2, 3, 4), weights=(6, 3, 1, 0.5)))
+                                              default=Choice(values=(1, 2, 3, 4), weights=(6, 3, 1, 0.5)),
+                                              validator=_support(lambda v: v >= 1, "must be >= 1"))
     vehicle_share: float = doc("share of requests with a marked vehicle", default=0.3, validator=_fraction)
     hour: tuple[float, ...] | None = doc("start-hour profile for this category (24 factors; default "
                                          "demand.hour)", default=None,
@@ -331,10 +384,11 @@ class StandingPost:
 
     vendor: str = doc("the vendor's id", default="standing-vendor")
     category: str = doc("job category", default="security")
-    weekdays: tuple[int, ...] = doc("days of the week, 0 = Monday", default=(4, 5), converter=tuple)
-    start: str = doc("local start time HH:MM", default="18:00")
+    weekdays: tuple[int, ...] = doc("days of the week, 0 = Monday", default=(4, 5), converter=tuple,
+                                    validator=_weekdays)
+    start: str = doc("local start time HH:MM", default="18:00", validator=_hhmm)
     hours: float = doc("scheduled hours", default=6.0, validator=_positive)
-    officers: int = doc("officers per shift", default=1)
+    officers: int = doc("officers per shift", default=1, validator=_at_least(1))
     vehicle: bool = doc("with a marked vehicle", default=False)
     lead_days: float = doc("posted this many days before each shift", default=14.0, validator=_non_negative)
 
@@ -343,18 +397,18 @@ class StandingPost:
 class SchoolSection:
     """School Safety Officer shifts on every school day of the calendar."""
 
-    schools: int = doc("schools with an SSO post (0: none)", default=0)
-    officers_per_school: int = doc("officers per school per day", default=1)
-    start: str = doc("local start time HH:MM", default="07:00")
+    schools: int = doc("schools with an SSO post (0: none)", default=0, validator=_at_least(0))
+    officers_per_school: int = doc("officers per school per day", default=1, validator=_at_least(1))
+    start: str = doc("local start time HH:MM", default="07:00", validator=_hhmm)
     hours: float = doc("scheduled hours", default=8.0, validator=_positive)
     terms: tuple[tuple[date, date], ...] = doc(
         "school terms as [first day, last day] pairs; weekdays inside a term are school days",
         default=(("2027-01-05", "2027-05-28"), ("2027-08-16", "2027-12-17")),
-        converter=lambda v: tuple((_iso_date(a), _iso_date(b)) for a, b in v))
+        converter=lambda v: tuple((_iso_date(a), _iso_date(b)) for a, b in v), validator=_ordered_pairs)
     breaks: tuple[tuple[date, date], ...] = doc(
         "[first day, last day] of breaks inside terms (no school)",
         default=(("2027-03-15", "2027-03-19"), ("2027-11-24", "2027-11-26")),
-        converter=lambda v: tuple((_iso_date(a), _iso_date(b)) for a, b in v))
+        converter=lambda v: tuple((_iso_date(a), _iso_date(b)) for a, b in v), validator=_ordered_pairs)
     lead_days: float = doc("shifts are posted this many days ahead", default=14.0, validator=_non_negative)
     category: str = doc("job category of SSO shifts (needs the sso qualification)", default="school_safety")
 
@@ -364,16 +418,23 @@ class EventsSection:
     """Special events: many officers over several consecutive days."""
 
     per_year: float = doc("mean events a year (Poisson)", default=0.0, validator=_non_negative)
-    days: LogNormal | Choice = dist_field("consecutive days", default=Choice(values=(1, 2, 3), weights=(5, 3, 2)))
+    days: LogNormal | Choice = dist_field("consecutive days", default=Choice(values=(1, 2, 3), weights=(5, 3, 2)),
+                                          validator=_support(lambda v: v >= 1, "must be >= 1"))
     officers: LogNormal | Choice = dist_field("officers per day",
-                                              default=Choice(values=(8, 15, 30), weights=(5, 3, 1)))
-    hours: LogNormal | Choice = dist_field("hours per day", default=Choice(values=(6, 8, 10), weights=(2, 3, 2)))
+                                              default=Choice(values=(8, 15, 30), weights=(5, 3, 1)),
+                                              validator=_support(lambda v: v >= 1, "must be >= 1"))
+    hours: LogNormal | Choice = dist_field("hours per day", default=Choice(values=(6, 8, 10), weights=(2, 3, 2)),
+                                           validator=_support(lambda v: v > 0, "must be > 0"))
     lead_time_days: LogNormal | Choice = dist_field("days from request to the first day",
-                                                    default=LogNormal(median=40, sigma=0.5, min=7, max=180))
-    start_hour: LogNormal | Choice = dist_field("local start hour", default=Choice(values=(8, 10, 16, 17)))
+                                                    default=LogNormal(median=40, sigma=0.5, min=7, max=180),
+                                                    validator=_support(lambda v: v >= 0, "must be >= 0"))
+    start_hour: LogNormal | Choice = dist_field("local start hour", default=Choice(values=(8, 10, 16, 17)),
+                                                validator=_support(lambda v: 0 <= v < 24,
+                                                                   "must be from 0 to below 24 (a log-normal: "
+                                                                   "give max < 24)"))
     vehicle_share: float = doc("share of events with marked vehicles", default=0.5, validator=_fraction)
     category: str = doc("job category", default="special_event")
-    vendors: int = doc("distinct event organisers", default=6)
+    vendors: int = doc("distinct event organisers", default=6, validator=_at_least(1))
 
 
 @attrs.frozen(kw_only=True)
@@ -431,7 +492,8 @@ class PaymentSection:
     methods: Mapping[str, float] = doc("share of vendors paying by card, ach, check",
                                        factory=lambda: {"card": 0.2, "ach": 0.6, "check": 0.2}, converter=dict)
     days_to_pay: LogNormal | Choice = dist_field("days from invoice to payment",
-                                                 default=LogNormal(median=27, sigma=0.45, min=1, max=180))
+                                                 default=LogNormal(median=27, sigma=0.45, min=1, max=180),
+                                                 validator=_support(lambda v: v >= 0, "must be >= 0"))
     default_rate: float = doc("share of invoices never paid (written off as bad debt)", default=0.01,
                               validator=_fraction)
 
@@ -439,6 +501,8 @@ class PaymentSection:
         for name, share in self.methods.items():
             if name not in PAYMENT_METHODS:
                 raise ScenarioError(f"payment.methods.{name}", share, f"methods are {', '.join(PAYMENT_METHODS)}")
+            if share < 0:
+                raise ScenarioError(f"payment.methods.{name}", share, "must be >= 0")
         if sum(self.methods.values()) <= 0:
             raise ScenarioError("payment.methods", dict(self.methods), "give at least one share > 0")
 
@@ -447,7 +511,7 @@ def _method(instance: object, attribute: attrs.Attribute, value: str | None) -> 
     if value is not None and value not in METHODS:
         close = difflib.get_close_matches(value, METHODS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ScenarioError("distribution.method", value, f"methods are {', '.join(METHODS)}{hint}")
+        raise ScenarioError(attribute.name, value, f"methods are {', '.join(METHODS)}{hint}")
 
 
 @attrs.frozen(kw_only=True)
@@ -551,6 +615,66 @@ def _check_keys(data: Mapping[str, Any], known, path: str) -> None:
             raise UnknownKey(f"{prefix}{key}", f"{prefix}{close[0]}" if close else None, known) from None
 
 
+def _is_number(v: Any) -> bool:
+    import math
+
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_whole(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+#: A field's annotation -> (is this value of that type, what to give instead).
+_TYPES = {
+    "int": (_is_whole, "give a whole number"),
+    "float": (_is_number, "give a finite number"),
+    "bool": (lambda v: isinstance(v, bool), "give true or false"),
+    "str": (lambda v: isinstance(v, str), "give a text string"),
+    "date": (lambda v: isinstance(v, (str, date)), "give an ISO date such as '2027-01-01'"),
+    "tuple[float, ...]": (lambda v: isinstance(v, (list, tuple)) and all(map(_is_number, v)),
+                          "give a list of finite numbers"),
+    "tuple[int, ...]": (lambda v: isinstance(v, (list, tuple)) and all(map(_is_whole, v)),
+                        "give a list of whole numbers"),
+    "tuple[str, ...]": (lambda v: isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v),
+                        "give a list of text strings"),
+    "tuple[tuple[date, date], ...]": (
+        lambda v: isinstance(v, (list, tuple)) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in v),
+        "give a list of [first day, last day] pairs, e.g. [[\"2027-01-05\", \"2027-05-28\"]]"),
+    "Mapping[str, float]": (lambda v: isinstance(v, Mapping) and all(map(_is_number, v.values())),
+                            "give a table of finite numbers"),
+}
+
+
+def _check_type(annotation: str, value: Any, field: str) -> None:
+    """Refuse a value of the wrong type for a field annotated ``annotation`` (``X | None``
+    also takes None), naming the field."""
+    base, optional = annotation, False
+    if annotation.endswith(" | None"):
+        base, optional = annotation[: -len(" | None")], True
+    if value is None and optional:
+        return
+    check = _TYPES.get(base)
+    if check is not None and not check[0](value):
+        raise ScenarioError(field, value, check[1])
+
+
+def _convert(f: attrs.Attribute, value: Any, field: str) -> Any:
+    """``f``'s converter applied to ``value``, its errors naming the field's dotted key."""
+    try:
+        return f.converter(value)
+    except UnknownKey as exc:
+        raise UnknownKey(f"{field}.{exc.field}", f"{field}.{exc.suggestion}" if exc.suggestion else None,
+                         exc.known) from None
+    except ScenarioError as exc:
+        inner = exc.field
+        if inner in ("distribution", "date", f.name) or field.endswith(inner):
+            raise ScenarioError(field, exc.value, exc.allowed) from None
+        raise ScenarioError(f"{field}.{inner}", exc.value, exc.allowed) from None
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(field, value, str(exc)) from None
+
+
 def _build(cls: type, data: Any, path: str) -> Any:
     if not isinstance(data, Mapping):
         raise ScenarioError(path or "scenario", data, "must be a table")
@@ -568,7 +692,13 @@ def _build(cls: type, data: Any, path: str) -> Any:
                     raise ScenarioError(sub, value, "must be a table of tables")
                 value = {k: _build(f.metadata["mapping_of"], v, f"{sub}.{k}") for k, v in value.items()}
             elif "list_of" in f.metadata:
+                if not isinstance(value, (list, tuple)):
+                    raise ScenarioError(sub, value, f"must be a list of tables: [[{sub}]]")
                 value = tuple(_build(f.metadata["list_of"], v, f"{sub}[{i}]") for i, v in enumerate(value))
+            else:
+                _check_type(f.type, value, sub)
+                if f.converter is not None:
+                    value = _convert(f, value, sub)
         except ScenarioError:
             raise
         kwargs[key] = value
@@ -644,7 +774,14 @@ def _check_against_registry(scenario: Scenario, registry: Any = None) -> None:
         except InputError as exc:
             if isinstance(exc, ScenarioError):
                 raise
-            raise ScenarioError(exc.field, exc.value, exc.allowed) from None
+            # The core names a method's parameters and release times "distribution....": name
+            # the scenario's own key (e.g. distribution.categories.security.params.window_hours).
+            name = exc.field
+            if name.startswith("distribution.") and not name.startswith(field + "."):
+                name = field + name[len("distribution"):]
+            if name.endswith((".release_after", ".release_before_start")):
+                name += "_hours"
+            raise ScenarioError(name, exc.value, exc.allowed) from None
     _check_backups(scenario, registry, used)
 
 

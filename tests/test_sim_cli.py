@@ -75,3 +75,23 @@ def test_calibrate_and_scenario_commands(tmp_path):
     assert check.returncode == 0 and "ok" in check.stdout
     listing = offduty("scenario")
     assert "demand.categories.NAME.lead_time_days" in listing.stdout
+
+
+def test_simulate_with_no_shift_due_prints_no_fill_rate(tmp_path):
+    # Found by a stress scenario: with no demand (or every request cancelled) the summary's
+    # fill_rate is None and printing it with :.3f raised a TypeError after the files were written.
+    path = tmp_path / "empty.toml"
+    path.write_text("[agency]\nname = \"grantsville-ut\"\ndays = 2\n")
+    out = tmp_path / "out"
+    result = offduty("simulate", "--scenario", str(path), "--seed", "1", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "fill rate n/a" in result.stdout
+    assert json.loads((out / "summary.json").read_text())["fill_rate"] is None
+
+
+def test_sweep_values_parse_booleans():
+    # A boolean key (fees.no_caps, officers.instant) swept from the command line: "false" was
+    # the text 'false' (truthy), now refused by the scenario's type check unless parsed.
+    from offduty_simulations.cli import _values
+
+    assert _values("true,False,none,3,2.5,fairness") == [True, False, None, 3, 2.5, "fairness"]

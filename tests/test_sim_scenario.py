@@ -36,7 +36,7 @@ def test_unknown_keys_everywhere(text, key, suggestion):
     ("[demand.categories.securty]\n", "category"),
     ("[distribution]\nmethod = \"seniorty\"\n", "distribution.method"),
     ("[distribution.categories.security]\nmethod = \"seniority\"\nparams = { window_hourz = 3 }\n",
-     "distribution.params.window_hourz"),
+     "distribution.categories.security.params.window_hourz"),
     ("[officers]\nschedules = { \"5x9\" = 1.0 }\n", "officers.schedules.5x9"),
     ("[demand.categories.security]\nlead_time_days = { median = -1 }\n", "median"),
 ])
@@ -44,6 +44,59 @@ def test_bad_values_name_their_field(text, field):
     with pytest.raises(S.ScenarioError) as info:
         S.loads(text)
     assert field in str(info.value)
+
+
+# Found by stress scenarios: each of these crashed with a traceback (TypeError / ValueError
+# deep in the model), was silently accepted (clamped or ignored), or named the wrong key.
+@pytest.mark.parametrize("text, message", [
+    ("[agency]\ndays = 10.5\n", "agency.days: 10.5 is not allowed; give a whole number"),
+    ("[agency]\nyear = \"2027\"\n", "agency.year: '2027' is not allowed; give a whole number"),
+    ("[agency]\nname = 5\n", "agency.name: 5 is not allowed; give a text string"),
+    ("[officers]\ncount = 3.5\n", "officers.count: 3.5 is not allowed; give a whole number"),
+    ("[officers]\ncount = true\n", "officers.count: True is not allowed"),
+    ("[officers]\nroster = 5\n", "officers.roster: 5 is not allowed"),
+    ("[officers]\nviews_per_hour = inf\n", "officers.views_per_hour: inf is not allowed"),
+    ("[officers]\nmax_applicants = -1\n", "officers.max_applicants: -1 is not allowed; must be >= 1"),
+    ("[officers.acceptance]\nbase = \"high\"\n", "officers.acceptance.base: 'high' is not allowed"),
+    ("[officers.acceptance]\nalways = \"yes\"\n", "officers.acceptance.always: 'yes' is not allowed; give true"),
+    ("[demand]\nelasticity = \"high\"\n", "demand.elasticity: 'high' is not allowed"),
+    ("[demand.categories.security]\nrequests_per_week = inf\n",
+     "demand.categories.security.requests_per_week: inf is not allowed"),
+    ("[demand.categories.security]\nvendors = 0\n", "demand.categories.security.vendors: 0 is not allowed"),
+    ("[demand.categories.security]\nduration_hours = -4\n",
+     "demand.categories.security.duration_hours: -4.0 is not allowed; must be > 0"),
+    ("[demand.categories.security]\nlead_time_days = { values = [-2] }\n",
+     "demand.categories.security.lead_time_days: -2.0 is not allowed; must be >= 0"),
+    ("[demand.categories.security]\nofficers = 0\n", "demand.categories.security.officers: 0.0 is not allowed"),
+    ("[demand.categories.security]\nlead_time_days = { median = 3, sigam = 1 }\n",
+     "'demand.categories.security.lead_time_days.sigam'; did you mean "
+     "'demand.categories.security.lead_time_days.sigma'?"),
+    ("[demand.categories.security]\nduration_hours = { values = [1, 2], weights = [1] }\n",
+     "demand.categories.security.duration_hours.weights: [1.0] is not allowed"),
+    ("[[demand.standing]]\nstart = \"evening\"\n", "demand.standing[0].start: 'evening' is not allowed; give a local"),
+    ("[[demand.standing]]\nstart = \"25:00\"\n", "demand.standing[0].start: '25:00' is not allowed"),
+    ("[[demand.standing]]\nweekdays = [8]\n", "demand.standing[0].weekdays: [8] is not allowed"),
+    ("[[demand.standing]]\nofficers = 0\n", "demand.standing[0].officers: 0 is not allowed; must be >= 1"),
+    ("[demand]\nstanding = { vendor = \"x\" }\n", "demand.standing: {'vendor': 'x'} is not allowed; must be a list"),
+    ("[demand.school]\nstart = \"7am\"\n", "demand.school.start: '7am' is not allowed"),
+    ("[demand.school]\nschools = -2\n", "demand.school.schools: -2 is not allowed"),
+    ("[demand.school]\nterms = [[\"2027-05-01\", \"2027-01-01\"]]\n", "demand.school.terms: ['2027-05-01', '2027-01-01']"),
+    ("[demand.events]\nstart_hour = 25\n", "demand.events.start_hour: 25.0 is not allowed"),
+    ("[demand.events]\nofficers = 0\n", "demand.events.officers: 0.0 is not allowed"),
+    ("[payment]\nmethods = { card = -1, ach = 2 }\n", "payment.methods.card: -1 is not allowed; must be >= 0"),
+    ("[fees]\nadmin_fee_pct = nan\n", "fees.admin_fee_pct: nan is not allowed"),
+    ("[fees]\nno_caps = \"yes\"\n", "fees.no_caps: 'yes' is not allowed"),
+    ("[distribution.categories.security]\nmethod = \"random\"\n",
+     "distribution.categories.security.method: 'random' is not allowed"),
+    ("[distribution.categories.security]\nbackup_agencies = \"grantsville-ut\"\n",
+     "distribution.categories.security.backup_agencies: 'grantsville-ut' is not allowed; give a list"),
+    ("[distribution.categories.security]\ngroup = \"sso\"\n",
+     "distribution.categories.security.release_after_hours: None is not allowed"),
+])
+def test_wrong_types_and_impossible_values_are_refused_by_key(text, message):
+    with pytest.raises(S.ScenarioError) as info:
+        S.loads(text)
+    assert message in str(info.value)
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
