@@ -782,6 +782,15 @@ def _check_against_registry(scenario: Scenario, registry: Any = None) -> None:
             if name.endswith((".release_after", ".release_before_start")):
                 name += "_hours"
             raise ScenarioError(name, exc.value, exc.allowed) from None
+    if not scenario.officers.roster:
+        # A generated officer holds no qualification but "sso": any other group is a first
+        # stage open to nobody (the shift would silently wait for its release time).
+        for category, choice in sorted(scenario.distribution.categories.items()):
+            if choice.group is not None and choice.group != "sso":
+                raise ScenarioError(f"distribution.categories.{category}.group", choice.group,
+                                    "generated officers hold only the 'sso' qualification; use group = \"sso\", "
+                                    "leave group out, or give a roster CSV (officers.roster) whose officers "
+                                    "hold it")
     _check_backups(scenario, registry, used)
 
 

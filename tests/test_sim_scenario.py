@@ -99,6 +99,13 @@ def test_wrong_types_and_impossible_values_are_refused_by_key(text, message):
     assert message in str(info.value)
 
 
+def test_a_group_no_generated_officer_holds_is_refused():
+    text = "[distribution.categories.security]\ngroup = \"ninja\"\nrelease_after_hours = 1\n"
+    with pytest.raises(S.ScenarioError, match=r"distribution\.categories\.security\.group: 'ninja'"):
+        S.loads(text)
+    assert S.loads(text.replace("ninja", "sso")).distribution.categories["security"].group == "sso"
+
+
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
 def test_shipped_scenarios_load(path):
     sc = S.load(path)
