@@ -273,6 +273,8 @@ class AgencySection:
     def __attrs_post_init__(self) -> None:
         if not 1 <= self.days <= 731:
             raise ScenarioError("agency.days", self.days, "must be 1 to 731")
+        if self.start is not None and not 1900 <= self.start.year <= 2200:
+            raise ScenarioError("agency.start", self.start.isoformat(), "must be a day in the years 1900 to 2200")
 
     @property
     def first_day(self) -> date:

@@ -52,6 +52,8 @@ def test_bad_values_name_their_field(text, field):
     ("[agency]\ndays = 10.5\n", "agency.days: 10.5 is not allowed; give a whole number"),
     ("[agency]\nyear = \"2027\"\n", "agency.year: '2027' is not allowed; give a whole number"),
     ("[agency]\nname = 5\n", "agency.name: 5 is not allowed; give a text string"),
+    ("[agency]\nstart = \"9999-12-29\"\ndays = 5\n", "agency.start: '9999-12-29' is not allowed"),
+    ("[agency]\nyear = 0\n", "agency.year: 0 is not allowed"),
     ("[officers]\ncount = 3.5\n", "officers.count: 3.5 is not allowed; give a whole number"),
     ("[officers]\ncount = true\n", "officers.count: True is not allowed"),
     ("[officers]\nroster = 5\n", "officers.roster: 5 is not allowed"),
