@@ -38,6 +38,7 @@ its own ordered structures.
 
 from __future__ import annotations
 
+import math
 import weakref
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -74,6 +75,10 @@ def ranks_for(role: str) -> frozenset[Rank] | None:
 
 # --- parameters -------------------------------------------------------------------------
 
+#: The longest window, release or response time in hours (a leap year): longer ones are
+#: surely a slip, and far longer ones overflow the calendar.
+MAX_HOURS = 8784
+
 
 @attrs.frozen(kw_only=True)
 class Param:
@@ -86,6 +91,7 @@ class Param:
     choices: tuple[str, ...] | None = None
     minimum: float | None = None
     optional: bool = False  # None allowed (means "off")
+    maximum: float | None = None
 
     def convert(self, value: Any, field: str) -> Any:
         if value is None and (self.optional or self.default is None):
@@ -104,8 +110,12 @@ class Param:
             if self.kind is int and int(value) != value:
                 raise InputError(field, value, "must be a whole number")
             value = self.kind(value)
+            if not math.isfinite(value):
+                raise InputError(field, value, "must be a finite number")
             if self.minimum is not None and value < self.minimum:
                 raise InputError(field, value, f"must be >= {self.minimum:g}")
+            if self.maximum is not None and value > self.maximum:
+                raise InputError(field, value, f"must be <= {self.maximum:g}")
             return value
         if not isinstance(value, self.kind):
             raise InputError(field, value, f"must be a {self.kind.__name__}")
@@ -126,8 +136,8 @@ def validate_params(method: str, spec: Sequence[Param], given: Mapping[str, Any]
 def _hours_delta(value: Any, field: str) -> timedelta | None:
     if value is None or isinstance(value, timedelta):
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or value < 0:
-        raise InputError(field, value, "give hours as a number >= 0")
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or not 0 <= value <= MAX_HOURS:
+        raise InputError(field, value, f"give hours as a number from 0 to {MAX_HOURS} (a year)")
     return timedelta(hours=float(value))
 
 
@@ -319,9 +329,9 @@ class WindowMethod(DistributionMethod):
     as back-ups in that order; no eligible applicant: released first come, first served."""
 
     WINDOW_PARAMS: ClassVar[tuple[Param, ...]] = (
-        Param(name="window_hours", kind=float, default=24.0, minimum=0,
+        Param(name="window_hours", kind=float, default=24.0, minimum=0, maximum=MAX_HOURS,
               doc="how long the sign-up window stays open after posting"),
-        Param(name="close_before_start_hours", kind=float, default=2.0, minimum=0,
+        Param(name="close_before_start_hours", kind=float, default=2.0, minimum=0, maximum=MAX_HOURS,
               doc="the window closes at the latest this long before the start; a shift posted "
                   "later than that is released first come, first served at once"),
     )

@@ -225,20 +225,42 @@ def _ordered_pairs(instance: object, attribute: attrs.Attribute, value) -> None:
                                 "give [first day, last day] with the first day not after the last")
 
 
-def _support(ok, text: str):
+#: The longest lead time or payment delay in days (ten years): far longer ones overflow the calendar.
+MAX_DAYS = 3660
+
+
+def _at_most(high: float):
+    def check(instance: object, attribute: attrs.Attribute, value: float) -> None:
+        if value is not None and value > high:
+            raise ScenarioError(attribute.name, value, f"must be <= {high:g}")
+
+    return check
+
+
+def _lead_days(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    if not 0 <= value <= MAX_DAYS:
+        raise ScenarioError(attribute.name, value, f"must be from 0 to {MAX_DAYS} days")
+
+
+def _support(ok, text: str, unbounded: bool = False):
     """A distribution's values must satisfy ``ok`` (a choice's every value; a log-normal's
-    max, its draws being > 0 already; an exponential is unbounded above)."""
+    max, its draws being > 0 already, unless it has none and ``unbounded``; an exponential is
+    unbounded above)."""
     def check(instance: object, attribute: attrs.Attribute, value) -> None:
         if isinstance(value, Choice):
             bad = [v for v in value.values if not ok(v)]
         elif isinstance(value, LogNormal):
-            bad = [] if ok(value.max) else [value.max]
+            bad = [] if ok(value.max) or (unbounded and value.max == float("inf")) else [value.max]
         else:
             bad = [] if ok(float("inf")) else ["unbounded (exponential)"]
         if bad:
             raise ScenarioError(attribute.name, bad[0], text)
 
     return check
+
+
+#: A lead time or payment delay: 0 to MAX_DAYS days (a log-normal may leave max unset).
+_within_days = _support(lambda v: 0 <= v <= MAX_DAYS, f"must be from 0 to {MAX_DAYS} days", unbounded=True)
 
 
 def _iso_date(value: Any) -> date | None:
@@ -367,7 +389,7 @@ class CategoryDemand:
                                    default=10.0, validator=_non_negative)
     lead_time_days: LogNormal | Choice = dist_field("days from request to start",
                                                     default=LogNormal(median=6, sigma=1.0, max=120),
-                                                    validator=_support(lambda v: v >= 0, "must be >= 0"))
+                                                    validator=_within_days)
     duration_hours: LogNormal | Choice = dist_field(
         "scheduled hours", default=Choice(values=(3, 4, 6, 8), weights=(2, 4, 3, 2)),
         validator=_support(lambda v: v > 0, "must be > 0"))
@@ -392,7 +414,7 @@ class StandingPost:
     hours: float = doc("scheduled hours", default=6.0, validator=_positive)
     officers: int = doc("officers per shift", default=1, validator=_at_least(1))
     vehicle: bool = doc("with a marked vehicle", default=False)
-    lead_days: float = doc("posted this many days before each shift", default=14.0, validator=_non_negative)
+    lead_days: float = doc("posted this many days before each shift", default=14.0, validator=_lead_days)
 
 
 @attrs.frozen(kw_only=True)
@@ -411,7 +433,7 @@ class SchoolSection:
         "[first day, last day] of breaks inside terms (no school)",
         default=(("2027-03-15", "2027-03-19"), ("2027-11-24", "2027-11-26")),
         converter=lambda v: tuple((_iso_date(a), _iso_date(b)) for a, b in v), validator=_ordered_pairs)
-    lead_days: float = doc("shifts are posted this many days ahead", default=14.0, validator=_non_negative)
+    lead_days: float = doc("shifts are posted this many days ahead", default=14.0, validator=_lead_days)
     category: str = doc("job category of SSO shifts (needs the sso qualification)", default="school_safety")
 
 
@@ -429,7 +451,7 @@ class EventsSection:
                                            validator=_support(lambda v: v > 0, "must be > 0"))
     lead_time_days: LogNormal | Choice = dist_field("days from request to the first day",
                                                     default=LogNormal(median=40, sigma=0.5, min=7, max=180),
-                                                    validator=_support(lambda v: v >= 0, "must be >= 0"))
+                                                    validator=_within_days)
     start_hour: LogNormal | Choice = dist_field("local start hour", default=Choice(values=(8, 10, 16, 17)),
                                                 validator=_support(lambda v: 0 <= v < 24,
                                                                    "must be from 0 to below 24 (a log-normal: "
@@ -495,7 +517,7 @@ class PaymentSection:
                                        factory=lambda: {"card": 0.2, "ach": 0.6, "check": 0.2}, converter=dict)
     days_to_pay: LogNormal | Choice = dist_field("days from invoice to payment",
                                                  default=LogNormal(median=27, sigma=0.45, min=1, max=180),
-                                                 validator=_support(lambda v: v >= 0, "must be >= 0"))
+                                                 validator=_within_days)
     default_rate: float = doc("share of invoices never paid (written off as bad debt)", default=0.01,
                               validator=_fraction)
 
@@ -566,9 +588,9 @@ class DistributionSection:
 class FeesSection:
     admin_fee_pct: float | None = doc("admin fee as % of the officer's share for every rate class "
                                       "(None: the agency's published totals)", default=None,
-                                      validator=_non_negative)
+                                      validator=[_non_negative, _at_most(10000)])
     rate_multiplier: float = doc("multiplies every rate class (share and total) and city line",
-                                 default=1.0, validator=_positive)
+                                 default=1.0, validator=[_positive, _at_most(1000)])
     daily_cap: float | None = doc("off-duty daily hour cap override (None: the agency's)", default=None,
                                   validator=_non_negative)
     weekly_cap: float | None = doc("weekly hour cap override", default=None, validator=_non_negative)

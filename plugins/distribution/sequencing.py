@@ -45,7 +45,7 @@ from typing import Any
 from sortedcontainers import SortedList
 
 from offduty_core import hookimpl
-from offduty_core.distribution import DistributionMethod, Param
+from offduty_core.distribution import MAX_HOURS, DistributionMethod, Param
 from offduty_core.eligibility import ShiftKey
 from offduty_core.officers import Roster
 
@@ -100,7 +100,7 @@ class Sequencing(DistributionMethod):
     name = "sequencing"
     summary = "rotation list: the head gets an offer with a deadline; accepting sends them to the bottom"
     parameters = (
-        Param(name="response_minutes", kind=float, default=60.0, minimum=1,
+        Param(name="response_minutes", kind=float, default=60.0, minimum=1, maximum=MAX_HOURS * 60,
               doc="how long an officer has to answer an offer"),
         Param(name="roll", kind=str, default="accepted", choices=("accepted", "offered"),
               doc="who goes to the bottom: officers who accept, or every officer offered"),
