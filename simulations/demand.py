@@ -23,7 +23,7 @@ import numpy as np
 from offduty_core.model import Request
 from offduty_core.rules import AgencyRules
 
-from .scenario import Scenario
+from .scenario import MAX_DAYS, Scenario
 
 UTC = timezone.utc
 
@@ -152,7 +152,7 @@ def generate(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Ge
         minutes = g.integers(0, 60 // step, size=n) * step
         durations = np.maximum(1.0, np.round(c.duration_hours.draw(g, n) * 60)) / 60  # whole minutes
         officers = np.maximum(1, np.round(c.officers.draw(g, n))).astype(int)
-        leads = np.round(c.lead_time_days.draw(g, n) * 24 * 60)  # minutes
+        leads = np.round(np.minimum(c.lead_time_days.draw(g, n), MAX_DAYS) * 24 * 60)  # minutes (at most 10 years)
         vehicles = g.random(n) < c.vehicle_share
         vendors = g.integers(0, max(1, c.vendors), size=n)
         k = 0
@@ -191,7 +191,7 @@ def generate(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Ge
         officers = max(1, int(round(float(ev.officers.draw(g)))))
         hours = max(1.0, round(float(ev.hours.draw(g)) * 2) / 2)
         start_h = float(ev.start_hour.draw(g))
-        lead = float(ev.lead_time_days.draw(g)) * 24
+        lead = min(float(ev.lead_time_days.draw(g)), MAX_DAYS) * 24
         vehicle = bool(g.random() < ev.vehicle_share)
         vendor = f"event-organiser-{int(g.integers(0, max(1, ev.vendors))):02d}"
         first_start = clock.local(days[first_i], int(start_h * 60))

@@ -30,7 +30,7 @@ from offduty_core.eligibility import OfficerBook, week_key
 from offduty_core.officers import CycleSchedule, Officer, Rank, Roster, load_roster
 from offduty_core.rules import AgencyRules, HourCaps
 
-from .scenario import Scenario, backup_without_officers
+from .scenario import Scenario, ScenarioError, backup_without_officers
 
 #: Which engine fills shifts (reported in summary.json).
 ENGINE = "offduty_core.lifecycle.JobBoard"
@@ -54,6 +54,9 @@ def build_roster(scenario: Scenario, rules: AgencyRules, rng: np.random.Generato
         path = Path(o.roster)
         if not path.is_absolute():
             path = Path(scenario.base_dir or ".") / path
+        if not path.is_file():
+            raise ScenarioError("officers.roster", o.roster, f"no such file ({path}); give a roster CSV's path, "
+                                                             "relative to the scenario file")
         roster = load_roster(str(path))
         problem = backup_without_officers(scenario, set(roster.agencies))
         if problem is not None:

@@ -41,7 +41,7 @@ from offduty_core.rules import AgencyRules
 
 from . import demand as demand_mod
 from . import fill as F
-from .scenario import Scenario
+from .scenario import MAX_DAYS, Scenario
 
 NIGHT = frozenset((22, 23, 0, 1, 2, 3, 4, 5))
 INF = float("inf")
@@ -511,7 +511,7 @@ class YearModel:
         if g.random() < pay.default_rate:
             self.emit(Record(env.now, "defaulted", billed.request_id, note=method))
             return
-        days = max(0.0, round(float(pay.days_to_pay.draw(g))))
+        days = min(max(0.0, round(float(pay.days_to_pay.draw(g)))), MAX_DAYS)
         day = invoice + days * 24.0
         yield env.timeout(day - env.now)
         self.emit(Record(env.now, "paid", billed.request_id, a=day, note=method))

@@ -259,7 +259,8 @@ def _support(ok, text: str, unbounded: bool = False):
     return check
 
 
-#: A lead time or payment delay: 0 to MAX_DAYS days (a log-normal may leave max unset).
+#: A lead time or payment delay: 0 to MAX_DAYS days (a log-normal may leave max unset: its draws
+#: beyond MAX_DAYS are clipped to it where they are made).
 _within_days = _support(lambda v: 0 <= v <= MAX_DAYS, f"must be from 0 to {MAX_DAYS} days", unbounded=True)
 
 
@@ -616,15 +617,31 @@ class Scenario:
 
     def with_overrides(self, overrides: Mapping[str, Any], registry: Any = None) -> "Scenario":
         """A copy with dotted keys replaced (``{"fees.admin_fee_pct": 12}``), validated again
-        (against ``registry``, as :func:`from_dict`)."""
+        (against ``registry``, as :func:`from_dict`).
+
+        A method's parameters belong to it: changing ``distribution.method`` (or a category's
+        ``method``) to another method drops the old one's ``params`` unless the same overrides
+        give new ones, so a sweep over methods runs each with its documented defaults."""
         data = to_dict(self)
         for key, value in overrides.items():
             parts = key.split(".")
             node = data
             for part in parts[:-1]:
                 node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    raise ScenarioError(key, value, f"{'.'.join(parts[:parts.index(part) + 1])} is not a table")
+            if (parts[-1] == "method" and parts[0] == "distribution" and node.get("method") != value
+                    and ".".join(parts[:-1] + ["params"]) not in overrides):
+                node.pop("params", None)
             node[parts[-1]] = value
-        return from_dict(data, base_dir=self.base_dir, registry=registry)
+        try:
+            return from_dict(data, base_dir=self.base_dir, registry=registry)
+        except UnknownKey as exc:
+            # Name the override as given ("nope.key"), not only its first unknown part.
+            for key in overrides:
+                if key == exc.field or key.startswith(exc.field + "."):
+                    raise UnknownKey(key, exc.suggestion, exc.known) from None
+            raise
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -762,6 +779,9 @@ def loads(text: str, base_dir: str | Path = "", registry: Any = None) -> Scenari
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError("scenario", "TOML", f"is not valid TOML: {exc}") from None
+    if not data:
+        raise ScenarioError("scenario", "an empty file", "give at least [agency] name and a [demand] section "
+                                                         "(`offduty scenario` lists every key and its default)")
     return from_dict(data, base_dir=base_dir, registry=registry)
 
 

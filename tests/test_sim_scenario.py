@@ -151,3 +151,43 @@ def test_overrides_validate_again_and_round_trip():
     assert moved.fees.admin_fee_pct == 12.5 and moved.distribution.method == "fairness"
     with pytest.raises(S.UnknownKey):
         sc.with_overrides({"fees.admin_fee": 3})
+
+
+def test_an_empty_scenario_file_is_refused():
+    with pytest.raises(S.ScenarioError, match="an empty file.*give at least \\[agency\\] name"):
+        S.loads("")
+
+
+def test_changing_the_method_drops_the_old_methods_params_unless_new_ones_are_given():
+    base = S.from_dict({"agency": {"name": "chandler-az", "days": 5},
+                      "distribution": {"method": "seniority", "params": {"close_before_start_hours": 2},
+                                       "categories": {"security": {"method": "bidding",
+                                                                   "params": {"order": "random"}}}}})
+    assert base.with_overrides({"distribution.method": "seniority"}).distribution.params == {
+        "close_before_start_hours": 2}
+    assert base.with_overrides({"distribution.method": "fairness"}).distribution.params == {}
+    given = base.with_overrides({"distribution.method": "fairness", "distribution.params": {"window_hours": 6}})
+    assert given.distribution.params == {"window_hours": 6}
+    moved = base.with_overrides({"distribution.categories.security.method": "sequencing"})
+    assert moved.distribution.categories["security"].params == {}
+    assert moved.distribution.params == {"close_before_start_hours": 2}
+
+
+def test_an_unknown_override_is_named_in_full():
+    base = S.from_dict({"agency": {"name": "chandler-az", "days": 5}})
+    with pytest.raises(S.ScenarioError, match="unknown key 'nope.key'"):
+        base.with_overrides({"nope.key": 1})
+    with pytest.raises(S.ScenarioError, match="'agency.nme'; did you mean 'agency.name'"):
+        base.with_overrides({"agency.nme": 1})
+
+
+def test_a_missing_roster_file_is_named_by_its_scenario_key(tmp_path):
+    import numpy as np
+
+    from offduty_core import default_registry
+    from offduty_simulations.fill import build_roster
+
+    scenario = S.from_dict({"agency": {"name": "chandler-az", "days": 5}, "officers": {"roster": "nope.csv"}},
+                           base_dir=tmp_path)
+    with pytest.raises(S.ScenarioError, match="officers.roster: 'nope.csv'.*no such file"):
+        build_roster(scenario, default_registry().rules("chandler-az"), np.random.default_rng(0))
