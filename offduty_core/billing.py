@@ -481,6 +481,90 @@ def _seconds(hours: Decimal) -> int:
     return found
 
 
+# Lines are built field by field into their slots: ``Line(...)`` runs attrs' keyword
+# handling for a class with no converters, validators or post-init, so setting the slots
+# directly makes the same object (billing makes ~70,000 lines in a simulated year).
+assert all(f.converter is None and f.validator is None for f in attrs.fields(Line))
+assert not hasattr(Line, "__attrs_post_init__") and not hasattr(Line, "__attrs_pre_init__")
+_new = object.__new__
+(_set_party, _set_description, _set_amount, _set_rule, _set_seconds, _set_rate, _set_slot, _set_officer,
+ _set_rate_class, _set_share, _set_fee, _set_city, _set_card) = (
+    getattr(Line, name).__set__ for name in ("party", "description", "amount", "rule", "seconds", "rate", "slot",
+                                             "officer", "rate_class", "share", "fee", "city", "card"))
+assert {f.name for f in attrs.fields(Line)} == {"party", "description", "amount", "rule", "seconds", "rate", "slot",
+                                                "officer", "rate_class", "share", "fee", "city", "card"}
+
+
+def _line(description: str, slot: int | None, officer: str | None, party: str, amount: Decimal, rule: str,
+          seconds: int | None, rate: Decimal | None, rate_class: str | None, share: Decimal, fee: Decimal,
+          city: Decimal, card: Decimal) -> Line:
+    """``Line(...)`` of every field, made without attrs' ``__init__`` (see above)."""
+    line = _new(Line)
+    _set_party(line, party)
+    _set_description(line, description)
+    _set_amount(line, amount)
+    _set_rule(line, rule)
+    _set_seconds(line, seconds)
+    _set_rate(line, rate)
+    _set_slot(line, slot)
+    _set_officer(line, officer)
+    _set_rate_class(line, rate_class)
+    _set_share(line, share)
+    _set_fee(line, fee)
+    _set_city(line, city)
+    _set_card(line, card)
+    return line
+
+
+#: A line of a priced charge without the slot and officer it is for: (description after
+#: "slot N (role): ", party, amount, rule, seconds, rate, rate_class, share, fee, city, card),
+#: the fields after the description in :func:`_line`'s order.
+_LineSpec = tuple
+
+#: Past this many priced shapes per rules object the memo starts again (a year asks for a
+#: few hundred).
+_MAX_SHAPES = 20_000
+
+
+class _Priced:
+    """How one shape of charge is priced, the same for every slot and officer it is for.
+
+    A charge's lines and ledger amounts depend on its rule, rule id and kind, the slot's role,
+    the rate-class segments of its worked and scheduled hours, the role's minimum hours and
+    whether the request has a vehicle -- and on the rules (rates, city charges, the agency's
+    name).  The slot index and the officer only fill in the descriptions ("slot 2 (officer):
+    ..."), the lines' ``slot`` and ``officer`` and two ledger accounts.  So a shape is priced
+    once per rules object (kept on ``rules.plan``) and each charge of that shape copies it.
+    """
+
+    __slots__ = ("rule", "specs", "descriptions", "vendor", "pay", "worked_s", "legs", "amounts", "balanced")
+
+    def __init__(self, rule: ChargeRule, specs: list[_LineSpec], vendor: Decimal, pay: Decimal, worked_s: int,
+                 amounts: list[tuple[str | None, Decimal]]):
+        self.rule = rule  # kept alive: the memo key holds its id()
+        self.specs = tuple(specs)
+        self.descriptions: dict[tuple[int, str], tuple[str, ...]] = {}  # (slot index, role) -> descriptions
+        self.vendor, self.pay, self.worked_s = vendor, pay, worked_s
+        # The ledger amounts in posting order, keyed by account; None stands for the charge's
+        # own vendor or officer account, filled in per charge (see _Pricer.post).
+        self.amounts = amounts
+        self.legs = tuple((account, amount) for account, amount in amounts if amount != 0)
+        # The same amounts balance (or not) for every charge of this shape: checked once here.
+        self.balanced = sum((amount for _, amount in self.legs), ZERO) == 0
+
+    def descriptions_for(self, index: int, role: str) -> tuple[str, ...]:
+        key = (index, role)
+        found = self.descriptions.get(key)
+        if found is None:
+            who = f"slot {index} ({role})"
+            found = self.descriptions[key] = tuple(_text(f"{who}: {spec[0]}") for spec in self.specs)
+        return found
+
+
+#: Stands for the charge's receivable (vendor) and officer-payable accounts in a shape's amounts.
+_VENDOR_ACCOUNT, _OFFICER_ACCOUNT = "<vendor>", "<officer>"
+
+
 class _Pricer:
     def __init__(self, rules: AgencyRules, admission: Admission):
         self.rules = rules
@@ -489,9 +573,11 @@ class _Pricer:
         self.tz = rules.info.tz
         self.agency = rules.name
         # The same interval is priced for several slots and charges: split and rate it once.
-        self._segments: dict[tuple, list[_Segment]] = {}
+        self._segments: dict[tuple, tuple[_Segment, ...]] = {}
         self._minimum: dict[str, int] = {}
         self._accounts: tuple[str, ...] | None = None
+        self._days: dict[datetime, object] = {}
+        self._shapes: dict[tuple, _Priced] = rules.plan.charge_shapes
         self.worked_any = False
 
     def rule(self, rule_id: str) -> str:
@@ -502,13 +588,14 @@ class _Pricer:
             self._minimum[role] = _seconds(self.rules.minimum_hours(self.request, role))
         return self._minimum[role]
 
-    def segments(self, interval: tuple[datetime, datetime] | None, role: str) -> list[_Segment]:
+    def segments(self, interval: tuple[datetime, datetime] | None, role: str) -> tuple[_Segment, ...]:
         if interval is None:
-            return []
+            return ()
         key = (interval, role)
-        if key not in self._segments:
-            self._segments[key] = self._split(interval, role)
-        return self._segments[key]
+        found = self._segments.get(key)
+        if found is None:
+            found = self._segments[key] = tuple(self._split(interval, role))
+        return found
 
     def _split(self, interval: tuple[datetime, datetime], role: str) -> list[_Segment]:
         out = []
@@ -523,7 +610,7 @@ class _Pricer:
         return out
 
     @staticmethod
-    def take(segments: list[_Segment], seconds: int) -> list[_Segment]:
+    def take(segments: Sequence[_Segment], seconds: int) -> list[_Segment]:
         """The first ``seconds`` of ``segments``."""
         out, left = [], seconds
         for cls, secs, hol in segments:
@@ -534,12 +621,12 @@ class _Pricer:
             left -= use
         return out
 
-    def highest(self, segments: list[_Segment], fallback_role: str) -> str:
+    def highest(self, segments: Sequence[_Segment], fallback_role: str) -> str:
         names = {cls for cls, _, _ in segments} or {self.rules.rates.roles[fallback_role]}
         return self.rules.rates.highest(names).name
 
     @staticmethod
-    def by_class(segments: list[_Segment]) -> list[tuple[str, int, list[str]]]:
+    def by_class(segments: Sequence[_Segment]) -> list[tuple[str, int, list[str]]]:
         order: dict[str, list] = {}
         for cls, secs, hol in segments:
             entry = order.setdefault(cls, [0, []])
@@ -553,13 +640,29 @@ class _Pricer:
 
     def price(self, charge: Charge) -> tuple[list[Line], ledger.Transaction | None, Decimal, Decimal]:
         """The lines and the ledger transaction of ``charge``, with the vendor and officer
-        totals of its lines (sums kept as the lines are made)."""
-        rules, rates = self.rules, self.rules.rates
-        slot, role, rule = charge.slot, charge.slot.role, charge.rule
-        index, officer = slot.index, charge.officer
-        who = f"slot {index} ({role})"
+        totals of its lines: its shape priced once per rules object (see :class:`_Priced`),
+        filled in with the charge's slot and officer."""
+        slot, rule = charge.slot, charge.rule
+        index, role, officer = slot.index, slot.role, charge.officer
         worked = self.segments(charge.worked, role)
         scheduled = self.segments(charge.scheduled, role)
+        key = (id(rule), charge.rule_id, charge.kind, role, worked, scheduled, self.minimum_seconds(role),
+               self.request.vehicle)
+        shape = self._shapes.get(key)
+        if shape is None or shape.rule is not rule:
+            if len(self._shapes) >= _MAX_SHAPES:
+                self._shapes.clear()
+            shape = self._shapes[key] = self._price_shape(charge, worked, scheduled)
+        if shape.worked_s > 0:
+            self.worked_any = True
+        lines = [_line(description, index, officer, *spec[1:])
+                 for description, spec in zip(shape.descriptions_for(index, role), shape.specs)]
+        return lines, self.post(charge, shape), shape.vendor, shape.pay
+
+    def _price_shape(self, charge: Charge, worked: Sequence[_Segment], scheduled: Sequence[_Segment]) -> _Priced:
+        """Price ``charge`` without its slot index and officer (see :class:`_Priced`)."""
+        rules, rates = self.rules, self.rules.rates
+        role, rule = charge.slot.role, charge.rule
         worked_s = sum(s for _, s, _ in worked)
         minimum_s = self.minimum_seconds(role)
         if rule.share_hours is ShareHours.WORKED:
@@ -584,8 +687,14 @@ class _Pricer:
                 if rest > 0:
                     alloc.append(((self.highest(scheduled, role), rest, None), "minimum-hours"))
 
-        lines: list[Line] = []
-        append = lines.append
+        specs: list[_LineSpec] = []
+
+        def add(description: str, party: str, amount: Decimal, rule_name: str, seconds: int | None,
+                rate: Decimal | None, rate_class: str | None = None, share: Decimal = ZERO, fee: Decimal = ZERO,
+                city: Decimal = ZERO) -> None:
+            specs.append((description, party, amount, _text(rule_name), seconds, rate, rate_class, share, fee, city,
+                          ZERO))
+
         # Sums of the lines by party (exact: cents add exactly), kept as the lines are made.
         vendor = fee = city = pay = ZERO
         fee_separate = rule.fee_hours is FeeHours.FIRST_SCHEDULED
@@ -609,11 +718,8 @@ class _Pricer:
                 done[cls_name] = before + secs
                 share_billed += share_amt
                 if fee_separate:
-                    append(Line(party="vendor", description=_text(f"{who}: {desc} hours at the officer's share "
-                                                            f"({charge.kind} charge)"),
-                                seconds=secs, rate=cls.share, amount=share_amt, share=share_amt,
-                                rule=_text(f"{agency}:{rid}.officer-share"), slot=index,
-                                officer=officer, rate_class=cls.name))
+                    add(f"{desc} hours at the officer's share ({charge.kind} charge)", "vendor", share_amt,
+                        f"{agency}:{rid}.officer-share", secs, cls.share, cls.name, share=share_amt)
                     vendor += share_amt
                     fee += ZERO
                 else:
@@ -622,27 +728,21 @@ class _Pricer:
                     else:
                         label = f"{desc} hours"
                     line_fee = total - share_amt
-                    append(Line(party="vendor", description=_text(f"{who}: {label}"), seconds=secs, rate=cls.total,
-                                amount=total, share=share_amt, fee=line_fee, rule=_text(f"{agency}:{rid}"),
-                                slot=index, officer=officer, rate_class=cls.name))
+                    add(label, "vendor", total, f"{agency}:{rid}", secs, cls.total, cls.name, share=share_amt,
+                        fee=line_fee)
                     vendor += total
                     fee += line_fee
-                append(Line(party="officer", description=_text(f"{who}: {desc} hours at the officer's share"),
-                            seconds=secs, rate=cls.share, amount=share_amt,
-                            rule=_text(f"{agency}:{rid}.officer-share" if fee_separate else f"{agency}:{rid}"),
-                            slot=index, officer=officer, rate_class=cls.name))
+                add(f"{desc} hours at the officer's share", "officer", share_amt,
+                    f"{agency}:{rid}.officer-share" if fee_separate else f"{agency}:{rid}", secs, cls.share,
+                    cls.name)
                 pay += share_amt
         if fee_separate:
             fee_s = min(_seconds(rule.fee_hours_cap), sum(s for _, s, _ in scheduled))
             for cls_name, secs, hols in self.by_class(self.take(scheduled, fee_s)):
                 cls = rates.get(cls_name)
                 amt = amount_for(cls.fee, secs)
-                append(Line(party="vendor",
-                            description=_text(f"{who}: admin fee on the first {fmt_hours(fee_s)} scheduled hours "
-                                        f"({self.describe(cls, hols)})"),
-                            seconds=secs, rate=cls.fee, amount=amt, fee=amt,
-                            rule=_text(f"{agency}:{charge.rule_id}.admin-fee"), slot=index,
-                            officer=officer, rate_class=cls.name))
+                add(f"admin fee on the first {fmt_hours(fee_s)} scheduled hours ({self.describe(cls, hols)})",
+                    "vendor", amt, f"{agency}:{charge.rule_id}.admin-fee", secs, cls.fee, cls.name, fee=amt)
                 vendor += amt
                 fee += amt
 
@@ -652,73 +752,87 @@ class _Pricer:
             extra = officer_min_s - share_s
             cls = rates.get(self.highest(worked or scheduled, role))
             amt = amount_for(cls.share, extra)
-            append(Line(party="officer",
-                        description=_text(f"{who}: officer minimum pay of {fmt_hours(officer_min_s)} h "
-                                    f"({fmt_hours(extra)} h beyond what the vendor is billed)"),
-                        seconds=extra, rate=cls.share, amount=amt,
-                        rule=_text(f"{agency}:{charge.rule_id}.officer-minimum-pay"), slot=index,
-                        officer=officer, rate_class=cls.name))
+            add(f"officer minimum pay of {fmt_hours(officer_min_s)} h "
+                f"({fmt_hours(extra)} h beyond what the vendor is billed)", "officer", amt,
+                f"{agency}:{charge.rule_id}.officer-minimum-pay", extra, cls.share, cls.name)
             pay += amt
 
         # City lines: on the hours billed for work, on the hours worked for a charge.
         # Per-slot and per-request lines come with hours worked.
         city_s = share_s if not fee_separate else worked_s
-        if worked_s > 0:
-            self.worked_any = True
         for charge_line in rules.city_charges:
             if charge_line.per is Per.REQUEST or city_s <= 0 or (charge_line.per is Per.SLOT and worked_s <= 0):
                 continue
             if charge_line.applies is Applies.VEHICLE and not self.request.vehicle:
                 continue
-            for line in self.city_lines(charge_line, who, city_s if charge_line.per is Per.HOUR else None, index,
-                                        officer):
-                append(line)
-                if line.party == "vendor":
-                    vendor += line.amount
-                    fee += line.fee
+            for spec in self.city_specs(charge_line, city_s if charge_line.per is Per.HOUR else None):
+                specs.append(spec)
+                if spec[1] == "vendor":
+                    vendor += spec[2]
+                    fee += spec[8]
                 else:
-                    city += line.amount
-        return lines, self.post(charge, vendor, fee, city, pay, share_billed), vendor, pay
+                    city += spec[2]
 
-    def city_lines(self, city: CityCharge, who: str, seconds: int | None, slot: int | None,
-                   officer: str | None) -> list[Line]:
-        """The vendor line of a city (or flat fee) charge and, when the city gets a share, its city line."""
+        # The ledger amounts, in the order the transaction lists them (a gap between what the
+        # officer is paid and the share billed is absorbed, or retained, by the operator).
+        plan_accounts = self._agency_accounts()
+        gap = pay - share_billed
+        amounts: list[tuple[str, Decimal]] = [(_VENDOR_ACCOUNT, ZERO + vendor), (_OFFICER_ACCOUNT, ZERO - pay),
+                                              (plan_accounts[0], ZERO - city), (plan_accounts[1], ZERO - fee)]
+        if gap > 0:
+            amounts.append((ledger.ABSORBED, ZERO + gap))
+        elif gap < 0:
+            amounts.append((plan_accounts[2], ZERO + gap))
+        return _Priced(rule, specs, vendor, pay, worked_s, amounts)
+
+    def _agency_accounts(self) -> tuple[str, str, str]:
+        agency = self.agency
+        return (ledger.account(ledger.CITY_PAYABLE, agency), ledger.account(ledger.ADMIN_FEE, agency),
+                ledger.account(ledger.RETAINED_SHARE, agency))
+
+    def city_specs(self, city: CityCharge, seconds: int | None) -> list[_LineSpec]:
+        """The vendor line of a city (or flat fee) charge and, when the city gets a share, its
+        city line, as :data:`_LineSpec`\\ s."""
         if seconds is None:
             total, owed = city.total, city.city_share
         else:
             total, owed = amount_for(city.total, seconds), amount_for(city.city_share, seconds)
         rate_total = city.total if seconds is not None else None
-        rule = f"{self.agency}:city.{city.name}"
-        out = [Line(party="vendor", description=_text(f"{who}: {city.label}"), seconds=seconds, rate=rate_total,
-                    amount=total, city=owed, fee=total - owed, rule=_text(rule), slot=slot, officer=officer)]
+        rule = _text(f"{self.agency}:city.{city.name}")
+        out = [(city.label, "vendor", total, rule, seconds, rate_total, None, ZERO, total - owed, owed, ZERO)]
         if owed:
-            out.append(Line(party="city", description=_text(f"{who}: {city.label} owed to the city"), seconds=seconds,
-                            rate=city.city_share if seconds is not None else None, amount=owed,
-                            rule=_text(rule), slot=slot, officer=officer))
+            out.append((f"{city.label} owed to the city", "city", owed, rule, seconds,
+                        city.city_share if seconds is not None else None, None, ZERO, ZERO, ZERO, ZERO))
         return out
 
-    def post(self, charge: Charge, vendor: Decimal, fee: Decimal, city: Decimal, pay: Decimal,
-             share_billed: Decimal) -> ledger.Transaction | None:
-        """The charge's ledger transaction from its lines' sums by party."""
-        gap = pay - share_billed
+    def city_lines(self, city: CityCharge, who: str, seconds: int | None, slot: int | None,
+                   officer: str | None) -> list[Line]:
+        """The vendor line of a city (or flat fee) charge and, when the city gets a share, its city line."""
+        return [_line(_text(f"{who}: {spec[0]}"), slot, officer, *spec[1:]) for spec in self.city_specs(city, seconds)]
+
+    def post(self, charge: Charge, shape: _Priced) -> ledger.Transaction | None:
+        """The charge's ledger transaction from its shape's sums by party."""
+        if not shape.legs:
+            return None
         accounts = self._accounts
         if accounts is None:
-            accounts = self._accounts = (ledger.account(ledger.RECEIVABLE, self.request.vendor),
-                                         ledger.account(ledger.CITY_PAYABLE, self.agency),
-                                         ledger.account(ledger.ADMIN_FEE, self.agency),
-                                         ledger.account(ledger.RETAINED_SHARE, self.agency))
-        amounts: dict[str, Decimal] = {accounts[0]: ZERO + vendor}
+            accounts = self._accounts = (ledger.account(ledger.RECEIVABLE, self.request.vendor),)
+        start = charge.scheduled[0]
+        day = self._days.get(start)
+        if day is None:
+            day = self._days[start] = start.astimezone(self.tz).date()
+        index = charge.slot.index
+        memo = f"{self.request.id} slot {index}: {charge.kind}" + (f" ({charge.note})" if charge.note else "")
+        ref = f"{self.request.id}#{index}"
         officer = ledger.account(ledger.OFFICER_PAYABLE, charge.officer)
-        amounts[officer] = amounts.get(officer, ZERO) - pay
-        amounts[accounts[1]] = amounts.get(accounts[1], ZERO) - city
-        amounts[accounts[2]] = amounts.get(accounts[2], ZERO) - fee
-        if gap > 0:
-            amounts[ledger.ABSORBED] = amounts.get(ledger.ABSORBED, ZERO) + gap
-        elif gap < 0:
-            amounts[accounts[3]] = amounts.get(accounts[3], ZERO) + gap
-        day = charge.scheduled[0].astimezone(self.tz).date()
-        memo = f"{self.request.id} slot {charge.slot.index}: {charge.kind}" + (f" ({charge.note})" if charge.note else "")
-        return ledger.cent_transaction(day, memo, amounts, ref=f"{self.request.id}#{charge.slot.index}")
+        if not shape.balanced:  # the ledger refuses it, naming the memo
+            return ledger.cent_transaction(day, memo, {
+                accounts[0] if account is _VENDOR_ACCOUNT else officer if account is _OFFICER_ACCOUNT else account:
+                    amount for account, amount in shape.amounts}, ref=ref)
+        postings = tuple(ledger._cent_posting(accounts[0] if account is _VENDOR_ACCOUNT else
+                                              officer if account is _OFFICER_ACCOUNT else account, amount)
+                         for account, amount in shape.legs)
+        return ledger._balanced_transaction(day, memo, ref, postings)
 
 
 def bill(rules: AgencyRules, request: Request, events: Sequence[Event] = (),

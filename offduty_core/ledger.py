@@ -85,14 +85,35 @@ def transaction(date_: date, memo: str, amounts: Mapping[str, Decimal], ref: str
     return Transaction(date=date_, memo=memo, ref=ref, postings=postings)
 
 
+# Postings and transactions of amounts billing has already checked are built straight into
+# their slots (attrs' ``__init__`` would run the conversion, cent check and balance check again).
+assert not hasattr(Posting, "__attrs_post_init__") and not hasattr(Transaction, "__attrs_post_init__")
+_new = object.__new__
+_set_account, _set_amount = Posting.account.__set__, Posting.amount.__set__
+_set_date, _set_memo, _set_ref, _set_postings = (Transaction.date.__set__, Transaction.memo.__set__,
+                                                 Transaction.ref.__set__, Transaction.postings.__set__)
+
+
 def _cent_posting(account: str, amount: Decimal) -> Posting:
     """A posting of an amount that is already a ``Decimal`` of whole cents (billing's own
     sums of rounded lines), made without re-running :class:`Posting`'s conversion and check
     of outside input."""
-    posting = object.__new__(Posting)
-    object.__setattr__(posting, "account", account)
-    object.__setattr__(posting, "amount", amount)
+    posting = _new(Posting)
+    _set_account(posting, account)
+    _set_amount(posting, amount)
     return posting
+
+
+def _balanced_transaction(date_: date, memo: str, ref: str, postings: tuple[Posting, ...]) -> Transaction:
+    """A :class:`Transaction` of ``postings`` that the caller has checked are not empty and sum
+    to zero (billing checks the amounts of a priced charge's shape once, and every charge of
+    that shape posts the same amounts)."""
+    tx = _new(Transaction)
+    _set_date(tx, date_)
+    _set_memo(tx, memo)
+    _set_ref(tx, ref)
+    _set_postings(tx, postings)
+    return tx
 
 
 def cent_transaction(date_: date, memo: str, amounts: Mapping[str, Decimal], ref: str = "") -> Transaction | None:

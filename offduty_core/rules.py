@@ -425,6 +425,8 @@ class HookPlan:
         self.holidays: dict[date, str | None] = {}
         self.default_rate_class = False
         self.class_names = frozenset(c.name for c in rules.rates.classes)
+        # Billing's memo of priced charge shapes under these rules (see billing._Priced).
+        self.charge_shapes: dict[tuple, Any] = {}
         hooks = rules.hooks
         if hooks is None:
             return
