@@ -537,27 +537,37 @@ class _Priced:
     once per rules object (kept on ``rules.plan``) and each charge of that shape copies it.
     """
 
-    __slots__ = ("rule", "specs", "descriptions", "vendor", "pay", "worked_s", "legs", "amounts", "balanced")
+    __slots__ = ("rule", "suffixes", "fields", "descriptions", "vendor", "pay", "worked_s", "amounts", "balanced",
+                 "postings", "vendor_leg", "officer_leg")
 
     def __init__(self, rule: ChargeRule, specs: list[_LineSpec], vendor: Decimal, pay: Decimal, worked_s: int,
                  amounts: list[tuple[str | None, Decimal]]):
         self.rule = rule  # kept alive: the memo key holds its id()
-        self.specs = tuple(specs)
+        self.suffixes = tuple(spec[0] for spec in specs)  # descriptions after "slot N (role): "
+        self.fields = tuple(spec[1:] for spec in specs)  # the other fields, in _line's order
         self.descriptions: dict[tuple[int, str], tuple[str, ...]] = {}  # (slot index, role) -> descriptions
         self.vendor, self.pay, self.worked_s = vendor, pay, worked_s
-        # The ledger amounts in posting order, keyed by account; None stands for the charge's
-        # own vendor or officer account, filled in per charge (see _Pricer.post).
+        # The ledger amounts in posting order, keyed by account (_VENDOR_ACCOUNT and
+        # _OFFICER_ACCOUNT stand for the charge's own, see _Pricer.post).  Zero amounts post
+        # nothing; the others balance (or not) for every charge of this shape alike, so that
+        # is checked once here.
         self.amounts = amounts
-        self.legs = tuple((account, amount) for account, amount in amounts if amount != 0)
-        # The same amounts balance (or not) for every charge of this shape: checked once here.
-        self.balanced = sum((amount for _, amount in self.legs), ZERO) == 0
+        legs = [(account, amount) for account, amount in amounts if amount != 0]
+        self.balanced = sum((amount for _, amount in legs), ZERO) == 0
+        # The postings to the agency's accounts are the same for every charge (postings are
+        # immutable); the vendor's and officer's legs (their positions) are made per charge.
+        self.postings = tuple(None if account in (_VENDOR_ACCOUNT, _OFFICER_ACCOUNT) else
+                              ledger._cent_posting(account, amount) for account, amount in legs)
+        accounts = [account for account, _ in legs]
+        self.vendor_leg = accounts.index(_VENDOR_ACCOUNT) if _VENDOR_ACCOUNT in accounts else None
+        self.officer_leg = accounts.index(_OFFICER_ACCOUNT) if _OFFICER_ACCOUNT in accounts else None
 
     def descriptions_for(self, index: int, role: str) -> tuple[str, ...]:
         key = (index, role)
         found = self.descriptions.get(key)
         if found is None:
             who = f"slot {index} ({role})"
-            found = self.descriptions[key] = tuple(_text(f"{who}: {spec[0]}") for spec in self.specs)
+            found = self.descriptions[key] = tuple(_text(f"{who}: {suffix}") for suffix in self.suffixes)
         return found
 
 
@@ -575,7 +585,7 @@ class _Pricer:
         # The same interval is priced for several slots and charges: split and rate it once.
         self._segments: dict[tuple, tuple[_Segment, ...]] = {}
         self._minimum: dict[str, int] = {}
-        self._accounts: tuple[str, ...] | None = None
+        self._receivable: str | None = None
         self._days: dict[datetime, object] = {}
         self._shapes: dict[tuple, _Priced] = rules.plan.charge_shapes
         self.worked_any = False
@@ -655,8 +665,8 @@ class _Pricer:
             shape = self._shapes[key] = self._price_shape(charge, worked, scheduled)
         if shape.worked_s > 0:
             self.worked_any = True
-        lines = [_line(description, index, officer, *spec[1:])
-                 for description, spec in zip(shape.descriptions_for(index, role), shape.specs)]
+        lines = [_line(description, index, officer, *fields)
+                 for description, fields in zip(shape.descriptions_for(index, role), shape.fields)]
         return lines, self.post(charge, shape), shape.vendor, shape.pay
 
     def _price_shape(self, charge: Charge, worked: Sequence[_Segment], scheduled: Sequence[_Segment]) -> _Priced:
@@ -812,11 +822,11 @@ class _Pricer:
 
     def post(self, charge: Charge, shape: _Priced) -> ledger.Transaction | None:
         """The charge's ledger transaction from its shape's sums by party."""
-        if not shape.legs:
+        if not shape.postings:
             return None
-        accounts = self._accounts
-        if accounts is None:
-            accounts = self._accounts = (ledger.account(ledger.RECEIVABLE, self.request.vendor),)
+        receivable = self._receivable
+        if receivable is None:
+            receivable = self._receivable = ledger.account(ledger.RECEIVABLE, self.request.vendor)
         start = charge.scheduled[0]
         day = self._days.get(start)
         if day is None:
@@ -827,12 +837,14 @@ class _Pricer:
         officer = ledger.account(ledger.OFFICER_PAYABLE, charge.officer)
         if not shape.balanced:  # the ledger refuses it, naming the memo
             return ledger.cent_transaction(day, memo, {
-                accounts[0] if account is _VENDOR_ACCOUNT else officer if account is _OFFICER_ACCOUNT else account:
+                receivable if account is _VENDOR_ACCOUNT else officer if account is _OFFICER_ACCOUNT else account:
                     amount for account, amount in shape.amounts}, ref=ref)
-        postings = tuple(ledger._cent_posting(accounts[0] if account is _VENDOR_ACCOUNT else
-                                              officer if account is _OFFICER_ACCOUNT else account, amount)
-                         for account, amount in shape.legs)
-        return ledger._balanced_transaction(day, memo, ref, postings)
+        postings = list(shape.postings)
+        if shape.vendor_leg is not None:
+            postings[shape.vendor_leg] = ledger._cent_posting(receivable, shape.amounts[0][1])
+        if shape.officer_leg is not None:
+            postings[shape.officer_leg] = ledger._cent_posting(officer, shape.amounts[1][1])
+        return ledger._balanced_transaction(day, memo, ref, tuple(postings))
 
 
 def bill(rules: AgencyRules, request: Request, events: Sequence[Event] = (),
