@@ -99,14 +99,28 @@ def _utc_midnight(day: date, tz: ZoneInfo) -> datetime:
 def split_pieces(start: datetime, end: datetime, tz: ZoneInfo,
                  cuts: list[datetime] | tuple[datetime, ...] = ()) -> list[tuple[date, datetime, int]]:
     """Split ``[start, end)`` at local midnights and at ``cuts`` into
-    (local date, local piece start, real seconds) pieces."""
-    stops = sorted({c.astimezone(UTC) for c in cuts if start < c < end})
+    (local date, local piece start, real seconds) pieces.
+
+    Each stretch between cuts is split as :func:`split_at_local_midnight` splits it (walked
+    here in the same loop, so each piece's local time is converted once); a piece's local
+    start is the previous piece's start plus its whole seconds, as it always was (they differ
+    from the exact midnight only when a time has fractions of a second).
+    """
+    stops = sorted({c.astimezone(UTC) for c in cuts if start < c < end}) if cuts else []
+    stops.append(end.astimezone(UTC))
     out: list[tuple[date, datetime, int]] = []
-    cursor = start.astimezone(UTC)
-    for stop in stops + [end.astimezone(UTC)]:
-        for day, seconds in split_at_local_midnight(cursor, stop, tz):
-            out.append((day, cursor.astimezone(tz), seconds))
-            cursor = cursor + timedelta(seconds=seconds)
+    cursor = start.astimezone(UTC)  # the local start handed out: advanced by whole seconds
+    for stop in stops:
+        here = cursor  # where the walk to ``stop`` is: exactly at each local midnight
+        while here < stop:
+            local = here.astimezone(tz)
+            day = local.date()
+            piece_end = min(_utc_midnight(day + _ONE_DAY, tz), stop)
+            seconds = int((piece_end - here).total_seconds())
+            if seconds > 0:
+                out.append((day, local if cursor == here else cursor.astimezone(tz), seconds))
+                cursor = cursor + timedelta(seconds=seconds)
+            here = piece_end
         cursor = stop
     return out
 
