@@ -538,7 +538,7 @@ class _Priced:
     """
 
     __slots__ = ("rule", "suffixes", "fields", "descriptions", "vendor", "pay", "worked_s", "amounts", "balanced",
-                 "postings", "vendor_leg", "officer_leg")
+                 "postings", "vendor_leg", "officer_leg", "share", "fee", "city")
 
     def __init__(self, rule: ChargeRule, specs: list[_LineSpec], vendor: Decimal, pay: Decimal, worked_s: int,
                  amounts: list[tuple[str | None, Decimal]]):
@@ -547,6 +547,11 @@ class _Priced:
         self.fields = tuple(spec[1:] for spec in specs)  # the other fields, in _line's order
         self.descriptions: dict[tuple[int, str], tuple[str, ...]] = {}  # (slot index, role) -> descriptions
         self.vendor, self.pay, self.worked_s = vendor, pay, worked_s
+        # The other sums a Bill reports (see _totals): its lines' vendor share and fee, city money.
+        totals = _totals([_line("", None, None, *fields) for fields in self.fields])
+        assert totals[("vendor", "amount")] == vendor and totals[("officer", "amount")] == pay
+        self.share, self.fee, self.city = (totals[("vendor", "share")], totals[("vendor", "fee")],
+                                           totals[("city", "amount")])
         # The ledger amounts in posting order, keyed by account (_VENDOR_ACCOUNT and
         # _OFFICER_ACCOUNT stand for the charge's own, see _Pricer.post).  Zero amounts post
         # nothing; the others balance (or not) for every charge of this shape alike, so that
@@ -589,6 +594,8 @@ class _Pricer:
         self._days: dict[datetime, object] = {}
         self._shapes: dict[tuple, _Priced] = rules.plan.charge_shapes
         self.worked_any = False
+        # Sums of the priced lines' vendor share, vendor fee and city amounts (see _totals).
+        self.share = self.fee = self.city = ZERO
 
     def rule(self, rule_id: str) -> str:
         return f"{self.agency}:{rule_id}"
@@ -665,6 +672,9 @@ class _Pricer:
             shape = self._shapes[key] = self._price_shape(charge, worked, scheduled)
         if shape.worked_s > 0:
             self.worked_any = True
+        self.share += shape.share
+        self.fee += shape.fee
+        self.city += shape.city
         lines = [_line(description, index, officer, *fields)
                  for description, fields in zip(shape.descriptions_for(index, role), shape.fields)]
         return lines, self.post(charge, shape), shape.vendor, shape.pay
@@ -863,6 +873,7 @@ def bill_admitted(rules: AgencyRules, admission: Admission, events: Sequence[Eve
     lines: list[Line] = []
     transactions: list[ledger.Transaction] = []
     slots_out = []
+    vendor_total = officer_total = ZERO  # of the charges' lines (exact sums, see _totals)
     for st in states:
         slot_vendor = slot_pay = ZERO
         for charge in st.charges:
@@ -872,6 +883,8 @@ def bill_admitted(rules: AgencyRules, admission: Admission, events: Sequence[Eve
             slot_pay += charge_pay
             if tx is not None:
                 transactions.append(tx)
+        vendor_total += slot_vendor
+        officer_total += slot_pay
         slots_out.append({
             "slot": st.slot.index,
             "role": st.slot.role,
@@ -884,6 +897,7 @@ def bill_admitted(rules: AgencyRules, admission: Admission, events: Sequence[Eve
             "officer_pay": fmt(slot_pay),
         })
 
+    priced = len(lines)
     for city in rules.city_charges:
         if city.per is not Per.REQUEST or not pricer.worked_any:
             continue
@@ -905,13 +919,15 @@ def bill_admitted(rules: AgencyRules, admission: Admission, events: Sequence[Eve
     notes = list(admission.notes)
     if payment_method is not None:
         rate = rules.terms.method_fee(payment_method)
-        subtotal = sum((l.amount for l in lines if l.party == "vendor"), ZERO)
+        subtotal = vendor_total + sum((l.amount for l in lines[priced:] if l.party == "vendor"), ZERO)
         card = cents(subtotal * rate)
         if card:
-            lines.append(Line(party="vendor", description=f"{payment_method} processing fee {rate * 100:.2f} %".replace(".00 %", " %"),
-                              amount=card, card=card, rate=None, rule=f"platform:terms.{payment_method}-fee"))
+            lines.append(_line(_card_fee_description(payment_method, rate), None, None, "vendor", card,
+                               _text(f"platform:terms.{payment_method}-fee"), None, None, None, ZERO, ZERO, ZERO,
+                               card))
             day = request.start.astimezone(rules.info.tz).date()
-            tx = ledger.transaction(day, f"{request.id}: {payment_method} processing fee", {
+            # Whole cents that balance: what ledger.transaction makes of them, without re-checking.
+            tx = ledger.cent_transaction(day, f"{request.id}: {payment_method} processing fee", {
                 ledger.account(ledger.RECEIVABLE, request.vendor): card,
                 ledger.CARD_FEE: -card,
             }, ref=request.id)
@@ -920,8 +936,30 @@ def bill_admitted(rules: AgencyRules, admission: Admission, events: Sequence[Eve
     result = Bill(agency=rules.name, request=request, admission=admission, lines=tuple(lines),
                   transactions=tuple(transactions), notes=tuple(notes), payment_method=payment_method,
                   slots=tuple(slots_out), terms=rules.terms)
-    result._sums.update(_totals(result.lines))
+    # The totals: the charges' lines summed as they were priced, plus the request's own lines.
+    sums = _totals(lines[priced:])
+    sums[("vendor", "amount")] += vendor_total
+    sums[("vendor", "share")] += pricer.share
+    sums[("vendor", "fee")] += pricer.fee
+    sums[("officer", "amount")] += officer_total
+    sums[("city", "amount")] += pricer.city
+    result._sums.update(sums)
     return result
+
+
+_CARD_FEE_DESCRIPTIONS: dict[tuple[str, Decimal], str] = {}
+
+
+def _card_fee_description(method: str, rate: Decimal) -> str:
+    """'card processing fee 3 %' (kept per method and rate: the same few for every bill;
+    equal rates format alike)."""
+    key = (method, rate)
+    found = _CARD_FEE_DESCRIPTIONS.get(key)
+    if found is None:
+        found = f"{method} processing fee {rate * 100:.2f} %".replace(".00 %", " %")
+        if len(_CARD_FEE_DESCRIPTIONS) < 256:
+            _CARD_FEE_DESCRIPTIONS[key] = found
+    return found
 
 
 def _totals(lines: Sequence[Line]) -> dict[tuple[str, str], Decimal]:
