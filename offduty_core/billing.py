@@ -524,6 +524,8 @@ _LineSpec = tuple
 #: Past this many priced shapes per rules object the memo starts again (a year asks for a
 #: few hundred).
 _MAX_SHAPES = 20_000
+#: Line sets kept per shape (one per slot index, role and officer), at most.
+_MAX_LINE_SETS = 1024
 
 
 class _Priced:
@@ -538,7 +540,7 @@ class _Priced:
     """
 
     __slots__ = ("rule", "suffixes", "fields", "descriptions", "vendor", "pay", "worked_s", "amounts", "balanced",
-                 "postings", "vendor_leg", "officer_leg", "share", "fee", "city")
+                 "postings", "vendor_leg", "officer_leg", "share", "fee", "city", "lines")
 
     def __init__(self, rule: ChargeRule, specs: list[_LineSpec], vendor: Decimal, pay: Decimal, worked_s: int,
                  amounts: list[tuple[str | None, Decimal]]):
@@ -546,6 +548,9 @@ class _Priced:
         self.suffixes = tuple(spec[0] for spec in specs)  # descriptions after "slot N (role): "
         self.fields = tuple(spec[1:] for spec in specs)  # the other fields, in _line's order
         self.descriptions: dict[tuple[int, str], tuple[str, ...]] = {}  # (slot index, role) -> descriptions
+        # The lines themselves for a (slot index, role, officer): the same officer works the same
+        # shape again and again over a year.  Lines are immutable values, so bills may share them.
+        self.lines: dict[tuple[int, str, str], tuple[Line, ...]] = {}
         self.vendor, self.pay, self.worked_s = vendor, pay, worked_s
         # The other sums a Bill reports (see _totals): its lines' vendor share and fee, city money.
         totals = _totals([_line("", None, None, *fields) for fields in self.fields])
@@ -655,7 +660,7 @@ class _Pricer:
     def describe(self, cls: RateClass, holidays: list[str]) -> str:
         return f"{cls.label}" + (f" ({', '.join(holidays)})" if holidays else "")
 
-    def price(self, charge: Charge) -> tuple[list[Line], ledger.Transaction | None, Decimal, Decimal]:
+    def price(self, charge: Charge) -> tuple[Sequence[Line], ledger.Transaction | None, Decimal, Decimal]:
         """The lines and the ledger transaction of ``charge``, with the vendor and officer
         totals of its lines: its shape priced once per rules object (see :class:`_Priced`),
         filled in with the charge's slot and officer."""
@@ -675,8 +680,12 @@ class _Pricer:
         self.share += shape.share
         self.fee += shape.fee
         self.city += shape.city
-        lines = [_line(description, index, officer, *fields)
-                 for description, fields in zip(shape.descriptions_for(index, role), shape.fields)]
+        lines = shape.lines.get((index, role, officer))
+        if lines is None:
+            lines = tuple(_line(description, index, officer, *fields)
+                          for description, fields in zip(shape.descriptions_for(index, role), shape.fields))
+            if len(shape.lines) < _MAX_LINE_SETS:
+                shape.lines[index, role, officer] = lines
         return lines, self.post(charge, shape), shape.vendor, shape.pay
 
     def _price_shape(self, charge: Charge, worked: Sequence[_Segment], scheduled: Sequence[_Segment]) -> _Priced:
