@@ -540,11 +540,13 @@ class _Priced:
     """
 
     __slots__ = ("rule", "suffixes", "fields", "descriptions", "vendor", "pay", "worked_s", "amounts", "balanced",
-                 "postings", "vendor_leg", "officer_leg", "share", "fee", "city", "lines")
+                 "postings", "vendor_leg", "officer_leg", "share", "fee", "city", "lines", "rule_name",
+                 "vendor_text", "pay_text")
 
-    def __init__(self, rule: ChargeRule, specs: list[_LineSpec], vendor: Decimal, pay: Decimal, worked_s: int,
-                 amounts: list[tuple[str | None, Decimal]]):
+    def __init__(self, rule: ChargeRule, rule_name: str, specs: list[_LineSpec], vendor: Decimal, pay: Decimal,
+                 worked_s: int, amounts: list[tuple[str | None, Decimal]]):
         self.rule = rule  # kept alive: the memo key holds its id()
+        self.rule_name = rule_name  # "agency:rule id", as the bill's slot summary names the charge
         self.suffixes = tuple(spec[0] for spec in specs)  # descriptions after "slot N (role): "
         self.fields = tuple(spec[1:] for spec in specs)  # the other fields, in _line's order
         self.descriptions: dict[tuple[int, str], tuple[str, ...]] = {}  # (slot index, role) -> descriptions
@@ -552,6 +554,8 @@ class _Priced:
         # shape again and again over a year.  Lines are immutable values, so bills may share them.
         self.lines: dict[tuple[int, str, str], tuple[Line, ...]] = {}
         self.vendor, self.pay, self.worked_s = vendor, pay, worked_s
+        # A slot with this one charge reports these sums (fmt(ZERO + x) is fmt(x): the same value).
+        self.vendor_text, self.pay_text = fmt(vendor), fmt(pay)
         # The other sums a Bill reports (see _totals): its lines' vendor share and fee, city money.
         totals = _totals([_line("", None, None, *fields) for fields in self.fields])
         assert totals[("vendor", "amount")] == vendor and totals[("officer", "amount")] == pay
@@ -660,10 +664,10 @@ class _Pricer:
     def describe(self, cls: RateClass, holidays: list[str]) -> str:
         return f"{cls.label}" + (f" ({', '.join(holidays)})" if holidays else "")
 
-    def price(self, charge: Charge) -> tuple[Sequence[Line], ledger.Transaction | None, Decimal, Decimal]:
-        """The lines and the ledger transaction of ``charge``, with the vendor and officer
-        totals of its lines: its shape priced once per rules object (see :class:`_Priced`),
-        filled in with the charge's slot and officer."""
+    def price(self, charge: Charge) -> tuple[Sequence[Line], ledger.Transaction | None, _Priced]:
+        """The lines and the ledger transaction of ``charge``, with its priced shape (the
+        vendor and officer totals of its lines, ...): the shape is priced once per rules
+        object (see :class:`_Priced`) and filled in with the charge's slot and officer."""
         slot, rule = charge.slot, charge.rule
         index, role, officer = slot.index, slot.role, charge.officer
         worked = self.segments(charge.worked, role)
@@ -686,7 +690,7 @@ class _Pricer:
                           for description, fields in zip(shape.descriptions_for(index, role), shape.fields))
             if len(shape.lines) < _MAX_LINE_SETS:
                 shape.lines[index, role, officer] = lines
-        return lines, self.post(charge, shape), shape.vendor, shape.pay
+        return lines, self.post(charge, shape), shape
 
     def _price_shape(self, charge: Charge, worked: Sequence[_Segment], scheduled: Sequence[_Segment]) -> _Priced:
         """Price ``charge`` without its slot index and officer (see :class:`_Priced`)."""
@@ -812,7 +816,7 @@ class _Pricer:
             amounts.append((ledger.ABSORBED, ZERO + gap))
         elif gap < 0:
             amounts.append((plan_accounts[2], ZERO + gap))
-        return _Priced(rule, specs, vendor, pay, worked_s, amounts)
+        return _Priced(rule, _text(f"{agency}:{charge.rule_id}"), specs, vendor, pay, worked_s, amounts)
 
     def _agency_accounts(self) -> tuple[str, str, str]:
         agency = self.agency
@@ -885,25 +889,29 @@ def bill_admitted(rules: AgencyRules, admission: Admission, events: Sequence[Eve
     vendor_total = officer_total = ZERO  # of the charges' lines (exact sums, see _totals)
     for st in states:
         slot_vendor = slot_pay = ZERO
+        charges_out = []
+        shape = None
         for charge in st.charges:
-            charge_lines, tx, charge_vendor, charge_pay = pricer.price(charge)
+            charge_lines, tx, shape = pricer.price(charge)
             lines.extend(charge_lines)
-            slot_vendor += charge_vendor
-            slot_pay += charge_pay
+            slot_vendor += shape.vendor
+            slot_pay += shape.pay
             if tx is not None:
                 transactions.append(tx)
+            charges_out.append({"kind": charge.kind, "rule": shape.rule_name, "note": charge.note})
         vendor_total += slot_vendor
         officer_total += slot_pay
+        one = len(charges_out) == 1  # the slot's sums are its charge's: formatted with the shape
         slots_out.append({
             "slot": st.slot.index,
             "role": st.slot.role,
             "added_by_rule": st.slot.added_by_rule,
             "status": st.status if st.status != "open" else ("worked" if st.charges else "open"),
             "officer": st.officer,
-            "charges": [{"kind": c.kind, "rule": f"{rules.name}:{c.rule_id}", "note": c.note} for c in st.charges],
+            "charges": charges_out,
             "history": list(st.history),
-            "vendor": fmt(slot_vendor),
-            "officer_pay": fmt(slot_pay),
+            "vendor": shape.vendor_text if one else fmt(slot_vendor),
+            "officer_pay": shape.pay_text if one else fmt(slot_pay),
         })
 
     priced = len(lines)
