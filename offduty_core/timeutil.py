@@ -115,11 +115,19 @@ def split_pieces(start: datetime, end: datetime, tz: ZoneInfo,
         while here < stop:
             local = here.astimezone(tz)
             day = local.date()
-            piece_end = min(_utc_midnight(day + _ONE_DAY, tz), stop)
-            seconds = int((piece_end - here).total_seconds())
+            piece_end = _utc_midnight(day + _ONE_DAY, tz)
+            if stop < piece_end:
+                piece_end = stop
+            delta = piece_end - here
+            seconds = int(delta.total_seconds())
             if seconds > 0:
-                out.append((day, local if cursor == here else cursor.astimezone(tz), seconds))
-                cursor = cursor + timedelta(seconds=seconds)
+                if cursor == here:
+                    out.append((day, local, seconds))
+                    # cursor + whole seconds: the piece's end itself when it is whole seconds away
+                    cursor = piece_end if not delta.microseconds else cursor + timedelta(0, seconds)
+                else:
+                    out.append((day, cursor.astimezone(tz), seconds))
+                    cursor = cursor + timedelta(0, seconds)
             here = piece_end
         cursor = stop
     return out
