@@ -862,6 +862,7 @@ class _Pricer:
             return ledger.cent_transaction(day, memo, {
                 receivable if account is _VENDOR_ACCOUNT else officer if account is _OFFICER_ACCOUNT else account:
                     amount for account, amount in shape.amounts}, ref=ref)
+        # shape.amounts[0] is the vendor's amount and [1] the officer's (see _price_shape).
         postings = list(shape.postings)
         if shape.vendor_leg is not None:
             postings[shape.vendor_leg] = ledger._cent_posting(receivable, shape.amounts[0][1])
