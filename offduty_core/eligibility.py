@@ -147,6 +147,12 @@ def month_key(day: date) -> int:
     return day.year * 12 + day.month - 1
 
 
+@lru_cache(maxsize=65536)
+def _month_of_ordinal(ordinal: int) -> int:
+    """:func:`month_key` of the day with ``ordinal``."""
+    return month_key(date.fromordinal(ordinal))
+
+
 @attrs.frozen
 class ShiftShape:
     """A time span cut the way the book counts hours: epoch seconds, and the seconds on
@@ -425,15 +431,23 @@ class OfficerBook:
         return updated
 
     def _count(self, badge: str, shape: ShiftShape, sign: int) -> None:
-        add = self._add
-        for ordinal, secs in shape.days:
-            add(self.day_secs, (badge, ordinal), sign * secs)
-        for wk, secs in shape.weeks:
-            add(self.week_secs, (badge, wk), sign * secs)
-        for mk, secs in shape.months:
-            add(self.month_secs, (badge, mk), sign * secs)
-        add(self.day_jobs, (badge, shape.first_day), sign)
-        add(self.month_jobs, (badge, month_key(date.fromordinal(shape.first_day))), sign)
+        # _add, inlined (every booking, unbooking and worked-hours change comes here).
+        for table, pieces in ((self.day_secs, shape.days), (self.week_secs, shape.weeks),
+                              (self.month_secs, shape.months)):
+            for k, secs in pieces:
+                key = (badge, k)
+                new = table.get(key, 0) + sign * secs
+                if new:
+                    table[key] = new
+                else:
+                    table.pop(key, None)
+        for table, k in ((self.day_jobs, shape.first_day), (self.month_jobs, _month_of_ordinal(shape.first_day))):
+            key = (badge, k)
+            new = table.get(key, 0) + sign
+            if new:
+                table[key] = new
+            else:
+                table.pop(key, None)
 
     # --- look-backs (fairness, bidding order) ---------------------------------------------
 
@@ -749,6 +763,122 @@ def core_rules() -> tuple[Rule, ...]:
             DailyCap(), WeeklyCap(), MonthlyCap())
 
 
+#: The types of :func:`core_rules`, in order (see :func:`_first_core_objection`).
+_CORE_TYPES: tuple[type, ...] = (ApprovedActive, RoleRank, Qualification, Barred, OnDuty, NoOverlap, MinimumRest,
+                                 DailyCap, WeeklyCap, MonthlyCap)
+
+
+def _first_core_objection(officer: Officer, shift: Shift, book: OfficerBook, duty_rest: bool) -> int:
+    """The index in :func:`core_rules` of the first core rule that objects, or -1.
+
+    The same questions as the rules' ``check`` (approved-active .. barred) and ``find``
+    (on-duty .. monthly-cap), asked in the same order and stopping at the same rule, fused
+    into one call: ``objection`` runs for every officer who looks at a posting, and ten rule
+    calls, each looking up the same book tables, cost more than the checks themselves.
+    ``duty_rest`` is the :class:`OnDuty` rule's ``rest_before_duty``.  Keep it in step with the
+    rules' ``find``/``check`` (tests/test_eligibility.py compares the two on random books).
+    """
+    # approved-active, rank, qualification, barred
+    if not officer.approved or not officer.active:
+        return 0
+    ranks = shift.ranks
+    if ranks is not None and officer.rank not in ranks:
+        return 1
+    needs = shift.qualifications
+    if not needs <= officer.qualifications and needs - officer.qualifications:
+        return 2
+    badge = officer.badge
+    if badge in shift.barred:
+        return 3
+    agency = officer.agency
+    s, e = shift.start_ts, shift.end_ts
+    rest = book.rest_secs[agency]
+    shape = None
+    # on-duty (OnDuty.find): a duty shift [a, a + length) starting on one of the days around
+    # the shift objects if it overlaps [s, e) (s - length < a < e), or starts less than ``gap``
+    # after e (e <= a < e + gap; then it also ends after s): together s - length < a < high.
+    schedule = officer.schedule
+    if schedule is not None:
+        gap = rest if duty_rest else 0
+        shape = book.shift_shape(officer, shift)
+        first = shape.first_day - 1
+        last = first + 2 + (e + gap - s) // 86400  # a superset of the days that matter
+        tz_name = book.zones[agency].key
+        entry = book._duty.get(badge)  # OfficerBook.duty_starts, inlined
+        if entry is None or entry[0] is not schedule or entry[1] != tz_name:
+            starts, length, _texts = book.duty_starts(officer)
+        else:
+            starts, length = entry[2], entry[3]
+        if length < 0:  # not a real schedule (lengths are > 0): ask the rule itself
+            if OnDuty(rest_before_duty=duty_rest).find(officer, shift, book) is not None:
+                return 4
+        else:
+            low, high = s - length, (e + gap if gap > 0 else e)
+            for day in range(first, last + 1):
+                a = starts.get(day, _UNKNOWN)
+                if a is _UNKNOWN:
+                    a = starts[day] = schedule.duty_start(day, tz_name)
+                if a is not None and low < a < high:
+                    return 4
+    # overlap and rest (NoOverlap.find, MinimumRest.find): the bookings just before and after
+    # (OfficerBook.neighbours, inlined: skipping this shift's own booking).
+    key = (shift.request_id, shift.slot)
+    starts = book._starts.get(badge)
+    if starts:
+        entries = book._entries[badge]
+        i = bisect_left(starts, s)
+        prev = nxt = None
+        j = i - 1
+        while j >= 0:
+            if entries[j][2] != key:
+                prev = entries[j]
+                break
+            j -= 1
+        j, n = i, len(entries)
+        while j < n:
+            if entries[j][2] != key:
+                nxt = entries[j]
+                break
+            j += 1
+        if prev is not None and prev[0] < e and s < prev[1]:
+            return 5
+        if nxt is not None and nxt[0] < e and s < nxt[1]:
+            return 5
+        if rest > 0:
+            if prev is not None and prev[1] <= s and s - prev[1] < rest:
+                return 6
+            if nxt is not None and e <= nxt[0] and nxt[0] - e < rest:
+                return 6
+    # daily, weekly, monthly caps (DailyCap.find, ...): hours already counted, less this
+    # officer's own booking of the shift when re-checking it.
+    daily, weekly, monthly = book.cap_secs[agency]
+    if daily is None and weekly is None and monthly is None:
+        return -1
+    if shape is None:
+        shape = book.shift_shape(officer, shift)
+    booking = book._bookings.get(key)
+    held = booking.hours if booking is not None and booking.badge == badge else None
+    if daily is not None:
+        table = book.day_secs
+        for ordinal, secs in shape.days:
+            have = table.get((badge, ordinal), 0) - (_own(held.days, ordinal) if held is not None else 0)
+            if have + secs > daily:
+                return 7
+    if weekly is not None:
+        table = book.week_secs
+        for wk, secs in shape.weeks:
+            have = table.get((badge, wk), 0) - (_own(held.weeks, wk) if held is not None else 0)
+            if have + secs > weekly:
+                return 8
+    if monthly is not None:
+        table = book.month_secs
+        for mk, secs in shape.months:
+            have = table.get((badge, mk), 0) - (_own(held.months, mk) if held is not None else 0)
+            if have + secs > monthly:
+                return 9
+    return -1
+
+
 @attrs.frozen
 class Reason:
     """Why ``badge`` may not take a shift: the rule that objected and its words."""
@@ -778,6 +908,11 @@ class Eligibility:
         # rules' find() (the wording is the costly part), any other rule's check().
         self._tests = tuple(rule.find if type(rule) in _BOOK_RULES and hasattr(rule, "find") else rule.check
                             for rule in self.rules)
+        # Rules that start with exactly the core rules (the board's always do) have those
+        # asked in one call (_first_core_objection); ``_core`` is how many that covers.
+        n = len(_CORE_TYPES)
+        self._core = n if tuple(type(rule) for rule in self.rules[:n]) == _CORE_TYPES else 0
+        self._duty_rest = self.rules[4].rest_before_duty if self._core else True
 
     def with_rules(self, extra: Iterable[Rule]) -> "Eligibility":
         return Eligibility(self.book, self.rules + tuple(extra))
@@ -794,11 +929,19 @@ class Eligibility:
             self._last = (officer, shift, last[2], index, reason)
             return reason
         index, found = -1, None
-        for i, rule in enumerate(self.rules):
-            text = rule.check(officer, shift, book)
-            if text:
-                index, found = i, Reason(officer.badge, rule.name, text)
-                break
+        core = self._core
+        if core:
+            index = _first_core_objection(officer, shift, book, self._duty_rest)
+            if index >= 0:
+                rule = self.rules[index]
+                found = Reason(officer.badge, rule.name, rule.check(officer, shift, book))
+        if index < 0:
+            for i in range(core, len(self.rules)):
+                rule = self.rules[i]
+                text = rule.check(officer, shift, book)
+                if text:
+                    index, found = i, Reason(officer.badge, rule.name, text)
+                    break
         if self._pure:
             self._last = (officer, shift, book._stamp, index, found)
         return found
@@ -810,11 +953,14 @@ class Eligibility:
         last = self._last
         if last is not None and last[0] is officer and last[1] is shift and last[2] == book._stamp:
             return None if last[3] < 0 else self.rules[last[3]].name
-        index = -1
-        for i, test in enumerate(self._tests):
-            if test(officer, shift, book):
-                index = i
-                break
+        core = self._core
+        index = _first_core_objection(officer, shift, book, self._duty_rest) if core else -1
+        if index < 0:
+            tests = self._tests
+            for i in range(core, len(tests)):
+                if tests[i](officer, shift, book):
+                    index = i
+                    break
         if self._pure:
             self._last = (officer, shift, book._stamp, index, None)
         return None if index < 0 else self.rules[index].name

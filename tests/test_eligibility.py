@@ -3,7 +3,7 @@ hour counts (scheduled and worked, history, unbooking) and look-backs."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -243,3 +243,51 @@ def test_week_key_groups_days_by_the_week_start():
     monday, sunday = date(2027, 3, 1).toordinal(), date(2027, 3, 7).toordinal()
     assert week_key(monday, 0) == week_key(sunday, 0)
     assert week_key(sunday, 6) == week_key(monday + 7, 6)
+
+
+def _one_by_one(elig: Eligibility, o: Officer, s: Shift) -> tuple[str | None, str | None]:
+    """The first objecting rule's name by its ``find``/``check`` and the first reason by ``check``,
+    each rule asked in turn (what Eligibility's fused core check must agree with)."""
+    first = next((r.name for r in elig.rules if (getattr(r, "find", None) or r.check)(o, s, elig.book)), None)
+    reason = next((f"badge {o.badge}: {t}" for r in elig.rules if (t := r.check(o, s, elig.book))), None)
+    return first, reason
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fused_core_check_agrees_with_the_rules_one_by_one(seed):
+    import random
+
+    rng = random.Random(seed)
+    officers = [officer(str(100 + i), rank=rng.choice([Rank.OFFICER, Rank.SUPERVISOR]),
+                        qualifications=rng.choice([[], ["sso"]]), approved=rng.random() > 0.1,
+                        active=rng.random() > 0.1,
+                        schedule=rng.choice([None, CycleSchedule(pattern=rng.choice(["5x8", "4x10", "pitman"]),
+                                                                 shift_start=time(rng.choice([6, 7, 15, 20, 23])),
+                                                                 anchor=date(2027, 3, 1) - timedelta(days=rng.randrange(14)))]))
+                for i in range(8)]
+    caps = rng.choice([dict(daily=12, weekly=30, monthly=80, min_rest=timedelta(hours=8)),
+                       dict(daily=None, weekly=None, monthly=None, min_rest=timedelta(0)),
+                       dict(daily=None, weekly=20, monthly=None, min_rest=timedelta(hours=10), week_start=6)])
+    book = OfficerBook(Roster(officers), TZ, HourCaps(**caps))
+    for elig in (Eligibility(book), Eligibility(book, core_rules() + (JobsPerDay(1),)),
+                 Eligibility(book, core_rules()[:4] + (type(core_rules()[4])(rest_before_duty=False),)
+                             + core_rules()[5:])):
+        for n in range(400):
+            day = datetime(2027, 3, 1, 7, tzinfo=timezone.utc) + timedelta(days=rng.randrange(40),
+                                                                         minutes=15 * rng.randrange(96))
+            s = Shift(request_id=f"R-{rng.randrange(60)}", slot=rng.randrange(2), role=rng.choice(["officer", "supervisor"]),
+                      category=rng.choice(["security", "school_safety"]), agency="town", start=day,
+                      end=day + timedelta(minutes=30 * rng.randrange(1, 30)),
+                      ranks=rng.choice([None, frozenset({Rank.SUPERVISOR})]),
+                      qualifications=rng.choice([frozenset(), frozenset({"sso"})]),
+                      barred=frozenset(rng.sample([o.badge for o in officers], rng.randrange(2))))
+            o = rng.choice(officers)
+            first, reason = _one_by_one(elig, o, s)
+            assert elig.objection(o, s) == first
+            elig._last = None
+            assert (None if (r := elig.why_not(o, s)) is None else str(r)) == reason
+            elig._last = None
+            if first is None and book.booking(s.key) is None and rng.random() < 0.5:
+                book.book(o, s.key, s.start, s.end)  # fill the book as the checks go
+            elif rng.random() < 0.05 and book.booking(s.key) is not None:
+                book.set_hours(s.key, s.start, s.start + timedelta(minutes=30))
