@@ -61,6 +61,18 @@ def to_utc(value: object, field: str) -> datetime:
     return value.astimezone(UTC)
 
 
+def _start_utc(value: object) -> datetime:
+    if value.__class__ is datetime and value.tzinfo is UTC:
+        return value  # already UTC (the board's shifts): nothing to convert or check
+    return to_utc(value, "shift.start")
+
+
+def _end_utc(value: object) -> datetime:
+    if value.__class__ is datetime and value.tzinfo is UTC:
+        return value
+    return to_utc(value, "shift.end")
+
+
 @attrs.frozen(kw_only=True)
 class Shift:
     """One officer slot of a request, as it is posted.
@@ -74,8 +86,8 @@ class Shift:
     role: str
     category: str
     agency: str
-    start: datetime = attrs.field(converter=lambda v: to_utc(v, "shift.start"))
-    end: datetime = attrs.field(converter=lambda v: to_utc(v, "shift.end"))
+    start: datetime = attrs.field(converter=_start_utc)
+    end: datetime = attrs.field(converter=_end_utc)
     ranks: frozenset[Rank] | None = None
     qualifications: frozenset[str] = frozenset()
     barred: frozenset[str] = frozenset()
@@ -793,14 +805,21 @@ def _first_core_objection(officer: Officer, shift: Shift, book: OfficerBook, dut
     agency = officer.agency
     s, e = shift.start_ts, shift.end_ts
     rest = book.rest_secs[agency]
-    shape = None
+    # The shift's shape (OfficerBook.shift_shape; its kept-on-the-shift case inlined).
+    kept = shift.shapes
+    if type(kept) is tuple and kept[0] == book._shape_keys[agency]:
+        shape = kept[1]
+        book._last_shape = (shift.start, shift.end, agency, shape)
+    else:
+        shape = None
     # on-duty (OnDuty.find): a duty shift [a, a + length) starting on one of the days around
     # the shift objects if it overlaps [s, e) (s - length < a < e), or starts less than ``gap``
     # after e (e <= a < e + gap; then it also ends after s): together s - length < a < high.
     schedule = officer.schedule
     if schedule is not None:
         gap = rest if duty_rest else 0
-        shape = book.shift_shape(officer, shift)
+        if shape is None:
+            shape = book.shift_shape(officer, shift)
         first = shape.first_day - 1
         last = first + 2 + (e + gap - s) // 86400  # a superset of the days that matter
         tz_name = book.zones[agency].key

@@ -76,6 +76,8 @@ def _aware(instance: object, attribute: attrs.Attribute, value: datetime | None)
 
 def _utc(value: object) -> object:
     """Instants in UTC (same-zone aware datetimes subtract by wall clock across DST)."""
+    if value.__class__ is datetime and value.tzinfo is timezone.utc:
+        return value  # already UTC (the simulator's inputs): nothing to convert
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(timezone.utc)
     return value
@@ -444,7 +446,10 @@ class Job:
 
     @property
     def last_end(self) -> datetime:
-        return max(s.shift.end for s in self.slots)
+        slots = self.slots
+        if len(slots) == 1:  # most jobs: no generator needed
+            return slots[0].shift.end
+        return max(s.shift.end for s in slots)
 
 
 # --- the board --------------------------------------------------------------------------
@@ -494,7 +499,9 @@ class JobBoard:
         if self.now is not None and at < self.now:
             raise InputError("event.at", at.isoformat(timespec="minutes"),
                              f"events must come in time order; the board is at {self.now.isoformat(timespec='minutes')}")
-        self.advance(at)
+        if not isinstance(at, datetime) or at.tzinfo is None:  # inputs' validators refuse these
+            raise InputError("until", at, "must be a timezone-aware datetime")
+        self._run_until(at.astimezone(timezone.utc))
         handler = self._handlers[type(event)]
         handler(self, event)
         return self.records[mark:]
@@ -503,22 +510,27 @@ class JobBoard:
         """Run every wake-up due at or before ``until`` (in time order); the clock ends at ``until``."""
         if not isinstance(until, datetime) or until.tzinfo is None:
             raise InputError("until", until, "must be a timezone-aware datetime")
-        until = until.astimezone(timezone.utc)  # the board's clock is in UTC, like every input's instant
         mark = len(self.records)
-        while self._timers and self._timers[0][0] <= until:
-            at, _, payload = heapq.heappop(self._timers)
+        self._run_until(until.astimezone(timezone.utc))  # the board's clock is in UTC, like every input's instant
+        return self.records[mark:]
+
+    def _run_until(self, until: datetime) -> None:
+        """:meth:`advance` to ``until`` (aware, UTC), without checking it or collecting the records."""
+        timers = self._timers
+        while timers and timers[0][0] <= until:
+            at, _, payload = heapq.heappop(timers)
             if self.now is None or at > self.now:
                 self.now = at
             self._fire(payload)
         if self.now is None or until > self.now:
             self.now = until
-        return self.records[mark:]
 
     def next_wakeup(self) -> datetime | None:
         """When the board next needs :meth:`advance` (None: nothing pending)."""
-        while self._timers and not self._live(self._timers[0][2]):
-            heapq.heappop(self._timers)
-        return self._timers[0][0] if self._timers else None
+        timers, live = self._timers, self._live
+        while timers and not live(timers[0][2]):
+            heapq.heappop(timers)
+        return timers[0][0] if timers else None
 
     def run(self, events: Iterable[Input], until: datetime | None = None) -> list[Record]:
         """Handle ``events`` (sorted by time, stable), then every wake-up (up to ``until``)."""
@@ -597,7 +609,11 @@ class JobBoard:
         stage = posting.stage_of(officer)
         if stage is None or stage > posting.stage:
             return "audience"
-        return self._rules_for(posting).objection(officer, posting.shift)
+        shift = posting.shift
+        elig = self._eligibility.get((shift.agency, id(posting.method)))  # _rules_for, once it has them
+        if elig is None:
+            elig = self._rules_for(posting)
+        return elig.objection(officer, shift)
 
     def award(self, posting: Posting, badge: str, basis: str) -> Reason | None:
         officer = self.roster.get(badge)
@@ -788,10 +804,11 @@ class JobBoard:
 
     def _schedule_slot(self, job: Job, st: SlotState) -> None:
         st.epoch += 1
+        epoch, start, now = st.epoch, st.shift.start, self.now
         lead = job.rules.unfilled_alert
         if lead is not None:
-            self._push(max(st.shift.start - lead, self.now, job.request.approved), ("alert", job, st, st.epoch))
-        self._push(max(st.shift.start, self.now), ("start", job, st, st.epoch))
+            self._push(max(start - lead, now, job.request.approved), ("alert", job, st, epoch))
+        self._push(start if start >= now else now, ("start", job, st, epoch))  # max(start, now)
 
     def _post_job(self, job: Job) -> None:
         job.status = "posted"

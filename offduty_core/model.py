@@ -57,6 +57,8 @@ def _utc(value: object) -> object:
     """Store instants in UTC: aware datetimes in one ``ZoneInfo`` subtract and compare by
     wall clock, which is wrong across a daylight-saving change.  Naive values pass through
     to the ``_aware`` validator, which refuses them."""
+    if value.__class__ is datetime and value.tzinfo is timezone.utc:
+        return value  # already UTC: nothing to convert
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(timezone.utc)
     return value
