@@ -47,7 +47,7 @@ import attrs
 from .errors import InputError, PluginError
 from .officers import Officer, Rank, Roster
 from .rules import HourCaps
-from .timeutil import split_at_local_midnight
+from .timeutil import _ONE_DAY, _utc_midnight, split_at_local_midnight
 
 UTC = timezone.utc
 ShiftKey = tuple[str, int]
@@ -181,6 +181,18 @@ class ShiftShape:
 @lru_cache(maxsize=65536)
 def shape_of(start: datetime, end: datetime, tz_name: str, week_start: int) -> ShiftShape:
     tz = ZoneInfo(tz_name)
+    day = start.astimezone(tz).date()
+    first_day = day.toordinal()
+    if start < end:
+        # Most shifts lie inside one local day: split_at_local_midnight's single piece, worked
+        # out directly (the same arithmetic, without the lists and dicts).
+        cursor, stop = start.astimezone(UTC), end.astimezone(UTC)
+        if stop <= _utc_midnight(day + _ONE_DAY, tz):
+            seconds = int((stop - cursor).total_seconds())
+            if seconds > 0:
+                return ShiftShape(start=_ts(start), end=_ts(end), days=((first_day, seconds),),
+                                  weeks=((week_key(first_day, week_start), seconds),),
+                                  months=((month_key(day), seconds),), first_day=first_day)
     days: list[tuple[int, int]] = []
     weeks: dict[int, int] = {}
     months: dict[int, int] = {}
@@ -192,7 +204,7 @@ def shape_of(start: datetime, end: datetime, tz_name: str, week_start: int) -> S
         mk = month_key(day)
         months[mk] = months.get(mk, 0) + seconds
     return ShiftShape(start=_ts(start), end=_ts(end), days=tuple(days), weeks=tuple(weeks.items()),
-                      months=tuple(months.items()), first_day=start.astimezone(tz).date().toordinal())
+                      months=tuple(months.items()), first_day=first_day)
 
 
 @attrs.frozen
@@ -443,23 +455,34 @@ class OfficerBook:
         return updated
 
     def _count(self, badge: str, shape: ShiftShape, sign: int) -> None:
-        # _add, inlined (every booking, unbooking and worked-hours change comes here).
-        for table, pieces in ((self.day_secs, shape.days), (self.week_secs, shape.weeks),
-                              (self.month_secs, shape.months)):
-            for k, secs in pieces:
-                key = (badge, k)
-                new = table.get(key, 0) + sign * secs
-                if new:
-                    table[key] = new
-                else:
-                    table.pop(key, None)
-        for table, k in ((self.day_jobs, shape.first_day), (self.month_jobs, _month_of_ordinal(shape.first_day))):
+        # _add(table, (badge, k), value) for each piece, inlined: every booking, unbooking and
+        # worked-hours change comes here.
+        table = self.day_secs
+        for k, secs in shape.days:
             key = (badge, k)
-            new = table.get(key, 0) + sign
+            new = table.get(key, 0) + sign * secs
             if new:
                 table[key] = new
             else:
                 table.pop(key, None)
+        table = self.week_secs
+        for k, secs in shape.weeks:
+            key = (badge, k)
+            new = table.get(key, 0) + sign * secs
+            if new:
+                table[key] = new
+            else:
+                table.pop(key, None)
+        table = self.month_secs
+        for k, secs in shape.months:
+            key = (badge, k)
+            new = table.get(key, 0) + sign * secs
+            if new:
+                table[key] = new
+            else:
+                table.pop(key, None)
+        self._add(self.day_jobs, (badge, shape.first_day), sign)
+        self._add(self.month_jobs, (badge, _month_of_ordinal(shape.first_day)), sign)
 
     # --- look-backs (fairness, bidding order) ---------------------------------------------
 
