@@ -415,6 +415,50 @@ class BillingFailed(Record):
     reason: str
 
 
+# --- fast construction ------------------------------------------------------------------
+
+
+def _builder(cls: type) -> Callable[..., Any]:
+    """A keyword constructor for the frozen, slotted attrs class ``cls`` that gives an instance
+    equal to ``cls(**fields)`` (same fields, defaults, ``__attrs_post_init__``) but sets each
+    field through its slot descriptor: attrs' generated ``__init__`` of a frozen class calls
+    ``object.__setattr__`` per field, about twice as slow, and the board makes a record (a
+    shift, ...) for nearly everything it does.  Converters and validators are NOT run: only
+    for values the board made itself or took from already-validated objects.  Outside
+    callers keep using ``cls(...)``."""
+    fields = attrs.fields(cls)
+    slots = {}
+    for klass in reversed(cls.__mro__):
+        slots.update({name: value for name, value in vars(klass).items() if name in attrs.fields_dict(cls)})
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    params, body = [], []
+    for i, field in enumerate(fields):
+        if isinstance(field.default, attrs.Factory):  # pragma: no cover - none of the board's classes
+            raise TypeError(f"{cls.__name__}.{field.name}: a factory default needs the attrs __init__")
+        namespace[f"_set{i}"] = slots[field.name].__set__
+        if field.init:
+            if field.default is attrs.NOTHING:
+                params.append(field.name)
+            else:
+                namespace[f"_default{i}"] = field.default
+                params.append(f"{field.name}=_default{i}")
+            body.append(f"    _set{i}(self, {field.name})")
+        elif field.default is not attrs.NOTHING:
+            namespace[f"_default{i}"] = field.default
+            body.append(f"    _set{i}(self, _default{i})")
+    if hasattr(cls, "__attrs_post_init__"):
+        body.append("    self.__attrs_post_init__()")
+    source = (f"def build(*, {', '.join(params)}):\n    self = _new(_cls)\n" + "\n".join(body)
+              + "\n    return self\n")
+    exec(source, namespace)  # as attrs makes its __init__
+    return namespace["build"]
+
+
+#: Record class -> its _builder (made on first use).
+_BUILDERS: dict[type, Callable[..., Any]] = {}
+_SHIFT = _builder(Shift)
+
+
 # --- state ------------------------------------------------------------------------------
 
 
@@ -621,16 +665,17 @@ class JobBoard:
         if reason is not None:
             self.refuse(posting, badge, str(reason))
             return reason
-        job = self.jobs[posting.shift.request_id]
-        st = job.slots[posting.shift.slot]
-        self.book.book(officer, posting.key, posting.shift.start, posting.shift.end)
+        shift = posting.shift
+        job = self.jobs[shift.request_id]
+        st = job.slots[shift.slot]
+        self.book.book(officer, (shift.request_id, shift.slot), shift.start, shift.end)
         posting.status = "filled"
         posting.officer = badge
         st.status = "filled"
         st.officer = badge
         job.events.append(model.Assign(slot=st.slot.index, officer=badge, at=self.now))
         self._record(Awarded, job, st, badge=badge, method=posting.method.name, basis=basis,
-                     start=posting.shift.start, end=posting.shift.end)
+                     start=shift.start, end=shift.end)
         posting.method.on_filled(self, posting, badge)
         posting.method.on_closed(self, posting)
         return None
@@ -691,7 +736,10 @@ class JobBoard:
         rid = request_id if request_id is not None else job.request.id
         if st is not None:
             fields["slot"] = st.slot.index
-        record = cls(at=self.now, request_id=rid, **fields)
+        build = _BUILDERS.get(cls)
+        if build is None:
+            build = _BUILDERS[cls] = _builder(cls)
+        record = build(at=self.now, request_id=rid, **fields)
         self.records.append(record)
         return record
 
@@ -768,11 +816,15 @@ class JobBoard:
             return
         config, method = self.method_for(event.agency, request.category)
         slots = []
+        # The request's instants are UTC and in order (its own converters and validators):
+        # Shift's would change nothing, so its shifts are built without them.
+        start, end = request.start, request.end
+        make = _SHIFT if start.tzinfo is timezone.utc and end.tzinfo is timezone.utc and start < end else Shift
         for slot in admission.slots:
             ranks, quals = self._ranks_quals(event.agency, rules, request.category, slot.role)
-            shift = Shift(request_id=request.id, slot=slot.index, role=slot.role, category=request.category,
-                          agency=event.agency, start=request.start, end=request.end, ranks=ranks,
-                          qualifications=quals, set_id=event.shift_set)
+            shift = make(request_id=request.id, slot=slot.index, role=slot.role, category=request.category,
+                         agency=event.agency, start=start, end=end, ranks=ranks, qualifications=quals,
+                         set_id=event.shift_set)
             slots.append(SlotState(slot=slot, shift=shift))
         job = Job(agency=event.agency, rules=rules, request=request, admission=admission, slots=slots,
                   config=config, method=method, payment_method=event.payment_method)
@@ -883,7 +935,8 @@ class JobBoard:
         st = self._slot(job, event.slot)
         posting = st.posting
         why = None
-        if event.badge not in self.roster:
+        officer = self.roster.by_badge.get(event.badge)  # Roster.get, without its error
+        if officer is None:
             why = f"badge {event.badge} is not on the roster"
         elif st.status == "pending":
             why = f"{st.shift.label} is not posted yet"
@@ -893,7 +946,7 @@ class JobBoard:
         if why is not None:
             self._record(ResponseRefused, job, st, badge=event.badge, reason=why)
             return None
-        return job, st, posting, self.roster.get(event.badge)
+        return job, st, posting, officer
 
     def _on_apply(self, event: Apply | Accept) -> None:
         found = self._answerable(event)

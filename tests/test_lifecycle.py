@@ -4,7 +4,7 @@ only by timestamped inputs, so SimPy and a live scheduler drive it the same way.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -422,3 +422,27 @@ def test_advance_keeps_the_clock_in_utc_whatever_zone_the_caller_uses():
     assert (board.now + timedelta(hours=3)).astimezone(local.tzinfo).hour == 3  # 02:30 does not exist
     with pytest.raises(InputError, match="until"):
         board.advance(datetime(2027, 3, 14, 12, 0))
+
+
+def test_the_boards_fast_record_builders_equal_the_attrs_constructors():
+    import attrs as _attrs
+
+    from offduty_core import lifecycle as lc
+
+    classes = [c for c in vars(lc).values()
+               if isinstance(c, type) and issubclass(c, lc.Record) and _attrs.has(c)]
+    assert len(classes) > 20
+    for cls in classes + [lc.Shift]:
+        build = lc._builder(cls)
+        for with_defaults in (True, False):
+            kw = {}
+            for i, field in enumerate(_attrs.fields(cls)):
+                if not field.init or (not with_defaults and field.default is not _attrs.NOTHING):
+                    continue
+                kw[field.name] = (datetime(2027, 3, 1, 10 + i, tzinfo=timezone.utc) if field.name in
+                                  ("at", "start", "end", "posts_at", "deadline", "clock_in", "clock_out")
+                                  else i if field.name == "slot" else f"value {i}")
+            made, want = build(**kw), cls(**kw)
+            assert type(made) is cls and made == want and repr(made) == repr(want)
+            assert {f.name: getattr(made, f.name) for f in _attrs.fields(cls)} == \
+                   {f.name: getattr(want, f.name) for f in _attrs.fields(cls)}
