@@ -461,6 +461,14 @@ _SHIFT = _builder(Shift)
 # **fields would pack and unpack them once more: about 1 us a record).
 _APPROVED, _POSTED, _APPLIED, _AWARDED, _CLOCKED, _COMPLETED = (
     _builder(cls) for cls in (Approved, Posted, Applied, Awarded, Clocked, Completed))
+# The two most frequent billing events, for values already checked (see _is_utc).
+_ASSIGN, _CLOCK = _builder(model.Assign), _builder(model.Clock)
+
+
+def _is_utc(value: object) -> bool:
+    """An exact-UTC datetime: what the events' ``_utc`` converter and ``_aware`` validator
+    would leave as it is."""
+    return value.__class__ is datetime and value.tzinfo is timezone.utc
 
 
 # --- state ------------------------------------------------------------------------------
@@ -677,7 +685,10 @@ class JobBoard:
         posting.officer = badge
         st.status = "filled"
         st.officer = badge
-        job.events.append(model.Assign(slot=st.slot.index, officer=badge, at=self.now))
+        # The badge is on the roster (a checked, non-empty badge): with a UTC clock, Assign's
+        # converter and validators would change and refuse nothing.
+        job.events.append((_ASSIGN if _is_utc(self.now) else model.Assign)(slot=st.slot.index, officer=badge,
+                                                                          at=self.now))
         self.records.append(_AWARDED(at=self.now, request_id=job.request.id, slot=st.slot.index, badge=badge,
                                      method=posting.method.name, basis=basis, start=shift.start, end=shift.end))
         posting.method.on_filled(self, posting, badge)
@@ -1175,7 +1186,9 @@ class JobBoard:
             raise InputError("clock.slot", event.slot, f"{st.shift.label} already has a clock record")
         st.clocked = True
         self.book.set_hours(st.shift.key, event.clock_in, event.clock_out)
-        job.events.append(model.Clock(slot=st.slot.index, clock_in=event.clock_in, clock_out=event.clock_out))
+        # ClockShift checked the times (UTC, out after in): model.Clock's checks would pass.
+        make = _CLOCK if _is_utc(event.clock_in) and _is_utc(event.clock_out) else model.Clock
+        job.events.append(make(slot=st.slot.index, clock_in=event.clock_in, clock_out=event.clock_out))
         self.records.append(_CLOCKED(at=self.now, request_id=job.request.id, slot=st.slot.index, badge=st.officer,
                                      clock_in=event.clock_in, clock_out=event.clock_out))
 

@@ -432,7 +432,9 @@ def test_the_boards_fast_record_builders_equal_the_attrs_constructors():
     classes = [c for c in vars(lc).values()
                if isinstance(c, type) and issubclass(c, lc.Record) and _attrs.has(c)]
     assert len(classes) > 20
-    for cls in classes + [lc.Shift]:
+    from offduty_core import model as _model
+
+    for cls in classes + [lc.Shift, _model.Assign, _model.Clock]:
         build = lc._builder(cls)
         for with_defaults in (True, False):
             kw = {}
