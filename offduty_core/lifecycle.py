@@ -425,16 +425,19 @@ def _builder(cls: type) -> Callable[..., Any]:
     ``object.__setattr__`` per field, about twice as slow, and the board makes a record (a
     shift, ...) for nearly everything it does.  Converters and validators are NOT run: only
     for values the board made itself or took from already-validated objects.  Outside
-    callers keep using ``cls(...)``."""
+    callers keep using ``cls(...)``.  A class it cannot do (not slotted, a factory default)
+    gets ``cls`` itself back."""
     fields = attrs.fields(cls)
+    names = {field.name for field in fields}
     slots = {}
     for klass in reversed(cls.__mro__):
-        slots.update({name: value for name, value in vars(klass).items() if name in attrs.fields_dict(cls)})
+        slots.update({name: value for name, value in vars(klass).items() if name in names})
+    if any(field.name not in slots or not hasattr(slots[field.name], "__set__")
+           or isinstance(field.default, attrs.Factory) for field in fields):  # pragma: no cover
+        return cls
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
     params, body = [], []
     for i, field in enumerate(fields):
-        if isinstance(field.default, attrs.Factory):  # pragma: no cover - none of the board's classes
-            raise TypeError(f"{cls.__name__}.{field.name}: a factory default needs the attrs __init__")
         namespace[f"_set{i}"] = slots[field.name].__set__
         if field.init:
             if field.default is attrs.NOTHING:
@@ -459,8 +462,8 @@ _BUILDERS: dict[type, Callable[..., Any]] = {}
 _SHIFT = _builder(Shift)
 # The most frequent records are built directly at their call sites (JobBoard._record's
 # **fields would pack and unpack them once more: about 1 us a record).
-_APPROVED, _POSTED, _APPLIED, _AWARDED, _CLOCKED, _COMPLETED = (
-    _builder(cls) for cls in (Approved, Posted, Applied, Awarded, Clocked, Completed))
+_APPROVED, _POSTED, _APPLIED, _AWARDED, _CLOCKED, _COMPLETED, _BILLED = (
+    _builder(cls) for cls in (Approved, Posted, Applied, Awarded, Clocked, Completed, Billed))
 # The two most frequent billing events, for values already checked (see _is_utc).
 _ASSIGN, _CLOCK = _builder(model.Assign), _builder(model.Clock)
 
@@ -1232,8 +1235,9 @@ class JobBoard:
             self._record(BillingFailed, job, reason=str(exc))
             return
         job.bill = result
-        self._record(Billed, job, bill=result, vendor_total=str(result.vendor_total),
-                     officer_pay_total=str(result.officer_pay_total))
+        self.records.append(_BILLED(at=self.now, request_id=job.request.id, bill=result,
+                                    vendor_total=str(result.vendor_total),
+                                    officer_pay_total=str(result.officer_pay_total)))
 
     _handlers: dict[type, Callable[["JobBoard", Any], None]] = {
         SubmitRequest: _on_submit,
