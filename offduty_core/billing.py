@@ -606,9 +606,6 @@ class _Pricer:
         # Sums of the priced lines' vendor share, vendor fee and city amounts (see _totals).
         self.share = self.fee = self.city = ZERO
 
-    def rule(self, rule_id: str) -> str:
-        return f"{self.agency}:{rule_id}"
-
     def minimum_seconds(self, role: str) -> int:
         if role not in self._minimum:
             self._minimum[role] = _seconds(self.rules.minimum_hours(self.request, role))
