@@ -457,30 +457,15 @@ class OfficerBook:
     def _count(self, badge: str, shape: ShiftShape, sign: int) -> None:
         # _add(table, (badge, k), value) for each piece, inlined: every booking, unbooking and
         # worked-hours change comes here.
-        table = self.day_secs
-        for k, secs in shape.days:
-            key = (badge, k)
-            new = table.get(key, 0) + sign * secs
-            if new:
-                table[key] = new
-            else:
-                table.pop(key, None)
-        table = self.week_secs
-        for k, secs in shape.weeks:
-            key = (badge, k)
-            new = table.get(key, 0) + sign * secs
-            if new:
-                table[key] = new
-            else:
-                table.pop(key, None)
-        table = self.month_secs
-        for k, secs in shape.months:
-            key = (badge, k)
-            new = table.get(key, 0) + sign * secs
-            if new:
-                table[key] = new
-            else:
-                table.pop(key, None)
+        for table, pieces in ((self.day_secs, shape.days), (self.week_secs, shape.weeks),
+                              (self.month_secs, shape.months)):
+            for k, secs in pieces:
+                key = (badge, k)
+                new = table.get(key, 0) + sign * secs
+                if new:
+                    table[key] = new
+                else:
+                    table.pop(key, None)
         self._add(self.day_jobs, (badge, shape.first_day), sign)
         self._add(self.month_jobs, (badge, _month_of_ordinal(shape.first_day)), sign)
 
@@ -862,26 +847,11 @@ def _first_core_objection(officer: Officer, shift: Shift, book: OfficerBook, dut
                     a = starts[day] = schedule.duty_start(day, tz_name)
                 if a is not None and low < a < high:
                     return 4
-    # overlap and rest (NoOverlap.find, MinimumRest.find): the bookings just before and after
-    # (OfficerBook.neighbours, inlined: skipping this shift's own booking).
+    # overlap and rest (NoOverlap.find, MinimumRest.find): the bookings just before and after,
+    # skipping this shift's own booking.
     key = (shift.request_id, shift.slot)
-    starts = book._starts.get(badge)
-    if starts:
-        entries = book._entries[badge]
-        i = bisect_left(starts, s)
-        prev = nxt = None
-        j = i - 1
-        while j >= 0:
-            if entries[j][2] != key:
-                prev = entries[j]
-                break
-            j -= 1
-        j, n = i, len(entries)
-        while j < n:
-            if entries[j][2] != key:
-                nxt = entries[j]
-                break
-            j += 1
+    if book._starts.get(badge):
+        prev, nxt = book.neighbours(badge, s, e, ignore=key)
         if prev is not None and prev[0] < e and s < prev[1]:
             return 5
         if nxt is not None and nxt[0] < e and s < nxt[1]:
@@ -900,24 +870,16 @@ def _first_core_objection(officer: Officer, shift: Shift, book: OfficerBook, dut
         shape = book.shift_shape(officer, shift)
     booking = book._bookings.get(key)
     held = booking.hours if booking is not None and booking.badge == badge else None
-    if daily is not None:
-        table = book.day_secs
-        for ordinal, secs in shape.days:
-            have = table.get((badge, ordinal), 0) - (_own(held.days, ordinal) if held is not None else 0)
-            if have + secs > daily:
-                return 7
-    if weekly is not None:
-        table = book.week_secs
-        for wk, secs in shape.weeks:
-            have = table.get((badge, wk), 0) - (_own(held.weeks, wk) if held is not None else 0)
-            if have + secs > weekly:
-                return 8
-    if monthly is not None:
-        table = book.month_secs
-        for mk, secs in shape.months:
-            have = table.get((badge, mk), 0) - (_own(held.months, mk) if held is not None else 0)
-            if have + secs > monthly:
-                return 9
+    for index, cap, table, pieces, own in (
+            (7, daily, book.day_secs, shape.days, held.days if held is not None else None),
+            (8, weekly, book.week_secs, shape.weeks, held.weeks if held is not None else None),
+            (9, monthly, book.month_secs, shape.months, held.months if held is not None else None)):
+        if cap is None:
+            continue
+        for k, secs in pieces:
+            have = table.get((badge, k), 0) - (_own(own, k) if own is not None else 0)
+            if have + secs > cap:
+                return index
     return -1
 
 
