@@ -793,11 +793,19 @@ def _first_core_objection(officer: Officer, shift: Shift, book: OfficerBook, dut
 
     The same questions as the rules' ``check`` (approved-active .. barred) and ``find``
     (on-duty .. monthly-cap), asked in the same order and stopping at the same rule, fused
-    into one call: ``objection`` runs for every officer who looks at a posting, and ten rule
+    into two calls: ``objection`` runs for every officer who looks at a posting, and ten rule
     calls, each looking up the same book tables, cost more than the checks themselves.
     ``duty_rest`` is the :class:`OnDuty` rule's ``rest_before_duty``.  Keep it in step with the
     rules' ``find``/``check`` (tests/test_eligibility.py compares the two on random books).
     """
+    index = _fixed_core_objection(officer, shift, book, duty_rest)
+    return index if index >= 0 else _booked_core_objection(officer, shift, book)
+
+
+def _fixed_core_objection(officer: Officer, shift: Shift, book: OfficerBook, duty_rest: bool) -> int:
+    """The first of the core rules that look only at the officer and the shift (approved-active,
+    rank, qualification, barred, on-duty: indexes 0 to 4) to object, or -1.  Their answer does
+    not depend on what is booked, so it stands for as long as the officer and the shift do."""
     # approved-active, rank, qualification, barred
     if not officer.approved or not officer.active:
         return 0
@@ -810,43 +818,42 @@ def _first_core_objection(officer: Officer, shift: Shift, book: OfficerBook, dut
     badge = officer.badge
     if badge in shift.barred:
         return 3
-    agency = officer.agency
-    s, e = shift.start_ts, shift.end_ts
-    rest = book.rest_secs[agency]
-    # The shift's shape (OfficerBook.shift_shape; its kept-on-the-shift case inlined).
-    kept = shift.shapes
-    if type(kept) is tuple and kept[0] == book._shape_keys[agency]:
-        shape = kept[1]
-        book._last_shape = (shift.start, shift.end, agency, shape)
-    else:
-        shape = None
     # on-duty (OnDuty.find): a duty shift [a, a + length) starting on one of the days around
     # the shift objects if it overlaps [s, e) (s - length < a < e), or starts less than ``gap``
     # after e (e <= a < e + gap; then it also ends after s): together s - length < a < high.
     schedule = officer.schedule
-    if schedule is not None:
-        gap = rest if duty_rest else 0
-        if shape is None:
-            shape = book.shift_shape(officer, shift)
-        first = shape.first_day - 1
-        last = first + 2 + (e + gap - s) // 86400  # a superset of the days that matter
-        tz_name = book.zones[agency].key
-        entry = book._duty.get(badge)  # OfficerBook.duty_starts, inlined
-        if entry is None or entry[0] is not schedule or entry[1] != tz_name:
-            starts, length, _texts = book.duty_starts(officer)
-        else:
-            starts, length = entry[2], entry[3]
-        if length < 0:  # not a real schedule (lengths are > 0): ask the rule itself
-            if OnDuty(rest_before_duty=duty_rest).find(officer, shift, book) is not None:
-                return 4
-        else:
-            low, high = s - length, (e + gap if gap > 0 else e)
-            for day in range(first, last + 1):
-                a = starts.get(day, _UNKNOWN)
-                if a is _UNKNOWN:
-                    a = starts[day] = schedule.duty_start(day, tz_name)
-                if a is not None and low < a < high:
-                    return 4
+    if schedule is None:
+        return -1
+    agency = officer.agency
+    s, e = shift.start_ts, shift.end_ts
+    gap = book.rest_secs[agency] if duty_rest else 0
+    first = book.shift_shape(officer, shift).first_day - 1
+    last = first + 2 + (e + gap - s) // 86400  # a superset of the days that matter
+    tz_name = book.zones[agency].key
+    entry = book._duty.get(badge)  # OfficerBook.duty_starts, inlined
+    if entry is None or entry[0] is not schedule or entry[1] != tz_name:
+        starts, length, _texts = book.duty_starts(officer)
+    else:
+        starts, length = entry[2], entry[3]
+    if length < 0:  # not a real schedule (lengths are > 0): ask the rule itself
+        return 4 if OnDuty(rest_before_duty=duty_rest).find(officer, shift, book) is not None else -1
+    low, high = s - length, (e + gap if gap > 0 else e)
+    for day in range(first, last + 1):
+        a = starts.get(day, _UNKNOWN)
+        if a is _UNKNOWN:
+            a = starts[day] = schedule.duty_start(day, tz_name)
+        if a is not None and low < a < high:
+            return 4
+    return -1
+
+
+def _booked_core_objection(officer: Officer, shift: Shift, book: OfficerBook) -> int:
+    """The first of the core rules that look at the officer's bookings (no-overlap,
+    minimum-rest, daily, weekly and monthly caps: indexes 5 to 9) to object, or -1."""
+    badge = officer.badge
+    agency = officer.agency
+    s, e = shift.start_ts, shift.end_ts
+    rest = book.rest_secs[agency]
     # overlap and rest (NoOverlap.find, MinimumRest.find): the bookings just before and after,
     # skipping this shift's own booking.
     key = (shift.request_id, shift.slot)
@@ -866,8 +873,7 @@ def _first_core_objection(officer: Officer, shift: Shift, book: OfficerBook, dut
     daily, weekly, monthly = book.cap_secs[agency]
     if daily is None and weekly is None and monthly is None:
         return -1
-    if shape is None:
-        shape = book.shift_shape(officer, shift)
+    shape = book.shift_shape(officer, shift)
     booking = book._bookings.get(key)
     held = booking.hours if booking is not None and booking.badge == badge else None
     for index, cap, table, pieces, own in (
@@ -968,6 +974,16 @@ class Eligibility:
         if self._pure:
             self._last = (officer, shift, book._stamp, index, None)
         return None if index < 0 else self.rules[index].name
+
+    def fixed_objection(self, officer: Officer, shift: Shift) -> bool:
+        """True when a rule that looks only at the officer and the shift objects (approved and
+        active, rank, qualification, barred, on duty): an answer that stands whatever is
+        booked, for as long as the officer and the shift stay as they are.  False when none
+        does, and also when the rules do not start with the core's (it cannot tell then).
+
+        The first objection is then one of those rules, never a cap: a simulator can treat
+        such an officer as certain to be refused without asking :meth:`objection` later."""
+        return bool(self._core) and _fixed_core_objection(officer, shift, self.book, self._duty_rest) >= 0
 
     def reasons(self, officer: Officer, shift: Shift) -> list[Reason]:
         """Every objection (for ``offduty explain``), not only the first."""

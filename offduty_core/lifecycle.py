@@ -674,6 +674,17 @@ class JobBoard:
             elig = self._rules_for(posting)
         return elig.objection(officer, shift)
 
+    def fixed_objection(self, posting: Posting, officer: Officer) -> bool:
+        """True when ``officer`` is refused ``posting`` for a reason that stands while the
+        posting keeps its stage and shift, whatever is booked meanwhile: outside the audience,
+        or an eligibility rule that looks only at the officer and the shift
+        (:meth:`Eligibility.fixed_objection <offduty_core.eligibility.Eligibility.fixed_objection>`).
+        :meth:`objection` then never names a cap."""
+        stage = posting.stage_of(officer)
+        if stage is None or stage > posting.stage:
+            return True
+        return self._rules_for(posting).fixed_objection(officer, posting.shift)
+
     def award(self, posting: Posting, badge: str, basis: str) -> Reason | None:
         officer = self.roster.get(badge)
         reason = self.why_not(posting, officer)

@@ -245,6 +245,12 @@ class FillAdapter:
         reason's ``rule``, unworded: the model only needs to know which)."""
         return self.board.objection(posting, officer)
 
+    def fixed_objection(self, posting, officer: Officer) -> bool:
+        """True if ``officer`` is refused ``posting`` for a reason that stands while the
+        posting keeps its stage and shift (on duty, barred, ...; never a cap):
+        :meth:`JobBoard.fixed_objection <offduty_core.lifecycle.JobBoard.fixed_objection>`."""
+        return self.board.fixed_objection(posting, officer)
+
     def week_of(self, when: datetime) -> int:
         """The book's key of the agency week holding ``when``."""
         return week_key(when.astimezone(self.clock.tz).date().toordinal(), self.week_start)

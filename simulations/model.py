@@ -333,25 +333,40 @@ class YearModel:
 
     def _looks(self, rid: str, slot: int, b: SlotBehaviour, token: int):
         """Officers look at the posting as a Poisson stream (fewer at night) until it is taken,
-        closed, superseded by a new posting, starts, or has had ``max_views`` looks.
+        closed, superseded by a new posting, starts, or has had ``max_views`` looks; each look
+        is by an officer drawn uniformly from the posting's audience.
 
-        Each look's acceptance draw ``u`` is made when the look is planned.  A look with ``u``
-        at or above the most any officer could accept at that moment (:meth:`p_ceiling`) is a
-        certain "no" that changes nothing, so the process does not wake for it: it is only
-        counted.  The process wakes for the others, where the officer is drawn, and accepts if
-        ``u`` is below their exact probability then; the same decisions in law as waking for
-        every look, at a fraction of the events."""
+        Looks are planned ahead, and the process wakes only for a look that might be a "yes".
+        A look is a certain "no" that changes nothing, and is only counted, when
+        - its acceptance draw ``u`` is at or above the most any officer could accept at that
+          moment (:meth:`p_ceiling`), or
+        - the officer drawn is refused for a reason that stands while the posting keeps its
+          stage and shift (on duty, barred: ``fill.fixed_objection``; never a cap, so no
+          ``cap_hit`` is lost).  A new stage or shift restarts the looks.
+        At a wake the officer accepts if ``u`` is below their exact probability then, and the
+        rules are asked whether they may.  The same decisions in law as waking for every look,
+        at a fraction of the events."""
         env, fill = self.env, self.fill
         exponential, below, uniform = self.looks_draw.exponential, self.looks_draw.below, self.accept_draw.random
         day_scale, night_scale = self.look_scale  # a view rate a quarter as high at night
         max_views, max_applicants = self.max_views, self.max_applicants
-        ceiling = self.p_ceiling
+        ceiling, fixed_objection = self.p_ceiling, fill.fixed_objection
         state = fill.slot(rid, slot)  # the board's state of the slot (the same object throughout)
         while b.looks == token and b.views < max_views:
             now = env.now
             start_h = b.start_h
             if now >= start_h:
                 return
+            posting = state.posting
+            mode = fill.answer_mode(posting)
+            if mode is None:
+                return
+            kept = b.audience
+            if kept is not None and kept[0] is posting and kept[1] == posting.stage and kept[2] is posting.shift:
+                audience = kept[3]
+            else:
+                audience = fill.audience(posting)
+                b.audience = (posting, posting.stage, posting.shift, audience)
             # Plan ahead to the next look that might be a "yes".
             t, skipped, left = now, [], max_views - b.views
             while True:
@@ -360,8 +375,10 @@ class YearModel:
                     b.views += len(skipped)
                     return
                 u = uniform()
-                if u < ceiling(b, t):
-                    break
+                if u < ceiling(b, t) and audience:
+                    officer = audience[below(len(audience))]
+                    if not fixed_objection(posting, officer):
+                        break
                 skipped.append(t)
                 if len(skipped) >= left:
                     b.views = max_views
@@ -370,21 +387,9 @@ class YearModel:
             if b.looks != token:  # superseded: count the looks made before the new posting
                 b.views += sum(1 for x in skipped if x < b.restarted_at)
                 return
-            b.views += len(skipped)
-            posting = state.posting
-            mode = fill.answer_mode(posting)
-            if mode is None:
-                return
-            b.views += 1
-            kept = b.audience
-            if kept is not None and kept[0] is posting and kept[1] == posting.stage and kept[2] is posting.shift:
-                audience = kept[3]
-            else:
-                audience = fill.audience(posting)
-                b.audience = (posting, posting.stage, posting.shift, audience)
-            if not audience:
-                continue
-            officer = audience[below(len(audience))]
+            b.views += len(skipped) + 1
+            if state.posting is not posting or fill.answer_mode(posting) is None:
+                return  # taken or closed meanwhile (a new posting restarts the looks)
             if mode == "apply":
                 if fill.applicants(posting) >= max_applicants:
                     return  # enough sign-ups: the window's close decides
