@@ -192,7 +192,7 @@ class YearModel:
                 if r.kept and r.badge:
                     self._plan_work(r.request_id, r.slot, r.badge, drop=False)
             elif t is F.Billed:
-                self.env.process(self._payment(r))
+                self._payment(r)
         self._arm()
 
     def _arm(self) -> None:
@@ -504,7 +504,10 @@ class YearModel:
 
     # --- payment --------------------------------------------------------------------------
 
-    def _payment(self, billed):
+    def _payment(self, billed) -> None:
+        """How the vendor pays the job's invoice, drawn when the job settles: a default is
+        recorded then, a payment when it is made (an event, not a process: nothing happens
+        in between)."""
         env = self.env
         method = billed.bill.payment_method or "ach"
         pay = self.scenario.payment
@@ -518,8 +521,8 @@ class YearModel:
             return
         days = min(max(0.0, round(float(pay.days_to_pay.draw(g)))), MAX_DAYS)
         day = invoice + days * 24.0
-        yield env.timeout(day - env.now)
-        self.emit(Record(env.now, "paid", billed.request_id, a=day, note=method))
+        paid = Record(day, "paid", billed.request_id, a=day, note=method)
+        env.timeout(day - env.now).callbacks.append(lambda _event: self.emit(paid))
 
     # --- run ----------------------------------------------------------------------------
 
