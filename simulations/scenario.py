@@ -21,6 +21,7 @@ Times are hours (floats) unless a field's name says otherwise; dates are ISO str
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from datetime import date, timedelta
 from pathlib import Path
@@ -95,6 +96,10 @@ class LogNormal:
             raise ScenarioError("min", self.min, f"must not exceed max ({self.max})")
 
     def draw(self, rng, size=None):
+        """``size`` draws as an array, or one float when ``size`` is None (in plain floats: a
+        numpy ufunc on a single number costs several times the arithmetic)."""
+        if size is None:
+            return min(max(self.median * math.exp(self.sigma * rng.standard_normal()), self.min), self.max)
         import numpy as np
 
         x = self.median * np.exp(self.sigma * rng.standard_normal(size))
@@ -102,8 +107,6 @@ class LogNormal:
 
     @property
     def mean(self) -> float:
-        import math
-
         return self.median * math.exp(self.sigma ** 2 / 2)
 
 
@@ -657,8 +660,6 @@ def _check_keys(data: Mapping[str, Any], known, path: str) -> None:
 
 
 def _is_number(v: Any) -> bool:
-    import math
-
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
