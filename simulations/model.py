@@ -388,7 +388,8 @@ class YearModel:
                 b.views += sum(1 for x in skipped if x < b.restarted_at)
                 return
             b.views += len(skipped) + 1
-            if state.posting is not posting or fill.answer_mode(posting) is None:
+            mode = fill.answer_mode(posting)
+            if mode is None or state.posting is not posting:
                 return  # taken or closed meanwhile (a new posting restarts the looks)
             if mode == "apply":
                 if fill.applicants(posting) >= max_applicants:
