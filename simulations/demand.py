@@ -26,6 +26,8 @@ from offduty_core.rules import AgencyRules
 from .scenario import MAX_DAYS, Scenario
 
 UTC = timezone.utc
+MIDNIGHT = time(0)
+ONE_HOUR = timedelta(hours=1)
 
 #: Named random streams, in spawn order (append only: reordering changes every result).
 STREAMS = ("oneoff", "standing", "school", "events", "changes", "looks", "acceptance", "response",
@@ -64,10 +66,12 @@ class Clock:
     def local(self, day: date, minutes: int) -> datetime:
         """Local wall time ``minutes`` after midnight of ``day`` (a time skipped by a DST change
         moves forward an hour)."""
-        naive = datetime.combine(day, time(0)) + timedelta(minutes=int(minutes))
-        aware = naive.replace(tzinfo=self.tz)
-        if aware.astimezone(UTC).astimezone(self.tz).replace(tzinfo=None) != naive:
-            aware = (naive + timedelta(hours=1)).replace(tzinfo=self.tz)
+        # Adding to an aware datetime moves its wall clock (no zone conversion), and aware
+        # datetimes of one zone compare by wall clock: the time was skipped if the round trip
+        # through UTC lands on another one.
+        aware = datetime.combine(day, MIDNIGHT, self.tz) + timedelta(minutes=int(minutes))
+        if aware.astimezone(UTC).astimezone(self.tz) != aware:
+            aware += ONE_HOUR
         return aware
 
 
@@ -112,7 +116,9 @@ def price_ratio(scenario_rules: AgencyRules, published: AgencyRules) -> float:
 def school_days(scenario: Scenario) -> list[date]:
     s = scenario.demand.school
     first, last = scenario.agency.first_day, scenario.agency.last_day
-    closed = holidays_lib.country_holidays("US", years=range(first.year, last.year + 1))
+    # A plain set of the closed dates: a lookup in the package's calendar object converts and
+    # checks its key first, several times the cost of a set lookup, once per simulated day.
+    closed = set(holidays_lib.country_holidays("US", years=range(first.year, last.year + 1)))
     days = []
     d = first
     while d <= last:
@@ -126,6 +132,16 @@ def school_days(scenario: Scenario) -> list[date]:
 def generate(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Generator],
              price: float = 1.0) -> list[Job]:
     """Every request whose start falls in the scenario's days, ordered by receipt."""
+    from .model import paused_gc  # here, not at the top: the model imports this module
+
+    # Tens of thousands of datetimes, requests and jobs, none of them garbage: the collector's
+    # passes over them (and over the holidays package's first import) would find nothing.
+    with paused_gc():
+        return _generate(scenario, rules, rng, price)
+
+
+def _generate(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Generator],
+              price: float) -> list[Job]:
     clock = Clock(scenario.agency.first_day, rules.info.tz)
     demand = scenario.demand
     first = scenario.agency.first_day
@@ -155,14 +171,14 @@ def generate(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Ge
         leads = np.round(np.minimum(c.lead_time_days.draw(g, n), MAX_DAYS) * 24 * 60)  # minutes (at most 10 years)
         vehicles = g.random(n) < c.vehicle_share
         vendors = g.integers(0, max(1, c.vendors), size=n)
-        k = 0
-        for di, count in enumerate(counts):
-            for _ in range(count):
-                start = clock.local(days[di], hours[k] * 60 + minutes[k])
-                raw.append((f"{cat}-{k:06d}", "oneoff", f"{cat}-vendor-{vendors[k]:03d}",
-                            cat, start, float(durations[k]), float(leads[k]) / 60.0, int(officers[k]),
-                            bool(vehicles[k])))
-                k += 1
+        # The k-th job's values as Python numbers, converted a column at a time (reading numpy
+        # arrays item by item makes a numpy scalar per read, and formats it slowly).
+        columns = (np.repeat(np.arange(ndays), counts), hours * 60 + minutes, durations, leads, officers,
+                   vehicles, vendors)
+        for k, (di, minute, duration, lead, n_officers, vehicle, vendor) in enumerate(
+                zip(*(column.tolist() for column in columns))):
+            raw.append((f"{cat}-{k:06d}", "oneoff", f"{cat}-vendor-{vendor:03d}", cat,
+                        clock.local(days[di], minute), duration, lead / 60.0, n_officers, vehicle))
 
     # Standing weekly posts.
     for i, post in enumerate(demand.standing):
@@ -176,8 +192,8 @@ def generate(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Ge
     school = demand.school
     if school.schools:
         for d in school_days(scenario):
+            start = clock.local(d, _hm(school.start))
             for s in range(school.schools):
-                start = clock.local(d, _hm(school.start))
                 raw.append((f"SSO{s:02d}-{d:%Y%m%d}", "school", f"school-{s:02d}", school.category, start,
                             school.hours, school.lead_days * 24, school.officers_per_school, False))
 
@@ -211,18 +227,21 @@ def _finish(raw: list[tuple], scenario: Scenario, rules: AgencyRules, clock: Clo
     window = rules.cancellation.window.total_seconds() / 3600.0
     raw.sort(key=lambda r: (r[4] - timedelta(hours=r[6]), r[0]))
     n = len(raw)
-    u = g.random((n, 8))
-    shift_by = changes.start_change_hours.draw(g, n) if n else np.zeros(0)
+    # Python floats, converted once (the same numbers; numpy scalars are slow to read one by one).
+    u = g.random((n, 8)).tolist()
+    shift_by = changes.start_change_hours.draw(g, n).tolist() if n else []
     jobs: list[Job] = []
-    tz = clock.tz
     for i, (rid, source, vendor, cat, start_dt, hours, lead_h, officers, vehicle) in enumerate(raw):
+        # The request's instants are made in UTC, which is how Request stores them (it converts
+        # any other zone), and the clock's hours are counted from a UTC epoch: no time-zone
+        # conversions beyond the start's.
         start_utc = start_dt.astimezone(UTC)
-        end_dt = (start_utc + timedelta(hours=hours)).astimezone(tz)
-        received_dt = (start_utc - timedelta(minutes=round(lead_h * 60))).astimezone(tz)
-        request = Request(id=rid, vendor=vendor, category=cat, received_at=received_dt, start=start_dt,
-                          end=end_dt, positions={"officer": officers}, vehicle=vehicle)
-        start = clock.hours(start_dt)
-        received = clock.hours(received_dt)
+        end_utc = start_utc + timedelta(hours=hours)
+        received_utc = start_utc - timedelta(minutes=round(lead_h * 60))
+        request = Request(id=rid, vendor=vendor, category=cat, received_at=received_utc, start=start_utc,
+                          end=end_utc, positions={"officer": officers}, vehicle=vehicle)
+        start = clock.hours(start_utc)
+        received = clock.hours(received_utc)
         lead = start - received
         ui = u[i]
         cancel_at = None
@@ -244,9 +263,9 @@ def _finish(raw: list[tuple], scenario: Scenario, rules: AgencyRules, clock: Clo
         by = 0.0
         if ui[6] < changes.start_change_rate and lead > 2:
             change_at = round((received + (lead - 1) * ui[7]) * 60) / 60
-            by = float(shift_by[i]) * (1 if ui[7] * 1000 % 1 < 0.5 else -1)
+            by = shift_by[i] * (1 if ui[7] * 1000 % 1 < 0.5 else -1)
         jobs.append(Job(id=rid, source=source, request=request, received=received, start=start,
-                        end=clock.hours(end_dt), local_hour=start_dt.hour + start_dt.minute / 60,
+                        end=clock.hours(end_utc), local_hour=start_dt.hour + start_dt.minute / 60,
                         weekday=start_dt.weekday(), month=start_dt.month, lead_hours=lead,
                         cancel_at=cancel_at, cancel_channel="phone" if not_written else "email",
                         cancel_quotes_id=not not_written, reduce_at=reduce_at, change_at=change_at,
