@@ -37,7 +37,6 @@ from offduty_core import ledger as L
 from offduty_core.billing import bill
 from offduty_core.money import ZERO, fmt
 from offduty_core.payroll import weekly_payroll
-from offduty_core.terms import Payment, payment_transaction
 
 from . import fill as F
 from .model import ModelResult, paused_gc
@@ -87,9 +86,50 @@ class Outputs:
         return paths
 
 
+#: The slot records a shift's row reads: the common three in ``_build``'s loop, the rest in
+#: :func:`_slot_change`; other records (offers, applications, alerts, ...) change no column.
+SLOT_RECORDS = frozenset({F.Posted, F.Awarded, F.Clocked, F.Dropped, F.StartChanged, F.Cancelled, F.ShiftUnfilled,
+                          F.NoShowReported, F.ReleasedEarly})
+
+
+def _slot_change(d: dict, r, hours) -> None:
+    """Apply one of a slot's less common records (a drop, a start change, a cancellation, ...)
+    to its row ``d``."""
+    t = type(r)
+    if t is F.Dropped:
+        d["drops"] += 1
+        d["officer"] = ""
+        d["status"] = "open"
+    elif t is F.StartChanged:
+        d["start"], d["end"] = hours(r.start), hours(r.end)
+        if not r.kept:
+            d["officer"] = ""
+            d["status"] = "open"
+    elif t is F.Cancelled:
+        if d["status"] != "filled" or not r.note.startswith("after the start"):
+            d["status"] = "cancelled"
+    elif t is F.ShiftUnfilled:
+        d["status"] = "unfilled"
+        d["officer"] = ""
+    elif t is F.NoShowReported:
+        d["status"] = "no_show"
+    elif t is F.ReleasedEarly:
+        d["released"] = True
+
+
 def build(result: ModelResult) -> Outputs:
     with paused_gc():
         return _build(result)
+
+
+def _payment_transaction(ref: str, vendor: str, day, amount: Decimal, method: str) -> L.Transaction:
+    """The transaction :func:`offduty_core.terms.payment_transaction` makes of a vendor's
+    payment (cash in, the receivable down), built as the ledger builds billing's whole-cent
+    amounts.  ``amount`` is a bill's total, already a positive whole number of cents (the model
+    pays only positive bills), so the payment's and postings' checks of outside input would only
+    repeat themselves; they were a tenth of the whole build.  A test keeps the two equal."""
+    return L.cent_transaction(day, f"payment for {ref} by {method}",
+                              {L.CASH: amount, L.account(L.RECEIVABLE, vendor): -amount}, ref=f"payment:{ref}")
 
 
 def _build(result: ModelResult) -> Outputs:
@@ -105,7 +145,9 @@ def _build(result: ModelResult) -> Outputs:
             model_by_job[r.job].append(r)
 
     transactions: list[L.Transaction] = []
+    earnings: list[L.Transaction] = []  # the bills' transactions: all that payroll looks at
     payments: list[tuple[Any, Decimal]] = []  # (day, amount) cash in
+    pay_days: dict[float, Any] = {}  # a payment's time -> its local date (vendors pay on whole days)
     shift_rows: list[tuple] = []
     officer_pay: dict[str, Decimal] = defaultdict(lambda: ZERO)
     officer_hours: dict[str, float] = defaultdict(float)
@@ -137,57 +179,36 @@ def _build(result: ModelResult) -> Outputs:
         b = None
         for r in recs:
             t = type(r)
-            if t is F.Billed:
+            if t in SLOT_RECORDS:
+                d = slots[r.slot]
+                if t is F.Posted:
+                    if math.isnan(d["posted"]):
+                        d["posted"] = hours(r.at)
+                    d["method"] = r.method
+                elif t is F.Awarded:
+                    d["awards"] += 1
+                    d["officer"] = r.badge
+                    d["status"] = "filled"
+                    if math.isnan(d["filled"]):
+                        d["filled"] = hours(r.at)
+                        time_to_fill.append(d["filled"] - d["posted"])
+                elif t is F.Clocked:
+                    d["status"] = "worked"
+                    worked = (r.clock_out - r.clock_in).total_seconds() / 3600.0
+                    d["worked"] = worked
+                    officer_hours[r.badge] += worked
+                    officer_shifts[r.badge] += 1
+                else:
+                    _slot_change(d, r, hours)
+            elif t is F.Billed:
                 b = r.bill
-                continue
-            if t is F.BillingFailed:
-                billing_failures.append(f"{job.id}: {r.reason}")
-                continue
-            if t is F.Refused:
+            elif t is F.Refused:
                 change_refusals[r.rule] += 1
-                continue
-            slot = getattr(r, "slot", None)
-            if slot is None:
-                continue
-            d = slots[slot]
-            if t is F.Posted:
-                if math.isnan(d["posted"]):
-                    d["posted"] = hours(r.at)
-                d["method"] = r.method
-            elif t is F.Awarded:
-                d["awards"] += 1
-                d["officer"] = r.badge
-                d["status"] = "filled"
-                if math.isnan(d["filled"]):
-                    d["filled"] = hours(r.at)
-                    time_to_fill.append(d["filled"] - d["posted"])
-            elif t is F.Dropped:
-                d["drops"] += 1
-                d["officer"] = ""
-                d["status"] = "open"
-            elif t is F.StartChanged:
-                d["start"], d["end"] = hours(r.start), hours(r.end)
-                if not r.kept:
-                    d["officer"] = ""
-                    d["status"] = "open"
-            elif t is F.Cancelled:
-                if d["status"] != "filled" or not r.note.startswith("after the start"):
-                    d["status"] = "cancelled"
-            elif t is F.ShiftUnfilled:
-                d["status"] = "unfilled"
-                d["officer"] = ""
-            elif t is F.NoShowReported:
-                d["status"] = "no_show"
-            elif t is F.ReleasedEarly:
-                d["released"] = True
-            elif t is F.Clocked:
-                d["status"] = "worked"
-                worked = (r.clock_out - r.clock_in).total_seconds() / 3600.0
-                d["worked"] = worked
-                officer_hours[r.badge] += worked
-                officer_shifts[r.badge] += 1
+            elif t is F.BillingFailed:
+                billing_failures.append(f"{job.id}: {r.reason}")
         if b is not None:
             transactions.extend(b.transactions)
+            earnings.extend(b.transactions)
             totals["vendor"] += b.vendor_total
             totals["officer"] += b.officer_pay_total
             totals["city"] += b.city_total
@@ -206,9 +227,10 @@ def _build(result: ModelResult) -> Outputs:
                 officer_pay[officer] += amount
             for payment in model_by_job.get(job.id, ()):
                 if payment.kind == "paid":
-                    day = clock.at(payment.a).date()
-                    pay = Payment(ref=job.id, vendor=req.vendor, day=day, amount=b.vendor_total, method=payment.note)
-                    transactions.append(payment_transaction(pay))
+                    day = pay_days.get(payment.a)
+                    if day is None:
+                        day = pay_days[payment.a] = clock.at(payment.a).date()
+                    transactions.append(_payment_transaction(job.id, req.vendor, day, b.vendor_total, payment.note))
                     payments.append((day, b.vendor_total))
                 else:
                     day = clock.at(payment.t).date() + timedelta(days=WRITE_OFF_DAYS)
@@ -229,8 +251,9 @@ def _build(result: ModelResult) -> Outputs:
                                       d["drops"], d["worked"], money.get("vendor", "0.00"),
                                       money.get("officer_pay", "0.00")))
 
-    # Payroll: weekly, over every officer payable in the ledger.
-    runs = weekly_payroll(transactions, rules.terms)
+    # Payroll: weekly, over every officer payable in the ledger (only bills post to officers;
+    # vendor payments and write-offs do not).
+    runs = weekly_payroll(earnings, rules.terms)
     payroll_out = []
     for run in runs:
         if run.transaction is not None:
