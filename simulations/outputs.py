@@ -45,6 +45,8 @@ LEAD_BUCKETS = ((24, "<1d"), (72, "1-3d"), (168, "3-7d"), (336, "7-14d"), (720, 
 CHARGE_RULES = (":cancellation.", ":start-change.", ":reduction.")
 WRITE_OFF_DAYS = 90  # an unpaid invoice is written off this many days after it was issued
 FILLED = ("worked", "released", "no_show", "filled")
+#: The dtype pandas gives a column of Python strings (Arrow-backed ``str`` since pandas 3).
+TEXT = pd.Series(["text"]).dtype
 
 
 def lead_bucket(hours: float) -> str:
@@ -262,8 +264,7 @@ def _build(result: ModelResult) -> Outputs:
 
     shifts = _shifts_frame(shift_rows, clock, tz)
     officers = _officers_frame(result, officer_hours, officer_pay, officer_shifts)
-    ledger_df = _ledger_frame(transactions)
-    residual = sum((p.amount for tx in transactions for p in tx.postings), ZERO)
+    ledger_df, residual = _ledger_frame(transactions)
     summary = _summary(result, shifts, officers, totals, refusals, time_to_fill, bad_debt, payments, payroll_out,
                        residual, len(transactions))
     summary["requests"]["changes_refused_by_rule"] = dict(sorted(change_refusals.items()))
@@ -317,34 +318,52 @@ def _officers_frame(result, hours, pay, shifts) -> pd.DataFrame:
     return df
 
 
-def _cents_text(amount: Decimal) -> str:
-    """:func:`~offduty_core.money.fmt` of an amount: its own digits when it is already written
-    to the cent (every posting the ledger holds is), else rounded."""
-    text = str(amount)
-    return text if text[-3:-2] == "." else fmt(amount)
+def _amount_texts(amounts: list[Decimal]) -> list[str]:
+    """:func:`~offduty_core.money.fmt` of each amount.  A year's postings repeat a couple of
+    thousand amounts, so each distinct one is written once and looked up after (``fmt`` depends
+    on the value alone, but for a zero's sign: zeros, which the ledger's builders never post,
+    are written each time)."""
+    written = {amount: fmt(amount) for amount in set(amounts) if amount}
+    return [written.get(amount) or fmt(amount) for amount in amounts]
 
 
-def _ledger_frame(transactions) -> pd.DataFrame:
+def _ledger_frame(transactions) -> tuple[pd.DataFrame, Decimal]:
+    """The ledger frame, and the sum of every posting (the residual: zero when it balances).
+
+    A transaction's own columns (date, ref, memo) are converted once per transaction and
+    repeated for its postings by position, rather than converting a Python list of every
+    posting's copy."""
     counts = [len(tx.postings) for tx in transactions]
-    postings = [p for tx in transactions for p in tx.postings]
-    repeat = lambda values: [v for v, n in zip(values, counts) for _ in range(n)]
-    # Dates converted once per transaction, then repeated for its postings.
-    dates = pd.to_datetime(pd.Series([tx.date for tx in transactions], dtype="object"))
-    return pd.DataFrame({"tx": np.repeat(np.arange(len(transactions), dtype="int64"), counts),
-                         "date": dates.repeat(counts).reset_index(drop=True),
-                         "ref": repeat([tx.ref for tx in transactions]),
-                         "memo": repeat([tx.memo for tx in transactions]),
-                         "account": [p.account for p in postings],
-                         "amount": [_cents_text(p.amount) for p in postings]})
+    tx = np.repeat(np.arange(len(transactions), dtype="int64"), counts)
+    postings = [p for t in transactions for p in t.postings]
+    amounts = [p.amount for p in postings]
+    dates = pd.to_datetime(pd.Series([t.date for t in transactions], dtype="object")).to_numpy()
+    frame = pd.DataFrame({"tx": tx,
+                          "date": dates[tx],
+                          "ref": _text([t.ref for t in transactions], at=tx),
+                          "memo": _text([t.memo for t in transactions], at=tx),
+                          "account": _text([p.account for p in postings]),
+                          "amount": _text(_amount_texts(amounts))})
+    return frame, sum(amounts, ZERO)
 
 
-def _rates(df: pd.DataFrame, by: str) -> dict[str, dict]:
-    due = df[df["status"].isin(FILLED + ("unfilled",))]
-    out = {}
-    for key, group in due.groupby(by, sort=True):
-        filled = int(group["status"].isin(FILLED).sum())
-        out[str(key)] = {"due": int(len(group)), "filled": filled, "fill_rate": round(filled / len(group), 6)}
-    return out
+def _text(values: list[str], at: np.ndarray | None = None):
+    """Strings as the ``str`` column pandas infers from them, made directly (inference is one
+    more pass over them), taken ``at`` those positions if given.  No strings stay a list, for
+    the frame to type as it always has (not as ``str``)."""
+    if not values:
+        return values
+    column = pd.array(values, dtype=TEXT)
+    return column if at is None else column.take(at)
+
+
+def _rates(keys: pd.Series, due: pd.Series, filled: pd.Series) -> dict[str, dict]:
+    """Shifts due, filled and the fill rate by ``keys`` (in sorted order) over the rows ``due``
+    marks, ``filled`` marking the filled ones: one grouped count and sum rather than a frame
+    per group."""
+    counts = filled[due].groupby(keys[due], sort=True).agg(["size", "sum"])
+    return {str(key): {"due": int(n), "filled": int(f), "fill_rate": round(int(f) / int(n), 6)}
+            for key, n, f in zip(counts.index, counts["size"], counts["sum"])}
 
 
 def _summary(result, shifts, officers, totals, refusals, ttf, bad_debt, payments, payroll, residual, ntx) -> dict:
@@ -352,7 +371,8 @@ def _summary(result, shifts, officers, totals, refusals, ttf, bad_debt, payments
     status = shifts["status"].value_counts().to_dict()
     due = int(sum(status.get(s, 0) for s in FILLED + ("unfilled",)))
     filled = int(sum(status.get(s, 0) for s in FILLED))
-    with_month = shifts.assign(month=shifts["start"].dt.month, weekday=shifts["start"].dt.day_name())
+    is_due, is_filled = shifts["status"].isin(FILLED + ("unfilled",)), shifts["status"].isin(FILLED)
+    rates = lambda keys: _rates(keys, is_due, is_filled)
     ttf_arr = np.asarray(ttf, dtype=float)
 
     # Cash: weekly payroll goes out on pay dates whatever vendors have paid.
@@ -379,11 +399,11 @@ def _summary(result, shifts, officers, totals, refusals, ttf, bad_debt, payments
         "shifts": {"total": int(len(shifts)), "due": due, "filled": filled,
                    "by_status": {k: int(v) for k, v in sorted(status.items())}},
         "fill_rate": round(filled / due, 6) if due else None,
-        "fill_rate_by_lead_time": _rates(shifts, "lead_bucket"),
-        "fill_rate_by_category": _rates(shifts, "category"),
-        "fill_rate_by_month": _rates(with_month, "month"),
-        "fill_rate_by_weekday": _rates(with_month, "weekday"),
-        "fill_rate_by_role": _rates(shifts, "role"),
+        "fill_rate_by_lead_time": rates(shifts["lead_bucket"]),
+        "fill_rate_by_category": rates(shifts["category"]),
+        "fill_rate_by_month": rates(shifts["start"].dt.month),
+        "fill_rate_by_weekday": rates(shifts["start"].dt.day_name()),
+        "fill_rate_by_role": rates(shifts["role"]),
         "time_to_fill_hours": {
             "mean": round(float(ttf_arr.mean()), 4) if len(ttf_arr) else None,
             "median": round(float(np.median(ttf_arr)), 4) if len(ttf_arr) else None,
