@@ -541,7 +541,10 @@ class JobBoard:
         self.records: list[Record] = []
         self.jobs: dict[str, Job] = {}
         self.refused: dict[str, Refused] = {}
-        self._timers: list[tuple[datetime, int, tuple]] = []
+        # Wake-ups as (POSIX seconds, sequence, instant, payload): a heap ordered by float
+        # seconds (distinct for distinct microseconds in any year the board sees) compares
+        # far faster than by aware datetimes, and the sequence keeps pushes of one instant in order.
+        self._timers: list[tuple[float, int, datetime, tuple]] = []
         self._seq = itertools.count()
         self._shared: dict[Any, Any] = {}
         self._methods: dict[tuple[str, str], tuple[DistributionConfig, DistributionMethod]] = {}
@@ -576,8 +579,9 @@ class JobBoard:
     def _run_until(self, until: datetime) -> None:
         """:meth:`advance` to ``until`` (aware, UTC), without checking it or collecting the records."""
         timers = self._timers
-        while timers and timers[0][0] <= until:
-            at, _, payload = heapq.heappop(timers)
+        limit = until.timestamp()
+        while timers and timers[0][0] <= limit:
+            _, _, at, payload = heapq.heappop(timers)
             if self.now is None or at > self.now:
                 self.now = at
             self._fire(payload)
@@ -587,9 +591,9 @@ class JobBoard:
     def next_wakeup(self) -> datetime | None:
         """When the board next needs :meth:`advance` (None: nothing pending)."""
         timers, live = self._timers, self._live
-        while timers and not live(timers[0][2]):
+        while timers and not live(timers[0][3]):
             heapq.heappop(timers)
-        return timers[0][0] if timers else None
+        return timers[0][2] if timers else None
 
     def run(self, events: Iterable[Input], until: datetime | None = None) -> list[Record]:
         """Handle ``events`` (sorted by time, stable), then every wake-up (up to ``until``)."""
@@ -604,7 +608,7 @@ class JobBoard:
         return self.records[mark:]
 
     def _push(self, at: datetime, payload: tuple) -> None:
-        heapq.heappush(self._timers, (at, next(self._seq), payload))
+        heapq.heappush(self._timers, (at.timestamp(), next(self._seq), at, payload))
 
     def _live(self, payload: tuple) -> bool:
         kind = payload[0]
