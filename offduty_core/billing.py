@@ -1,43 +1,47 @@
 """Billing: a pure function of (agency rules, request, events).
 
-:func:`admit` validates a request against the agency's rules and lays out its slots;
-:func:`bill` replays the job's events slot by slot into *charges* (work done, a
-cancellation, a reduction) and prices each charge with the agency's
-:class:`~offduty_core.rules.ChargeRule`.  The result is a :class:`Bill`: invoice lines to the
-vendor, pay lines to officers, lines owed to the city, every one naming the rule that
-produced it, and one balanced ledger transaction per charge.
+:func:`admit` validates a request against the agency's compiled rules and lays out its
+slots; :func:`replay` applies the job's events slot by slot into *charges* (work done, a
+cancellation, a reduction); :mod:`offduty_core.pricing` prices each charge in integer cents
+under its :class:`~offduty_core.spec.ChargeRule`.  The result is a :class:`Bill`: invoice
+lines to the vendor, pay lines to officers, lines owed to the city, every one naming the rule
+that produced it, and one balanced ledger transaction per charge.  The simulator, the job
+board, ``offduty bill`` and the regression harness all bill through :func:`bill_admitted`.
 
-Conventions (documented in README "Billing conventions"):
+Conventions (README "Billing conventions"):
 
-* Hours are real elapsed seconds, split at local midnight; each piece gets the rate class
-  the agency's ``offduty_rate_class`` hook picks (highest of role, holiday, emergency).
-* Minimum top-up hours bill at the highest class among the hours worked.
-* A charge with nothing worked (a cancellation) draws its hours from the start of the
+* Hours are real elapsed seconds, cut at local midnight and at the spec's rate splits; each
+  piece bills at the classes the agency's ``offduty_rate_class`` hook picks, else the core's
+  (the highest of role, holiday and notice tier, with add-on classes on top).
+* A minimum is billed on one line with the hours worked in its class, at the highest class
+  worked; a charge with nothing worked (a cancellation) draws its hours from the start of the
   scheduled shift, so a cancelled holiday shift is charged at the holiday rate.
-* Each line's amount is its rate times its exact hours, rounded half up to the cent once;
-  the officer's share inside a total-rate line is computed the same way, so an officer's pay
+* Each line's amount is its rate times its hours, rounded half up to the cent once; the
+  officer's share inside a total-rate line is computed the same way, so an officer's pay
   line always equals the share billed for it.
-* City lines (vehicle, workers' comp) apply to the hours billed for work, and to the hours
+* Extras (vehicle, workers' comp) apply to the hours billed for work, and to the hours
   actually worked for a cancellation or reduction charge.
 """
 
 from __future__ import annotations
 
-import sys
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import attrs
 
 from . import ledger
+from .days import epoch
 from .errors import InputError, Refusal
 from .model import (ROLES, Assign, Cancel, ChangeStart, Clock, Drop, Event, NoShow, Release, Request, Slot,
                     Unfilled)
-from .money import ZERO, amount_for, cents, fmt, fmt_hours, hours_from_seconds, seconds_from_hours
-from .rules import AgencyRules, Applies, CityCharge, PaymentTerms, Per, ChangeHandling, ChargeRule, FeeHours, RateClass, ShareHours
-from .timeutil import fmt_local, split_pieces
+from .money import cents
+from .pricing import Line, Pricer, cent_transaction, dec, fmt_cents
+from .rules import AgencyRules
+from .spec import Applies, ChangeHandling, ChargeRule, PaymentTerms, Per
+from .timeutil import fmt_local
 
 MAX_REQUEST_SPAN = timedelta(days=31)
 WORK = ChargeRule(label="hours worked at the total rate")
@@ -55,6 +59,7 @@ class Admission:
     notice: timedelta
     emergency: bool
     notes: tuple[str, ...] = ()
+    notice_class: str | None = None  # the rate class of the notice tier the request falls under
 
 
 def fmt_duration(delta: timedelta) -> str:
@@ -81,12 +86,24 @@ def admit(rules: AgencyRules, request: Request) -> Admission:
     if request.position_count == 0:
         raise InputError("request.positions", dict(request.positions), "ask for at least one position")
     for role in ROLES:
-        if request.positions[role] and role not in rates_roles(rules):
-            offered = ", ".join(r for r in ROLES if r in rates_roles(rules))
+        if request.positions[role] and role not in rules.role_class:
+            offered = ", ".join(r for r in ROLES if r in rules.role_class)
             raise Refusal(name, "roles", f"the agency has no rate for {role} positions; roles offered: {offered}")
     if request.end - request.start > MAX_REQUEST_SPAN:
         raise InputError("request.end", request.end.isoformat(timespec="minutes"),
                          "a request may span at most 31 days; split longer events into several requests")
+    if request.received_at > request.start:
+        raise Refusal(name, "notice.after-start",
+                      f"the request was received at {fmt_local(request.received_at, rules.tz)}, not before its "
+                      f"start at {fmt_local(request.start, rules.tz)}; a request must arrive before the work starts")
+    if rules.prohibited_days:
+        day, last = rules.days.local_date(epoch(request.start)), rules.days.local_date(epoch(request.end) - 1)
+        while day <= last:
+            reason = rules.prohibited_day(day)
+            if reason is not None:
+                raise Refusal(name, f"prohibited-date.{day.isoformat()}",
+                              f"no off-duty work on {day.isoformat()}: {reason}")
+            day += timedelta(days=1)
     if request.approved_at is not None and request.approved_at < request.received_at:
         raise InputError("request.approved_at", request.approved_at.isoformat(timespec="minutes"),
                          "must not be before received_at")
@@ -96,12 +113,17 @@ def admit(rules: AgencyRules, request: Request) -> Admission:
     if rule.refuse_below is not None and notice < rule.refuse_below:
         raise Refusal(name, "notice", f"requests need {fmt_duration(rule.refuse_below)} notice; "
                                       f"this one gave {fmt_duration(notice)}")
-    emergency = rule.emergency_below is not None and notice < rule.emergency_below
+    notice_class = None
     notes: list[str] = []
-    if emergency:
-        notes.append(f"received {fmt_duration(notice)} before the start, under the "
-                     f"{fmt_duration(rule.emergency_below)} notice: billed at the {rule.emergency_class} rate "
-                     f"where it is the highest")
+    for tier in rule.all_tiers():
+        if notice < tier.below:
+            notice_class = tier.rate_class
+            cls = rules.classes[notice_class]
+            how = "on top of the base rate" if cls.add_on else "where it is the highest"
+            notes.append(f"received {fmt_duration(notice)} before the start, under the "
+                         f"{fmt_duration(tier.below)} notice: billed at the {cls.label} rate ({notice_class}) {how}")
+            break
+    emergency = notice_class is not None
 
     counts = dict(request.positions)
     added = 0
@@ -120,11 +142,8 @@ def admit(rules: AgencyRules, request: Request) -> Admission:
             for _ in range(added):
                 slots.append(Slot(index=len(slots), role="supervisor",
                                   added_by_rule=f"supervisor-threshold.{sup.officers_at_least}"))
-    return Admission(request=request, slots=tuple(slots), notice=notice, emergency=emergency, notes=tuple(notes))
-
-
-def rates_roles(rules: AgencyRules) -> dict[str, str]:
-    return dict(rules.rates.roles)
+    return Admission(request=request, slots=tuple(slots), notice=notice, emergency=emergency, notes=tuple(notes),
+                     notice_class=notice_class)
 
 
 # --- replaying events into charges ------------------------------------------------------
@@ -179,7 +198,7 @@ def _ordered(events: Sequence[Event], request: Request) -> list[tuple[int, Event
 def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) -> list[_SlotState]:
     """Apply ``events`` in time order; return each slot's final state with its charges."""
     request = admission.request
-    tz = rules.info.tz
+    tz = rules.tz
     policy = rules.cancellation
     states = [_SlotState(slot=s, officer=_slot_label(s), sched=(request.start, request.end))
               for s in admission.slots]
@@ -330,48 +349,16 @@ def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) ->
     return states
 
 
-# --- pricing ----------------------------------------------------------------------------
+# --- the bill ------------------------------------------------------------------------------
 
-
-@attrs.frozen(kw_only=True)
-class Line:
-    """One line of the bill.  ``party`` is who it concerns: ``vendor`` (invoice), ``officer``
-    (pay), ``city`` (owed to the city).  Vendor lines carry how their amount splits into
-    officer share, admin fee and city money (``share + fee + city + card == amount``)."""
-
-    party: str
-    description: str
-    amount: Decimal
-    rule: str
-    seconds: int | None = None
-    rate: Decimal | None = None
-    slot: int | None = None
-    officer: str | None = None
-    rate_class: str | None = None
-    share: Decimal = ZERO
-    fee: Decimal = ZERO
-    city: Decimal = ZERO
-    card: Decimal = ZERO
-
-    def to_dict(self) -> dict:
-        out = {
-            "party": self.party,
-            "description": self.description,
-            "hours": fmt_hours(self.seconds) if self.seconds is not None else None,
-            "rate": fmt(self.rate) if self.rate is not None else None,
-            "amount": fmt(self.amount),
-            "rule": self.rule,
-            "slot": self.slot,
-            "officer": self.officer,
-        }
-        if self.rate_class is not None:
-            out["rate_class"] = self.rate_class
-        return out
+_TOTALS = ("vendor", "share", "fee", "card", "officer", "city")
 
 
 @attrs.frozen(kw_only=True)
 class Bill:
-    """The priced result of one request's story."""
+    """The priced result of one request's story.  ``cents`` holds its totals in integer
+    cents (``vendor``, ``share`` and ``fee`` of the vendor lines, ``card``, ``officer``,
+    ``city``); the properties give them as ``Decimal``."""
 
     agency: str
     request: Request
@@ -382,64 +369,57 @@ class Bill:
     payment_method: str | None
     slots: tuple[dict, ...]
     terms: PaymentTerms = PaymentTerms()
-    # Totals by (party, attribute), summed once when first asked for (the lines never change).
-    _sums: dict = attrs.field(init=False, factory=dict, eq=False, repr=False)
-
-    def _sum(self, party: str, attr: str = "amount") -> Decimal:
-        key = (party, attr)
-        total = self._sums.get(key)
-        if total is None:
-            total = self._sums[key] = sum((getattr(l, attr) for l in self.lines if l.party == party), ZERO)
-        return total
+    cents: dict = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def vendor_total(self) -> Decimal:
-        return self._sum("vendor")
+        return dec(self.cents["vendor"])
 
     @property
     def officer_pay_total(self) -> Decimal:
-        return self._sum("officer")
+        return dec(self.cents["officer"])
 
     @property
     def city_total(self) -> Decimal:
-        return self._sum("city")
+        return dec(self.cents["city"])
 
     @property
     def admin_fee_total(self) -> Decimal:
-        return self._sum("vendor", "fee")
+        return dec(self.cents["fee"])
 
     @property
     def card_fee_total(self) -> Decimal:
-        return self._sum("vendor", "card")
+        return dec(self.cents["card"])
 
     @property
     def absorbed_total(self) -> Decimal:
         """What the operator pays officers beyond the share it bills (Chandler's 3-hour pay)."""
-        return self.officer_pay_total - self._sum("vendor", "share")
+        return dec(self.cents["officer"] - self.cents["share"])
 
     @property
     def operator_net(self) -> Decimal:
-        return self.vendor_total - self.officer_pay_total - self.city_total
+        return dec(self.cents["vendor"] - self.cents["officer"] - self.cents["city"])
 
     def officer_pay(self) -> dict[str, Decimal]:
-        out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        out: dict[str, int] = defaultdict(int)
         for line in self.lines:
             if line.party == "officer":
-                out[line.officer or ""] += line.amount
-        return dict(out)
+                out[line.officer or ""] += line.cents
+        return {officer: dec(amount) for officer, amount in out.items()}
 
     def to_dict(self) -> dict:
+        c = self.cents
         return {
             "request_id": self.request.id,
             "agency": self.agency,
             "vendor": self.request.vendor,
-            "vendor_total": fmt(self.vendor_total),
-            "officer_pay_total": fmt(self.officer_pay_total),
-            "city_total": fmt(self.city_total),
-            "operator_net": fmt(self.operator_net),
-            "admin_fee_total": fmt(self.admin_fee_total),
-            "card_fee_total": fmt(self.card_fee_total),
-            "absorbed_officer_pay": fmt(self.absorbed_total),
+            "vendor_total": fmt_cents(c["vendor"]),
+            "officer_pay_total": fmt_cents(c["officer"]),
+            "city_total": fmt_cents(c["city"]),
+            "operator_net": fmt_cents(c["vendor"] - c["officer"] - c["city"]),
+            "admin_fee_total": fmt_cents(c["fee"]),
+            "card_fee_total": fmt_cents(c["card"]),
+            "absorbed_officer_pay": fmt_cents(c["officer"] - c["share"]),
             "emergency": self.admission.emergency,
             "notes": list(self.notes),
             "slots": list(self.slots),
@@ -458,414 +438,8 @@ class Bill:
         if inv is None:
             return None
         return {"issued": inv.issued.isoformat(), "due": inv.due.isoformat(), "net_days": self.terms.net_days,
-                "amount": fmt(inv.amount), "payment_method": self.payment_method,
+                "amount": str(inv.amount), "payment_method": self.payment_method,
                 "late_charge_monthly": f"{(self.terms.late_charge_monthly * 100).normalize():f} %"}
-
-
-_Segment = tuple[str, int, str | None]  # (rate class, seconds, holiday name)
-
-_SECONDS: dict[Decimal, int] = {}
-
-#: Lines' words and rule names recur across every bill of a year: one copy of each is kept.
-_text = sys.intern
-
-
-def _seconds(hours: Decimal) -> int:
-    """:func:`~offduty_core.money.seconds_from_hours` of a rule's hours, kept per value (a
-    handful of values -- 0, 2, 3, 4 h -- come up for every charge)."""
-    found = _SECONDS.get(hours) if isinstance(hours, Decimal) else None
-    if found is None:
-        found = seconds_from_hours(hours)
-        if isinstance(hours, Decimal) and len(_SECONDS) < 4096:
-            _SECONDS[hours] = found
-    return found
-
-
-# Lines are built field by field into their slots: ``Line(...)`` runs attrs' keyword
-# handling for a class with no converters, validators or post-init, so setting the slots
-# directly makes the same object (billing makes ~70,000 lines in a simulated year).
-assert all(f.converter is None and f.validator is None for f in attrs.fields(Line))
-assert not hasattr(Line, "__attrs_post_init__") and not hasattr(Line, "__attrs_pre_init__")
-_new = object.__new__
-(_set_party, _set_description, _set_amount, _set_rule, _set_seconds, _set_rate, _set_slot, _set_officer,
- _set_rate_class, _set_share, _set_fee, _set_city, _set_card) = (
-    getattr(Line, name).__set__ for name in ("party", "description", "amount", "rule", "seconds", "rate", "slot",
-                                             "officer", "rate_class", "share", "fee", "city", "card"))
-assert {f.name for f in attrs.fields(Line)} == {"party", "description", "amount", "rule", "seconds", "rate", "slot",
-                                                "officer", "rate_class", "share", "fee", "city", "card"}
-
-
-def _line(description: str, slot: int | None, officer: str | None, party: str, amount: Decimal, rule: str,
-          seconds: int | None, rate: Decimal | None, rate_class: str | None, share: Decimal, fee: Decimal,
-          city: Decimal, card: Decimal) -> Line:
-    """``Line(...)`` of every field, made without attrs' ``__init__`` (see above)."""
-    line = _new(Line)
-    _set_party(line, party)
-    _set_description(line, description)
-    _set_amount(line, amount)
-    _set_rule(line, rule)
-    _set_seconds(line, seconds)
-    _set_rate(line, rate)
-    _set_slot(line, slot)
-    _set_officer(line, officer)
-    _set_rate_class(line, rate_class)
-    _set_share(line, share)
-    _set_fee(line, fee)
-    _set_city(line, city)
-    _set_card(line, card)
-    return line
-
-
-#: A line of a priced charge without the slot and officer it is for: (description after
-#: "slot N (role): ", party, amount, rule, seconds, rate, rate_class, share, fee, city, card),
-#: the fields after the description in :func:`_line`'s order.
-_LineSpec = tuple
-
-#: Past this many priced shapes per rules object the memo starts again (a year asks for a
-#: few hundred).
-_MAX_SHAPES = 20_000
-#: Line sets kept per shape (one per slot index, role and officer), at most.
-_MAX_LINE_SETS = 1024
-
-
-class _Priced:
-    """How one shape of charge is priced, the same for every slot and officer it is for.
-
-    A charge's lines and ledger amounts depend on its rule, rule id and kind, the slot's role,
-    the rate-class segments of its worked and scheduled hours, the role's minimum hours and
-    whether the request has a vehicle -- and on the rules (rates, city charges, the agency's
-    name).  The slot index and the officer only fill in the descriptions ("slot 2 (officer):
-    ..."), the lines' ``slot`` and ``officer`` and two ledger accounts.  So a shape is priced
-    once per rules object (kept on ``rules.plan``) and each charge of that shape copies it.
-    """
-
-    __slots__ = ("rule", "suffixes", "fields", "descriptions", "vendor", "pay", "worked_s", "amounts", "balanced",
-                 "postings", "vendor_leg", "officer_leg", "share", "fee", "city", "lines", "rule_name",
-                 "vendor_text", "pay_text")
-
-    def __init__(self, rule: ChargeRule, rule_name: str, specs: list[_LineSpec], vendor: Decimal, pay: Decimal,
-                 worked_s: int, amounts: list[tuple[str | None, Decimal]]):
-        self.rule = rule  # kept alive: the memo key holds its id()
-        self.rule_name = rule_name  # "agency:rule id", as the bill's slot summary names the charge
-        self.suffixes = tuple(spec[0] for spec in specs)  # descriptions after "slot N (role): "
-        self.fields = tuple(spec[1:] for spec in specs)  # the other fields, in _line's order
-        self.descriptions: dict[tuple[int, str], tuple[str, ...]] = {}  # (slot index, role) -> descriptions
-        # The lines themselves for a (slot index, role, officer): the same officer works the same
-        # shape again and again over a year.  Lines are immutable values, so bills may share them.
-        self.lines: dict[tuple[int, str, str], tuple[Line, ...]] = {}
-        self.vendor, self.pay, self.worked_s = vendor, pay, worked_s
-        # A slot with this one charge reports these sums (fmt(ZERO + x) is fmt(x): the same value).
-        self.vendor_text, self.pay_text = fmt(vendor), fmt(pay)
-        # The other sums a Bill reports (see _totals): its lines' vendor share and fee, city money.
-        totals = _totals([_line("", None, None, *fields) for fields in self.fields])
-        assert totals[("vendor", "amount")] == vendor and totals[("officer", "amount")] == pay
-        self.share, self.fee, self.city = (totals[("vendor", "share")], totals[("vendor", "fee")],
-                                           totals[("city", "amount")])
-        # The ledger amounts in posting order, keyed by account (_VENDOR_ACCOUNT and
-        # _OFFICER_ACCOUNT stand for the charge's own, see _Pricer.post).  Zero amounts post
-        # nothing; the others balance (or not) for every charge of this shape alike, so that
-        # is checked once here.
-        self.amounts = amounts
-        legs = [(account, amount) for account, amount in amounts if amount != 0]
-        self.balanced = sum((amount for _, amount in legs), ZERO) == 0
-        # The postings to the agency's accounts are the same for every charge (postings are
-        # immutable); the vendor's and officer's legs (their positions) are made per charge.
-        self.postings = tuple(None if account in (_VENDOR_ACCOUNT, _OFFICER_ACCOUNT) else
-                              ledger._cent_posting(account, amount) for account, amount in legs)
-        accounts = [account for account, _ in legs]
-        self.vendor_leg = accounts.index(_VENDOR_ACCOUNT) if _VENDOR_ACCOUNT in accounts else None
-        self.officer_leg = accounts.index(_OFFICER_ACCOUNT) if _OFFICER_ACCOUNT in accounts else None
-
-    def descriptions_for(self, index: int, role: str) -> tuple[str, ...]:
-        key = (index, role)
-        found = self.descriptions.get(key)
-        if found is None:
-            who = f"slot {index} ({role})"
-            found = self.descriptions[key] = tuple(_text(f"{who}: {suffix}") for suffix in self.suffixes)
-        return found
-
-
-#: Stands for the charge's receivable (vendor) and officer-payable accounts in a shape's amounts.
-_VENDOR_ACCOUNT, _OFFICER_ACCOUNT = "<vendor>", "<officer>"
-
-
-class _Pricer:
-    def __init__(self, rules: AgencyRules, admission: Admission):
-        self.rules = rules
-        self.admission = admission
-        self.request = admission.request
-        self.tz = rules.info.tz
-        self.agency = rules.name
-        # The same interval is priced for several slots and charges: split and rate it once.
-        self._segments: dict[tuple, tuple[_Segment, ...]] = {}
-        self._minimum: dict[str, int] = {}
-        self._receivable: str | None = None
-        self._days: dict[datetime, object] = {}
-        self._shapes: dict[tuple, _Priced] = rules.plan.charge_shapes
-        self.worked_any = False
-        # Sums of the priced lines' vendor share, vendor fee and city amounts (see _totals).
-        self.share = self.fee = self.city = ZERO
-
-    def minimum_seconds(self, role: str) -> int:
-        if role not in self._minimum:
-            self._minimum[role] = _seconds(self.rules.minimum_hours(self.request, role))
-        return self._minimum[role]
-
-    def segments(self, interval: tuple[datetime, datetime] | None, role: str) -> tuple[_Segment, ...]:
-        if interval is None:
-            return ()
-        key = (interval, role)
-        found = self._segments.get(key)
-        if found is None:
-            found = self._segments[key] = tuple(self._split(interval, role))
-        return found
-
-    def _split(self, interval: tuple[datetime, datetime], role: str) -> list[_Segment]:
-        out = []
-        rules, plan = self.rules, self.rules.plan
-        cuts = rules.rate_boundaries(self.request, interval[0], interval[1])
-        for day, start, seconds in split_pieces(interval[0], interval[1], self.tz, cuts):
-            cls = rules.rate_class(self.request, role, day, start, self.admission.emergency)
-            if not isinstance(cls, str) or cls not in plan.class_names:
-                raise InputError("offduty_rate_class", cls, f"rate classes are "
-                                 f"{', '.join(c.name for c in rules.rates.classes)}")
-            out.append((cls, seconds, plan.holiday_name(day)))
-        return out
-
-    @staticmethod
-    def take(segments: Sequence[_Segment], seconds: int) -> list[_Segment]:
-        """The first ``seconds`` of ``segments``."""
-        out, left = [], seconds
-        for cls, secs, hol in segments:
-            if left <= 0:
-                break
-            use = min(secs, left)
-            out.append((cls, use, hol))
-            left -= use
-        return out
-
-    def highest(self, segments: Sequence[_Segment], fallback_role: str) -> str:
-        names = {cls for cls, _, _ in segments} or {self.rules.rates.roles[fallback_role]}
-        return self.rules.rates.highest(names).name
-
-    @staticmethod
-    def by_class(segments: Sequence[_Segment]) -> list[tuple[str, int, list[str]]]:
-        order: dict[str, list] = {}
-        for cls, secs, hol in segments:
-            entry = order.setdefault(cls, [0, []])
-            entry[0] += secs
-            if hol and hol not in entry[1]:
-                entry[1].append(hol)
-        return [(cls, secs, hols) for cls, (secs, hols) in order.items() if secs > 0]
-
-    def describe(self, cls: RateClass, holidays: list[str]) -> str:
-        return f"{cls.label}" + (f" ({', '.join(holidays)})" if holidays else "")
-
-    def price(self, charge: Charge) -> tuple[Sequence[Line], ledger.Transaction | None, _Priced]:
-        """The lines and the ledger transaction of ``charge``, with its priced shape (the
-        vendor and officer totals of its lines, ...): the shape is priced once per rules
-        object (see :class:`_Priced`) and filled in with the charge's slot and officer."""
-        slot, rule = charge.slot, charge.rule
-        index, role, officer = slot.index, slot.role, charge.officer
-        worked = self.segments(charge.worked, role)
-        scheduled = self.segments(charge.scheduled, role)
-        key = (id(rule), charge.rule_id, charge.kind, role, worked, scheduled, self.minimum_seconds(role),
-               self.request.vehicle)
-        shape = self._shapes.get(key)
-        if shape is None or shape.rule is not rule:
-            if len(self._shapes) >= _MAX_SHAPES:
-                self._shapes.clear()
-            shape = self._shapes[key] = self._price_shape(charge, worked, scheduled)
-        if shape.worked_s > 0:
-            self.worked_any = True
-        self.share += shape.share
-        self.fee += shape.fee
-        self.city += shape.city
-        lines = shape.lines.get((index, role, officer))
-        if lines is None:
-            lines = tuple(_line(description, index, officer, *fields)
-                          for description, fields in zip(shape.descriptions_for(index, role), shape.fields))
-            if len(shape.lines) < _MAX_LINE_SETS:
-                shape.lines[index, role, officer] = lines
-        return lines, self.post(charge, shape), shape
-
-    def _price_shape(self, charge: Charge, worked: Sequence[_Segment], scheduled: Sequence[_Segment]) -> _Priced:
-        """Price ``charge`` without its slot index and officer (see :class:`_Priced`)."""
-        rules, rates = self.rules, self.rules.rates
-        role, rule = charge.slot.role, charge.rule
-        worked_s = sum(s for _, s, _ in worked)
-        minimum_s = self.minimum_seconds(role)
-        if rule.share_hours is ShareHours.WORKED:
-            share_s = max(worked_s, minimum_s) if worked_s > 0 else 0
-        else:
-            share_s = max(worked_s, minimum_s)
-
-        # Which rate class each billed second falls in, and why it is billed.
-        base_id = charge.rule_id if charge.kind != "work" or charge.rule_id != "work" else None
-        alloc: list[tuple[_Segment, str]] = []  # (segment, rule id)
-        for seg in worked:
-            alloc.append((seg, base_id or f"rate.{seg[0]}"))
-        topup = share_s - worked_s
-        if topup > 0:
-            if worked_s > 0:
-                alloc.append(((self.highest(worked, role), topup, None), "minimum-hours"))
-            else:
-                drawn = self.take(scheduled, topup)
-                for seg in drawn:
-                    alloc.append((seg, base_id or "minimum-hours"))
-                rest = topup - sum(s for _, s, _ in drawn)
-                if rest > 0:
-                    alloc.append(((self.highest(scheduled, role), rest, None), "minimum-hours"))
-
-        specs: list[_LineSpec] = []
-
-        def add(description: str, party: str, amount: Decimal, rule_name: str, seconds: int | None,
-                rate: Decimal | None, rate_class: str | None = None, share: Decimal = ZERO, fee: Decimal = ZERO,
-                city: Decimal = ZERO) -> None:
-            specs.append((description, party, amount, _text(rule_name), seconds, rate, rate_class, share, fee, city,
-                          ZERO))
-
-        # Sums of the lines by party (exact: cents add exactly), kept as the lines are made.
-        vendor = fee = city = pay = ZERO
-        fee_separate = rule.fee_hours is FeeHours.FIRST_SCHEDULED
-        grouped: dict[tuple[str, str], list[_Segment]] = {}
-        for seg, rid in alloc:
-            grouped.setdefault((rid, seg[0]), []).append(seg)
-        share_billed = ZERO
-        # Lines of one class are rounded cumulatively, so hours worked plus a minimum top-up
-        # cost exactly what the same hours on one line would (4 h x 170.87 = 683.48, not
-        # 2.5 h + 1.5 h rounded separately = 683.49).
-        done: dict[str, int] = {}
-        agency = self.agency
-
-        for (rid, cls_name), segs in grouped.items():
-            cls = rates.get(cls_name)
-            for _, secs, hols in self.by_class(segs):
-                desc = self.describe(cls, hols)
-                before = done.get(cls_name, 0)
-                share_amt = amount_for(cls.share, before + secs) - amount_for(cls.share, before)
-                total = amount_for(cls.total, before + secs) - amount_for(cls.total, before)
-                done[cls_name] = before + secs
-                share_billed += share_amt
-                if fee_separate:
-                    add(f"{desc} hours at the officer's share ({charge.kind} charge)", "vendor", share_amt,
-                        f"{agency}:{rid}.officer-share", secs, cls.share, cls.name, share=share_amt)
-                    vendor += share_amt
-                    fee += ZERO
-                else:
-                    if rid == "minimum-hours":
-                        label = f"{desc} minimum top-up ({fmt_hours(minimum_s)} h per slot)"
-                    else:
-                        label = f"{desc} hours"
-                    line_fee = total - share_amt
-                    add(label, "vendor", total, f"{agency}:{rid}", secs, cls.total, cls.name, share=share_amt,
-                        fee=line_fee)
-                    vendor += total
-                    fee += line_fee
-                add(f"{desc} hours at the officer's share", "officer", share_amt,
-                    f"{agency}:{rid}.officer-share" if fee_separate else f"{agency}:{rid}", secs, cls.share,
-                    cls.name)
-                pay += share_amt
-        if fee_separate:
-            fee_s = min(_seconds(rule.fee_hours_cap), sum(s for _, s, _ in scheduled))
-            for cls_name, secs, hols in self.by_class(self.take(scheduled, fee_s)):
-                cls = rates.get(cls_name)
-                amt = amount_for(cls.fee, secs)
-                add(f"admin fee on the first {fmt_hours(fee_s)} scheduled hours ({self.describe(cls, hols)})",
-                    "vendor", amt, f"{agency}:{charge.rule_id}.admin-fee", secs, cls.fee, cls.name, fee=amt)
-                vendor += amt
-                fee += amt
-
-        # The officer's minimum pay on a cancellation (Chandler's 3 hours), absorbed by the operator.
-        officer_min_s = _seconds(rule.officer_min_hours)
-        if officer_min_s > share_s:
-            extra = officer_min_s - share_s
-            cls = rates.get(self.highest(worked or scheduled, role))
-            amt = amount_for(cls.share, extra)
-            add(f"officer minimum pay of {fmt_hours(officer_min_s)} h "
-                f"({fmt_hours(extra)} h beyond what the vendor is billed)", "officer", amt,
-                f"{agency}:{charge.rule_id}.officer-minimum-pay", extra, cls.share, cls.name)
-            pay += amt
-
-        # City lines: on the hours billed for work, on the hours worked for a charge.
-        # Per-slot and per-request lines come with hours worked.
-        city_s = share_s if not fee_separate else worked_s
-        for charge_line in rules.city_charges:
-            if charge_line.per is Per.REQUEST or city_s <= 0 or (charge_line.per is Per.SLOT and worked_s <= 0):
-                continue
-            if charge_line.applies is Applies.VEHICLE and not self.request.vehicle:
-                continue
-            for spec in self.city_specs(charge_line, city_s if charge_line.per is Per.HOUR else None):
-                specs.append(spec)
-                if spec[1] == "vendor":
-                    vendor += spec[2]
-                    fee += spec[8]
-                else:
-                    city += spec[2]
-
-        # The ledger amounts, in the order the transaction lists them (a gap between what the
-        # officer is paid and the share billed is absorbed, or retained, by the operator).
-        plan_accounts = self._agency_accounts()
-        gap = pay - share_billed
-        amounts: list[tuple[str, Decimal]] = [(_VENDOR_ACCOUNT, ZERO + vendor), (_OFFICER_ACCOUNT, ZERO - pay),
-                                              (plan_accounts[0], ZERO - city), (plan_accounts[1], ZERO - fee)]
-        if gap > 0:
-            amounts.append((ledger.ABSORBED, ZERO + gap))
-        elif gap < 0:
-            amounts.append((plan_accounts[2], ZERO + gap))
-        return _Priced(rule, _text(f"{agency}:{charge.rule_id}"), specs, vendor, pay, worked_s, amounts)
-
-    def _agency_accounts(self) -> tuple[str, str, str]:
-        agency = self.agency
-        return (ledger.account(ledger.CITY_PAYABLE, agency), ledger.account(ledger.ADMIN_FEE, agency),
-                ledger.account(ledger.RETAINED_SHARE, agency))
-
-    def city_specs(self, city: CityCharge, seconds: int | None) -> list[_LineSpec]:
-        """The vendor line of a city (or flat fee) charge and, when the city gets a share, its
-        city line, as :data:`_LineSpec`\\ s."""
-        if seconds is None:
-            total, owed = city.total, city.city_share
-        else:
-            total, owed = amount_for(city.total, seconds), amount_for(city.city_share, seconds)
-        rate_total = city.total if seconds is not None else None
-        rule = _text(f"{self.agency}:city.{city.name}")
-        out = [(city.label, "vendor", total, rule, seconds, rate_total, None, ZERO, total - owed, owed, ZERO)]
-        if owed:
-            out.append((f"{city.label} owed to the city", "city", owed, rule, seconds,
-                        city.city_share if seconds is not None else None, None, ZERO, ZERO, ZERO, ZERO))
-        return out
-
-    def city_lines(self, city: CityCharge, who: str, seconds: int | None, slot: int | None,
-                   officer: str | None) -> list[Line]:
-        """The vendor line of a city (or flat fee) charge and, when the city gets a share, its city line."""
-        return [_line(_text(f"{who}: {spec[0]}"), slot, officer, *spec[1:]) for spec in self.city_specs(city, seconds)]
-
-    def post(self, charge: Charge, shape: _Priced) -> ledger.Transaction | None:
-        """The charge's ledger transaction from its shape's sums by party."""
-        if not shape.postings:
-            return None
-        receivable = self._receivable
-        if receivable is None:
-            receivable = self._receivable = ledger.account(ledger.RECEIVABLE, self.request.vendor)
-        start = charge.scheduled[0]
-        day = self._days.get(start)
-        if day is None:
-            day = self._days[start] = start.astimezone(self.tz).date()
-        index = charge.slot.index
-        memo = f"{self.request.id} slot {index}: {charge.kind}" + (f" ({charge.note})" if charge.note else "")
-        ref = f"{self.request.id}#{index}"
-        officer = ledger.account(ledger.OFFICER_PAYABLE, charge.officer)
-        if not shape.balanced:  # the ledger refuses it, naming the memo
-            return ledger.cent_transaction(day, memo, {
-                receivable if account is _VENDOR_ACCOUNT else officer if account is _OFFICER_ACCOUNT else account:
-                    amount for account, amount in shape.amounts}, ref=ref)
-        # shape.amounts[0] is the vendor's amount and [1] the officer's (see _price_shape).
-        postings = list(shape.postings)
-        if shape.vendor_leg is not None:
-            postings[shape.vendor_leg] = ledger._cent_posting(receivable, shape.amounts[0][1])
-        if shape.officer_leg is not None:
-            postings[shape.officer_leg] = ledger._cent_posting(officer, shape.amounts[1][1])
-        return ledger._balanced_transaction(day, memo, ref, tuple(postings))
 
 
 def bill(rules: AgencyRules, request: Request, events: Sequence[Event] = (),
@@ -880,117 +454,82 @@ def bill_admitted(rules: AgencyRules, admission: Admission, events: Sequence[Eve
     ``admit(rules, request)``, as the job board keeps it from the request's arrival)."""
     request = admission.request
     states = replay(rules, admission, events)
-    pricer = _Pricer(rules, admission)
+    pricer = Pricer(rules, request, admission.notice_class)
     lines: list[Line] = []
     transactions: list[ledger.Transaction] = []
     slots_out = []
-    vendor_total = officer_total = ZERO  # of the charges' lines (exact sums, see _totals)
+    totals = dict.fromkeys(_TOTALS, 0)
     for st in states:
-        slot_vendor = slot_pay = ZERO
+        slot_vendor = slot_pay = 0
         charges_out = []
-        shape = None
+        index, role = st.slot.index, st.slot.role
         for charge in st.charges:
-            charge_lines, tx, shape = pricer.price(charge)
-            lines.extend(charge_lines)
-            slot_vendor += shape.vendor
-            slot_pay += shape.pay
-            if tx is not None:
-                transactions.append(tx)
-            charges_out.append({"kind": charge.kind, "rule": shape.rule_name, "note": charge.note})
-        vendor_total += slot_vendor
-        officer_total += slot_pay
-        one = len(charges_out) == 1  # the slot's sums are its charge's: formatted with the shape
+            worked = None if charge.worked is None else (epoch(charge.worked[0]), epoch(charge.worked[1]))
+            scheduled = (epoch(charge.scheduled[0]), epoch(charge.scheduled[1]))
+            memo = f"{request.id} slot {index}: {charge.kind}" + (f" ({charge.note})" if charge.note else "")
+            priced = pricer.price(index, role, charge.officer, charge.kind, charge.rule, charge.rule_id, scheduled,
+                                  worked, memo)
+            lines.extend(priced.lines)
+            if priced.transaction is not None:
+                transactions.append(priced.transaction)
+            slot_vendor += priced.vendor
+            slot_pay += priced.pay
+            totals["share"] += priced.share
+            totals["fee"] += priced.fee
+            totals["city"] += priced.city
+            charges_out.append({"kind": charge.kind, "rule": f"{rules.name}:{charge.rule_id}", "note": charge.note})
+        totals["vendor"] += slot_vendor
+        totals["officer"] += slot_pay
         slots_out.append({
-            "slot": st.slot.index,
-            "role": st.slot.role,
+            "slot": index,
+            "role": role,
             "added_by_rule": st.slot.added_by_rule,
             "status": st.status if st.status != "open" else ("worked" if st.charges else "open"),
             "officer": st.officer,
             "charges": charges_out,
             "history": list(st.history),
-            "vendor": shape.vendor_text if one else fmt(slot_vendor),
-            "officer_pay": shape.pay_text if one else fmt(slot_pay),
+            "vendor": fmt_cents(slot_vendor),
+            "officer_pay": fmt_cents(slot_pay),
         })
 
-    priced = len(lines)
-    for city in rules.city_charges:
-        if city.per is not Per.REQUEST or not pricer.worked_any:
+    day = None
+    for item in rules.extras:
+        if item.per is not Per.REQUEST or not pricer.worked_any:
             continue
-        if city.applies is Applies.VEHICLE and not request.vehicle:
+        if item.applies is Applies.VEHICLE and not request.vehicle:
             continue
-        flat = pricer.city_lines(city, "request", None, None, None)
+        flat = pricer.extra_lines(item, "request: ")
         lines.extend(flat)
-        day = request.start.astimezone(rules.info.tz).date()
-        vendor_amt = flat[0].amount
-        city_amt = sum((l.amount for l in flat if l.party == "city"), ZERO)
-        tx = ledger.transaction(day, f"{request.id}: {city.label}", {
-            ledger.account(ledger.RECEIVABLE, request.vendor): vendor_amt,
-            ledger.account(ledger.CITY_PAYABLE, rules.name): -city_amt,
-            ledger.account(ledger.ADMIN_FEE, rules.name): -(vendor_amt - city_amt),
-        }, ref=request.id)
+        vendor_amt = flat[0].cents
+        city_amt = sum(l.cents for l in flat if l.party == "city")
+        totals["vendor"] += vendor_amt
+        totals["fee"] += vendor_amt - city_amt
+        totals["city"] += city_amt
+        day = day or rules.days.local_date(epoch(request.start))
+        tx = cent_transaction(day, f"{request.id}: {item.label}", request.id, [
+            (ledger.account(ledger.RECEIVABLE, request.vendor), vendor_amt),
+            (ledger.account(ledger.CITY_PAYABLE, rules.name), -city_amt),
+            (ledger.account(ledger.ADMIN_FEE, rules.name), city_amt - vendor_amt)])
         if tx is not None:
             transactions.append(tx)
 
-    notes = list(admission.notes)
     if payment_method is not None:
         rate = rules.terms.method_fee(payment_method)
-        subtotal = vendor_total + sum((l.amount for l in lines[priced:] if l.party == "vendor"), ZERO)
-        card = cents(subtotal * rate)
+        card = int(cents(dec(totals["vendor"]) * rate) * 100)
         if card:
-            lines.append(_line(_card_fee_description(payment_method, rate), None, None, "vendor", card,
-                               _text(f"platform:terms.{payment_method}-fee"), None, None, None, ZERO, ZERO, ZERO,
-                               card))
-            day = request.start.astimezone(rules.info.tz).date()
-            # Whole cents that balance: what ledger.transaction makes of them, without re-checking.
-            tx = ledger.cent_transaction(day, f"{request.id}: {payment_method} processing fee", {
-                ledger.account(ledger.RECEIVABLE, request.vendor): card,
-                ledger.CARD_FEE: -card,
-            }, ref=request.id)
-            if tx is not None:
-                transactions.append(tx)
-    result = Bill(agency=rules.name, request=request, admission=admission, lines=tuple(lines),
-                  transactions=tuple(transactions), notes=tuple(notes), payment_method=payment_method,
-                  slots=tuple(slots_out), terms=rules.terms)
-    # The totals: the charges' lines summed as they were priced, plus the request's own lines.
-    sums = _totals(lines[priced:])
-    sums[("vendor", "amount")] += vendor_total
-    sums[("vendor", "share")] += pricer.share
-    sums[("vendor", "fee")] += pricer.fee
-    sums[("officer", "amount")] += officer_total
-    sums[("city", "amount")] += pricer.city
-    result._sums.update(sums)
-    return result
-
-
-_CARD_FEE_DESCRIPTIONS: dict[tuple[str, Decimal], str] = {}
+            lines.append(Line("vendor", _card_fee_description(payment_method, rate), card,
+                              f"platform:terms.{payment_method}-fee", card_cents=card))
+            totals["vendor"] += card
+            totals["card"] += card
+            day = day or rules.days.local_date(epoch(request.start))
+            tx = cent_transaction(day, f"{request.id}: {payment_method} processing fee", request.id, [
+                (ledger.account(ledger.RECEIVABLE, request.vendor), card), (ledger.CARD_FEE, -card)])
+            transactions.append(tx)
+    return Bill(agency=rules.name, request=request, admission=admission, lines=tuple(lines),
+                transactions=tuple(transactions), notes=admission.notes, payment_method=payment_method,
+                slots=tuple(slots_out), terms=rules.terms, cents=totals)
 
 
 def _card_fee_description(method: str, rate: Decimal) -> str:
-    """'card processing fee 3 %' (kept per method and rate: the same few for every bill;
-    equal rates format alike)."""
-    key = (method, rate)
-    found = _CARD_FEE_DESCRIPTIONS.get(key)
-    if found is None:
-        found = f"{method} processing fee {rate * 100:.2f} %".replace(".00 %", " %")
-        if len(_CARD_FEE_DESCRIPTIONS) < 256:
-            _CARD_FEE_DESCRIPTIONS[key] = found
-    return found
-
-
-def _totals(lines: Sequence[Line]) -> dict[tuple[str, str], Decimal]:
-    """Every total a :class:`Bill` reports, in one pass over its lines (the same sums as
-    ``Bill._sum``: exact, so the order of adding does not matter)."""
-    vendor = share = fee = card = officer = city = ZERO
-    for line in lines:
-        party = line.party
-        if party == "vendor":
-            vendor += line.amount
-            share += line.share
-            fee += line.fee
-            card += line.card
-        elif party == "officer":
-            officer += line.amount
-        elif party == "city":
-            city += line.amount
-    return {("vendor", "amount"): vendor, ("vendor", "share"): share, ("vendor", "fee"): fee,
-            ("vendor", "card"): card, ("officer", "amount"): officer, ("city", "amount"): city}
+    """'card processing fee 3 %'."""
+    return f"{method} processing fee {rate * 100:.2f} %".replace(".00 %", " %")

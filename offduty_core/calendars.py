@@ -86,6 +86,27 @@ def _validate_keys(instance: "HolidayCalendar", attribute: attrs.Attribute, valu
                                               f"as the holidays package spells it (e.g. 'Good Friday')")
 
 
+def _recurring(value: object) -> tuple[tuple[str, str], ...]:
+    """``{"MM-DD": label}`` or ``(("MM-DD", label), ...)``, checked and sorted."""
+    items = value.items() if isinstance(value, dict) else value
+    out = []
+    for item in items:  # type: ignore[union-attr]
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise InputError("holidays.recurring", repr(item), "give {'MM-DD': label}")
+        when, label = item
+        parts = when.split("-") if isinstance(when, str) else []
+        try:
+            if len(parts) != 2 or len(parts[0]) != 2 or len(parts[1]) != 2:
+                raise ValueError
+            date(2000, int(parts[0]), int(parts[1]))
+        except ValueError:
+            raise InputError("holidays.recurring", when, "give the date as 'MM-DD', e.g. '12-26'") from None
+        if not isinstance(label, str) or not label.strip():
+            raise InputError(f"holidays.recurring.{when}", label, "give the holiday's label")
+        out.append((when, label))
+    return tuple(sorted(out))
+
+
 @attrs.frozen(kw_only=True)
 class HolidayCalendar:
     """The holidays an agency bills at its Holiday rate.
@@ -93,13 +114,21 @@ class HolidayCalendar:
     ``keys`` are keys from :data:`KNOWN_KEYS`, or any holiday's name exactly as the
     ``holidays`` package spells it for the country and subdivision ("Good Friday",
     "Cesar Chavez Day"); an unknown name is refused when its year is first needed.
-    ``extra_dates`` adds one-off dates (a city's own holiday) with their label.
+    ``extra_dates`` adds one-off dates with their label; ``recurring`` adds a date that comes
+    back every year and is in no public calendar (``{"12-26": "Boxing Day"}``).
+    ``observed``: the weekday a holiday is observed on counts too (a Saturday holiday is also
+    observed on the Friday before, a Sunday one on the Monday after).  ``whole_shift``: any
+    part of a shift on a holiday bills the whole shift at the holiday rate (the default bills
+    only the hours that fall on the holiday's date).
     """
 
-    keys: frozenset[str] = attrs.field(converter=frozenset, validator=_validate_keys)
+    keys: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset, validator=_validate_keys)
     country: str = "US"
     subdivision: str | None = None
-    extra_dates: tuple[tuple[date, str], ...] = ()
+    extra_dates: tuple[tuple[date, str], ...] = attrs.field(default=(), converter=tuple)
+    recurring: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_recurring)
+    observed: bool = False
+    whole_shift: bool = False
 
     def name_on(self, day: date) -> str | None:
         """The label of the listed holiday on ``day`` (local calendar date), or None."""
@@ -114,9 +143,32 @@ class HolidayCalendar:
 
 @lru_cache(maxsize=1024)
 def _resolve(calendar: HolidayCalendar, year: int) -> dict[date, str]:
+    found = _listed(calendar, year)
+    if calendar.observed:
+        # A holiday on a weekend is observed on the nearest weekday; that of 1 January can fall
+        # on 31 December of the year before.
+        listed = dict(found)
+        if year < 9999:
+            listed.update(_listed(calendar, year + 1))
+        if year > 1:
+            listed.update(_listed(calendar, year - 1))
+        for day, label in sorted(listed.items()):
+            shift = {5: -1, 6: 1}.get(day.weekday())
+            if shift is None:
+                continue
+            try:
+                other = day + timedelta(days=shift)
+            except OverflowError:
+                continue
+            if other.year == year and other not in found:
+                found[other] = f"{label} (observed)"
+    return found
+
+
+def _listed(calendar: HolidayCalendar, year: int) -> dict[date, str]:
     found: dict[date, str] = {}
     by_key: dict[str, date] = {}
-    package = _package_year(calendar.country, calendar.subdivision, year)
+    package = _package_year(calendar.country, calendar.subdivision, year) if calendar.keys else {}
     needed = set(calendar.keys) | {DERIVED[k][1] for k in calendar.keys if k in DERIVED}
     for key in needed:
         if key in DERIVED:
@@ -145,4 +197,9 @@ def _resolve(calendar: HolidayCalendar, year: int) -> dict[date, str]:
     for day, label in calendar.extra_dates:
         if day.year == year:
             found[day] = label
+    for when, label in calendar.recurring:
+        month, day_of_month = int(when[:2]), int(when[3:])
+        if month == 2 and day_of_month == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+            continue
+        found.setdefault(date(year, month, day_of_month), label)
     return found

@@ -37,11 +37,13 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
 
 
 def cmd_agencies(args: argparse.Namespace, registry: Registry) -> int:
-    rows = [[e.info.name, e.info.title, e.info.timezone, e.source] for e in registry.agencies.values()]
+    rows = [[e.info.name, e.info.title, e.info.timezone, e.source, ""] for e in registry.agencies.values()]
+    rows += [[name, "", "", e.source, f"BROKEN: {e.broken}"] for name, e in registry.broken.items()]
     if args.json:
-        print(json.dumps([dict(zip(["name", "title", "timezone", "source"], r)) for r in rows], indent=2))
+        print(json.dumps([dict(zip(["name", "title", "timezone", "source", "broken"], r[:4] + [r[4][8:] or None]))
+                          for r in rows], indent=2))
     else:
-        print(_table(rows, ["name", "title", "time zone", "source"]))
+        print(_table(rows, ["name", "title", "time zone", "source", "status"]))
     return 0
 
 
@@ -88,7 +90,8 @@ def cmd_new_agency(args: argparse.Namespace, registry: Registry) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="offduty", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="offduty", description=__doc__.splitlines()[0],
+                                     epilog="--debug (anywhere) shows the traceback behind an error")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("agencies", help="list installed agency plugins")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -115,11 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _load_extensions()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    if debug:
+        argv.remove("--debug")
     args = build_parser().parse_args(argv)
     try:
         return args.run(args, default_registry())
     except OffdutyError as exc:
-        print(f"offduty: {exc}", file=sys.stderr)
+        if debug:
+            import traceback
+
+            traceback.print_exception(exc.__cause__ or exc, file=sys.stderr)
+        print(f"offduty: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader went away (`offduty bill x.json | head`): stop quietly, as Unix tools do.

@@ -1,7 +1,7 @@
-"""The core's defaults, registered as a plugin like any other (``trylast``).
+"""The core's own answers to the collecting hooks, registered as a plugin like any other.
 
-An agency plugin overrides a default by implementing the same hook; what it does not
-implement falls through to these.
+The channel and request-number rules of a spec's cancellation policy, and the generic
+self-check findings (share plus fee equals total, published percentages, holidays).
 """
 
 from __future__ import annotations
@@ -12,61 +12,15 @@ from .errors import Refusal
 from .hookspecs import hookimpl
 from .model import AgencyInfo, Cancel, Request
 from .money import cents
-from .rules import AgencyRules, CancellationPolicy, Finding, HourCaps, NoticeRule, PaymentTerms, RateTable
+from .spec import AgencySpec, Finding
 
 
 @hookimpl(trylast=True)
-def offduty_city_charges(agency: AgencyInfo):
-    return ()
-
-
-@hookimpl(trylast=True)
-def offduty_rate_class(agency: AgencyInfo, rates: RateTable, request: Request, role: str, holiday: str | None,
-                       emergency: bool) -> str:
-    candidates = [rates.roles[role]]
-    if holiday and "holiday" in rates:
-        candidates.append("holiday")
-    if emergency and "emergency" in rates:
-        candidates.append("emergency")
-    return rates.highest(candidates).name
-
-
-@hookimpl(trylast=True)
-def offduty_minimum_hours(agency: AgencyInfo, request: Request, role: str) -> Decimal:
-    return Decimal(0)
-
-
-@hookimpl(trylast=True)
-def offduty_notice_rule(agency: AgencyInfo) -> NoticeRule:
-    return NoticeRule()
-
-
-@hookimpl(trylast=True)
-def offduty_prohibited_categories(agency: AgencyInfo) -> dict[str, str]:
-    return {}
-
-
-@hookimpl(trylast=True)
-def offduty_cancellation_policy(agency: AgencyInfo) -> CancellationPolicy:
-    return CancellationPolicy()
-
-
-@hookimpl(trylast=True)
-def offduty_hour_caps(agency: AgencyInfo) -> HourCaps:
-    return HourCaps()
-
-
-@hookimpl(trylast=True)
-def offduty_payment_terms(agency: AgencyInfo) -> PaymentTerms:
-    return PaymentTerms()
-
-
-@hookimpl(trylast=True)
-def offduty_check_event(agency: AgencyInfo, request: Request, event, rules: AgencyRules):
+def offduty_check_event(agency: AgencyInfo, request: Request, event, spec: AgencySpec):
     """The cancellation policy's channel and request-number requirements."""
     if not isinstance(event, Cancel):
         return None
-    policy = rules.cancellation
+    policy = spec.cancellation
     if policy.written_channels is not None and event.channel not in policy.written_channels:
         allowed = " or ".join(sorted(policy.written_channels))
         return Refusal(agency.name, "cancellation.in-writing",
@@ -79,9 +33,9 @@ def offduty_check_event(agency: AgencyInfo, request: Request, event, rules: Agen
 
 
 @hookimpl(trylast=True)
-def offduty_self_check(agency: AgencyInfo, rules: AgencyRules):
+def offduty_self_check(agency: AgencyInfo, spec: AgencySpec):
     findings = []
-    for cls in rules.rates.classes:
+    for cls in spec.rates.classes:
         if cls.published_fee is not None:
             computed = cents(cls.share * (1 + cls.published_fee))
             pct = f"{(cls.published_fee * 100).normalize():f} %"
@@ -100,28 +54,25 @@ def offduty_self_check(agency: AgencyInfo, rules: AgencyRules):
             findings.append(Finding(check=f"rate.{cls.name}.assumed", ok=True,
                                     message=f"{cls.label}: officer share {cls.share} is an assumption "
                                             f"(not published); admin fee {cls.fee}"))
-    for charge in rules.city_charges:
+    for charge in spec.extras:
         if charge.published_fee is not None:
             computed = cents(charge.city_share * (1 + charge.published_fee))
             ok = computed == charge.total
-            findings.append(Finding(check=f"city.{charge.name}", ok=ok,
+            findings.append(Finding(check=f"extra.{charge.name}", ok=ok,
                                     message=f"{charge.label}: {charge.city_share} + fee = {computed}"
                                             + ("" if ok else f", published {charge.total}")))
-    if rules.holidays is not None:
+    if spec.holidays is not None:
         from datetime import date as _date
 
         from .errors import InputError
 
         for year in (_date.today().year, _date.today().year + 1):
             try:
-                days = rules.holidays.dates(year)
+                days = spec.holidays.dates(year)
             except InputError as exc:
                 findings.append(Finding(check="holidays", ok=False, message=str(exc)))
                 break
             findings.append(Finding(check=f"holidays.{year}", ok=True,
                                     message=f"{len(days)} holidays in {year}: "
                                             + ", ".join(f"{d:%b %d} {n}" for d, n in days.items())))
-    if rules.holidays is not None and "holiday" not in rules.rates:
-        findings.append(Finding(check="holidays", ok=False,
-                                message="a holiday calendar is set but the rate table has no 'holiday' class"))
     return findings

@@ -48,15 +48,10 @@ import attrs
 
 from .eligibility import Reason, Rule, Shift, ShiftKey
 from .errors import InputError, PluginError
+from .staffing import MAX_HOURS, DistributionConfig
 from .officers import Officer, Rank, Roster
 
-DEFAULT_METHOD = "immediate-release"
 SSO = "sso"
-
-
-def default_qualifications(category: str, role: str) -> frozenset[str]:
-    """The core's answer to ``offduty_qualification_for``: school-safety jobs need ``sso``."""
-    return frozenset({SSO}) if category == "school_safety" else frozenset()
 
 
 def lookback_text(kind: str, value: int) -> str:
@@ -77,7 +72,6 @@ def ranks_for(role: str) -> frozenset[Rank] | None:
 
 #: The longest window, release or response time in hours (a leap year): longer ones are
 #: surely a slip, and far longer ones overflow the calendar.
-MAX_HOURS = 8784
 
 
 @attrs.frozen(kw_only=True)
@@ -133,77 +127,7 @@ def validate_params(method: str, spec: Sequence[Param], given: Mapping[str, Any]
             for name, p in known.items()}
 
 
-def _hours_delta(value: Any, field: str) -> timedelta | None:
-    if value is None or isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or not 0 <= value <= MAX_HOURS:
-        raise InputError(field, value, f"give hours as a number from 0 to {MAX_HOURS} (a year)")
-    return timedelta(hours=float(value))
-
-
 # --- configuration ----------------------------------------------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class DistributionConfig:
-    """How an agency distributes one category's shifts.
-
-    ``method``: a registered method name; ``params``: its parameters (see the method's
-    module docstring); ``group``: a qualification the first posting stage is limited to
-    (``None``: all the agency's officers); ``backup_agencies``: agencies whose officers may
-    take the shift from the second stage; ``release_after`` / ``release_before_start``: when
-    the second stage opens (after this long since posting, or this long before the start if
-    still unfilled; the earlier of the two).
-    """
-
-    method: str = DEFAULT_METHOD
-    # Compared, but not hashed (a dict is not hashable; equal configs still hash equal).
-    params: Mapping[str, Any] = attrs.field(factory=dict, converter=lambda m: dict(m or {}), hash=False)
-    group: str | None = None
-    backup_agencies: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    release_after: timedelta | None = attrs.field(default=None, converter=lambda v: _hours_delta(v, "release_after"))
-    release_before_start: timedelta | None = attrs.field(
-        default=None, converter=lambda v: _hours_delta(v, "release_before_start"))
-
-    def __attrs_post_init__(self) -> None:
-        staged = bool(self.group or self.backup_agencies)
-        timed = self.release_after is not None or self.release_before_start is not None
-        if staged and not timed:
-            raise InputError("distribution.release_after", None,
-                             "a group or back-up agencies need release_after or release_before_start "
-                             "(when the shift opens beyond the first group)")
-        if timed and not staged:
-            raise InputError("distribution.backup_agencies", [], "release_after/release_before_start need "
-                             "backup_agencies or a group to release the shift to")
-
-    @property
-    def staged(self) -> bool:
-        return bool(self.group or self.backup_agencies)
-
-    FIELDS: ClassVar[tuple[str, ...]] = ("method", "params", "group", "backup_agencies", "release_after_hours",
-                                         "release_before_start_hours")
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], field: str = "distribution") -> "DistributionConfig":
-        """From plain data (a scenario file, the CLI): hours as numbers, unknown keys refused."""
-        if not isinstance(data, Mapping):
-            raise InputError(field, data, "must be a table/object")
-        for key in data:
-            if key not in cls.FIELDS:
-                raise InputError(f"{field}.{key}", data[key], f"unknown field; fields are {', '.join(cls.FIELDS)}")
-        backups = data.get("backup_agencies", ())
-        if isinstance(backups, str) or not all(isinstance(b, str) for b in backups):
-            raise InputError(f"{field}.backup_agencies", backups, "must be a list of agency names")
-        params = data.get("params", {})
-        if not isinstance(params, Mapping):
-            raise InputError(f"{field}.params", params, "must be a table/object of parameters")
-        method = data.get("method", DEFAULT_METHOD)
-        if not isinstance(method, str):
-            raise InputError(f"{field}.method", method, "must be a method name such as 'seniority'")
-        return cls(method=method, params=params, group=data.get("group"), backup_agencies=tuple(backups),
-                   release_after=_hours_delta(data.get("release_after_hours"), f"{field}.release_after_hours"),
-                   release_before_start=_hours_delta(data.get("release_before_start_hours"),
-                                                     f"{field}.release_before_start_hours"))
 
 
 # --- postings and the desk --------------------------------------------------------------
@@ -432,23 +356,13 @@ def method_class(pm: Any, name: str) -> type[DistributionMethod]:
 
 
 def config_for(rules: Any, category: str) -> DistributionConfig:
-    """The agency's :class:`DistributionConfig` for ``category`` (hook, else the default)."""
-    config = rules.hooks.offduty_distribution(agency=rules.info, category=category)
-    if config is None:
-        return DistributionConfig()
-    if not isinstance(config, DistributionConfig):
-        raise PluginError(f"agency {rules.name!r}: offduty_distribution must return a DistributionConfig "
-                          f"or None, got {config!r}")
-    return config
+    """The agency's :class:`DistributionConfig` for ``category``, from its spec."""
+    return rules.spec.distribution_for(category)
 
 
 def qualifications_for(rules: Any, category: str, role: str) -> frozenset[str]:
-    found = rules.hooks.offduty_qualification_for(agency=rules.info, category=category, role=role)
-    if found is None:
-        return default_qualifications(category, role)
-    if isinstance(found, str):
-        found = (found,)
-    return frozenset(found)
+    """The qualifications an officer needs for ``category`` jobs, from the agency's spec."""
+    return rules.spec.qualifications.get(category, frozenset())
 
 
 def agency_rules(rules: Any) -> tuple[Rule, ...]:

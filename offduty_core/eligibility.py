@@ -46,7 +46,7 @@ import attrs
 
 from .errors import InputError, PluginError
 from .officers import Officer, Rank, Roster
-from .rules import HourCaps
+from .spec import HourCaps
 from .timeutil import _ONE_DAY, _utc_midnight, split_at_local_midnight
 
 UTC = timezone.utc

@@ -1,48 +1,60 @@
 """Every hook an offduty plugin can implement, in one place.
 
-An *agency plugin* is a module (or object) that implements :func:`offduty_agency`.  The core
-calls the other agency hooks for one agency at a time, with the other agencies' plugins left
-out (``PluginManager.subset_hook_caller``), so an agency module never has to check which
-agency it is being asked about; plugins that define no agency (extensions) see every
-agency's calls and can tell them apart by the ``agency`` argument.
+An agency is data: an *agency plugin* implements :func:`offduty_agency` and returns one
+:class:`~offduty_core.spec.AgencySpec`, its whole rate sheet.  The other hooks are for what
+an agency decides per request or per piece of work (a rate class for a piece of time, an
+extra check on a request or an event, extra eligibility rules), for its self-check, and for
+registering things (categories, distribution methods) and adjusting another agency's spec.
 
-``firstresult`` hooks pick one answer: the first non-``None`` result wins.  pluggy calls
-implementations last-registered-first (LIFO), and the core's defaults
-(:mod:`offduty_core.defaults`) are ``trylast``, so an agency plugin overrides a default by
-implementing the hook and returns ``None`` to fall through to it.  Hooks that are not
-``firstresult`` collect every plugin's answer.
+The core calls the per-agency hooks for one agency at a time, with the other agencies'
+plugins left out (``PluginManager.subset_hook_caller``), so an agency module never checks
+which agency it is answering for; a plugin that defines no agency (an extension) sees every
+agency's calls and tells them apart by the ``agency`` argument.  pluggy calls
+implementations last-registered-first.  Hooks must be deterministic functions of their
+arguments: billing, the simulator's seeds and the regression harness rely on it.  A hook
+that raises is reported as one error naming the agency, the plugin and the hook.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .calendars import HolidayCalendar
+    from .distribution import DistributionMethod
+    from .eligibility import Rule
     from .errors import Refusal
     from .model import AgencyInfo, Event, Request
-    from .rules import (AgencyRules, CancellationPolicy, CityCharge, Finding, HourCaps, NoticeRule,
-                        PaymentTerms, RateTable, SupervisorRule)
+    from .rules import RatedPiece
+    from .spec import AgencySpec, Finding, RateTable
 
 PROJECT = "offduty"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
-# --- identity and registration ----------------------------------------------------------
+# --- the agency and what it registers -----------------------------------------------------
 
 
 @hookspec
-def offduty_agency() -> "AgencyInfo":
-    """Return the :class:`~offduty_core.model.AgencyInfo` this plugin defines.
+def offduty_agency() -> "AgencySpec":
+    """Return the :class:`~offduty_core.spec.AgencySpec` this plugin defines: the agency's
+    identity and its whole rate sheet as one value.
 
-    Called once per plugin when the plugin manager is built.  A plugin that implements it is
-    an agency plugin (one agency per plugin object); its other hooks are then called only for
+    Called once per plugin when the registry is built.  A plugin that implements it is an
+    agency plugin (one agency per plugin object); its other hooks are then called only for
     that agency.  Names must be unique across installed plugins.
+    """
+
+
+@hookspec
+def offduty_adjust_spec(spec: "AgencySpec") -> "AgencySpec | None":
+    """Return an adjusted copy of ``spec`` (``spec.evolve(...)``), or None to leave it.
+
+    Called once per agency when its rules are compiled, for every plugin: how an extension
+    plugin changes another agency's sheet (a local fee, a pilot's caps) without copying it.
+    Each plugin sees the spec as the plugins before it left it.
     """
 
 
@@ -50,138 +62,78 @@ def offduty_agency() -> "AgencyInfo":
 def offduty_register_categories(register: Callable[[str], None]) -> None:
     """Add job categories to the core's list by calling ``register("name")``.
 
-    Called once when the plugin manager is built, for every plugin.  Category names are
-    lower-case words joined by underscores.
+    Called once when the registry is built, for every plugin.  Category names are lower-case
+    words joined by underscores.
     """
 
 
-# --- money ------------------------------------------------------------------------------
+@hookspec
+def offduty_register_distribution_methods(register: "Callable[[str, type[DistributionMethod]], None]") -> None:
+    """Register distribution methods by calling ``register(name, MethodClass)``.
 
-
-@hookspec(firstresult=True)
-def offduty_rate_table(agency: "AgencyInfo") -> "RateTable | None":
-    """Return the agency's :class:`~offduty_core.rules.RateTable` (rate classes with total
-    and officer share, and the class each role bills at).
-
-    Called once when the agency's rules are resolved.  Required: the core has no rates.
+    Called once per plugin manager, the first time a job board or ``offduty explain`` needs
+    the methods, for every plugin.  ``MethodClass`` subclasses
+    :class:`~offduty_core.distribution.DistributionMethod`; ``name`` is what a spec's
+    :class:`~offduty_core.spec.DistributionConfig` names (``"seniority"``).  The host refuses
+    a name registered twice, naming both plugins.  Returns nothing.
     """
 
 
-@hookspec(firstresult=True)
-def offduty_city_charges(agency: "AgencyInfo") -> "Sequence[CityCharge] | None":
-    """Return the hourly lines owed to the city (vehicle, workers' comp), each a
-    :class:`~offduty_core.rules.CityCharge`.  Default: none."""
-
-
-@hookspec(firstresult=True)
-def offduty_holiday_calendar(agency: "AgencyInfo") -> "HolidayCalendar | None":
-    """Return the :class:`~offduty_core.calendars.HolidayCalendar` billed at the Holiday rate.
-    Default: no holidays."""
+# --- decisions per request or per piece of work -------------------------------------------
 
 
 @hookspec(firstresult=True)
 def offduty_rate_class(agency: "AgencyInfo", rates: "RateTable", request: "Request", role: str,
-                       day: date, start: datetime, holiday: str | None, emergency: bool) -> str | None:
-    """Return the rate class name for a piece of ``role``'s billed time.
+                       piece: "RatedPiece") -> "str | tuple[str, ...] | None":
+    """Return the rate class for one piece of ``role``'s billed time, or a tuple of a base
+    class and add-on classes billed on top of it; None falls through to the core.
 
-    Called for every piece of billed time: pieces are split at local midnight (``day`` is
-    the local date) and at any boundary from :func:`offduty_rate_boundaries`; ``start`` is the
-    piece's local start.  ``holiday`` is the name of the agency's listed holiday on ``day``
-    (or None); ``emergency`` says the request had less notice than the emergency threshold.
-    Default: of the role's class, ``holiday`` (on a holiday) and the emergency class (on an
-    emergency request), the one with the highest total ("where several rates apply to one
-    hour, the highest wins").
+    Billed time is cut at local midnight and at the spec's ``rate_splits`` (local times of
+    day, hours after the start of the time worked) before this is asked, piece by piece.
+    ``piece`` (:class:`~offduty_core.rules.RatedPiece`) has the local ``day``, ``start`` and
+    ``end``, ``offset`` (seconds of the same interval worked before it), ``holiday`` (the
+    listed holiday's label, or None), ``notice_class`` (the rate class of the request's
+    notice tier, or None), and the slot's ``scheduled`` and ``worked`` intervals.  The core's
+    answer: the highest of the role's class, ``holiday`` on a holiday and the notice tier's
+    class, with add-on classes among them on top.
     """
 
 
 @hookspec
-def offduty_rate_boundaries(agency: "AgencyInfo", request: "Request", start: datetime,
-                            end: datetime) -> "Iterable[datetime] | None":
-    """Return extra instants at which billed time ``[start, end)`` is split before rates are
-    picked, for rates that change within a day (a night differential from 22:00, an
-    overtime rate after 8 hours in a shift).  Every plugin's instants are used.  Default:
-    none (time is split at local midnight only)."""
-
-
-@hookspec(firstresult=True)
-def offduty_minimum_hours(agency: "AgencyInfo", request: "Request", role: str) -> "Decimal | None":
-    """Return the minimum hours billed per officer slot of ``request`` for ``role``.
-    Default: 0 (no minimum)."""
-
-
-# --- validation -------------------------------------------------------------------------
-
-
-@hookspec(firstresult=True)
-def offduty_notice_rule(agency: "AgencyInfo") -> "NoticeRule | None":
-    """Return the :class:`~offduty_core.rules.NoticeRule` (refuse below, emergency below).
-    Default: any notice is accepted at the normal rates."""
-
-
-@hookspec(firstresult=True)
-def offduty_prohibited_categories(agency: "AgencyInfo") -> "Mapping[str, str] | None":
-    """Return ``{category: reason}`` for job categories the agency's officers may not work.
-    Default: none."""
-
-
-@hookspec(firstresult=True)
-def offduty_supervisor_rule(agency: "AgencyInfo") -> "SupervisorRule | None":
-    """Return the :class:`~offduty_core.rules.SupervisorRule` that adds a supervisor position
-    to large requests.  Default: none."""
-
-
-@hookspec
-def offduty_check_request(agency: "AgencyInfo", request: "Request", rules: "AgencyRules") -> "Refusal | None":
+def offduty_check_request(agency: "AgencyInfo", request: "Request", spec: "AgencySpec") -> "Refusal | None":
     """Return a :class:`~offduty_core.errors.Refusal` to refuse ``request``, or None.
 
-    Called for every request after the core's own checks (category, prohibited categories,
-    notice, roles offered).  Every plugin's answer is collected; the first refusal wins.
+    Called for every request after the core's own checks (category, prohibited categories
+    and dates, notice, roles offered).  Every plugin's answer is collected; the first
+    refusal wins.
     """
 
 
 @hookspec
 def offduty_check_event(agency: "AgencyInfo", request: "Request", event: "Event",
-                        rules: "AgencyRules") -> "Refusal | None":
+                        spec: "AgencySpec") -> "Refusal | None":
     """Return a :class:`~offduty_core.errors.Refusal` to refuse a job ``event`` (a cancellation
-    by phone, say), or None.  Called for every event before it is applied."""
-
-
-# --- changes and cancellations ----------------------------------------------------------
-
-
-@hookspec(firstresult=True)
-def offduty_cancellation_policy(agency: "AgencyInfo") -> "CancellationPolicy | None":
-    """Return the :class:`~offduty_core.rules.CancellationPolicy`: window, charges inside and
-    outside it, accepted channels, early-release and start-time-change handling.
-    Default: free cancellation at any time, early release billed as worked."""
-
-
-@hookspec(firstresult=True)
-def offduty_unfilled_alert(agency: "AgencyInfo") -> "timedelta | None":
-    """Return how long before the start the vendor is alerted that a shift is still
-    unfilled (Chandler: 24 h).  Default: no alert."""
-
-
-# --- officers and payment ---------------------------------------------------------------
-
-
-@hookspec(firstresult=True)
-def offduty_hour_caps(agency: "AgencyInfo") -> "HourCaps | None":
-    """Return the :class:`~offduty_core.rules.HourCaps` (daily, weekly, monthly off-duty hour
-    caps, minimum rest, week-start day).  Default: 16 h a day, 8 h rest, weeks from Monday."""
-
-
-@hookspec(firstresult=True)
-def offduty_payment_terms(agency: "AgencyInfo") -> "PaymentTerms | None":
-    """Return the :class:`~offduty_core.rules.PaymentTerms`.  Default: the platform's net 30,
-    1.5 % a month late charge, 3 % card fee, ACH and check free, officers paid weekly."""
-
-
-# --- self-check -------------------------------------------------------------------------
+    by phone, say), or None.  Called for every event before it is applied; the core's own
+    check enforces ``spec.cancellation``'s channels and request number."""
 
 
 @hookspec
-def offduty_self_check(agency: "AgencyInfo", rules: "AgencyRules") -> "Iterable[Finding] | None":
-    """Return :class:`~offduty_core.rules.Finding` items about the agency's own consistency
+def offduty_eligibility_rules(agency: "AgencyInfo", register: "Callable[[Rule], None]") -> None:
+    """Add agency-specific eligibility rules by calling ``register(rule)``.
+
+    A rule has a ``name`` and ``check(officer, shift, book)`` returning None or a reason a
+    coordinator can read (see :mod:`offduty_core.eligibility`; wrap a plain function with
+    :class:`~offduty_core.eligibility.FunctionRule`).  Called once per agency when a job
+    board first posts one of its shifts; the rules then apply, after the core's, to every
+    officer considered for that agency's shifts.  Names must be unique.  Returns nothing.
+    """
+
+
+# --- self-check --------------------------------------------------------------------------
+
+
+@hookspec
+def offduty_self_check(agency: "AgencyInfo", spec: "AgencySpec") -> "Iterable[Finding] | None":
+    """Return :class:`~offduty_core.spec.Finding` items about the agency's own consistency
     (``offduty check-agency``).  Every plugin's findings are collected; the core contributes
-    the generic ones (share plus fee equals total, published fee percentages)."""
+    the generic ones (share plus fee equals total, published fee percentages, holidays)."""

@@ -31,6 +31,13 @@ ABSORBED = "expenses:absorbed-officer-pay"
 BAD_DEBT = "expenses:bad-debt"
 
 
+class UnbalancedError(InputError):
+    """Postings that do not sum to zero: the transaction is refused, naming its memo."""
+
+    def __init__(self, memo: str, residual: str):
+        super().__init__("transaction.postings", memo, f"postings must sum to zero; residual {residual}")
+
+
 def account(base: str, party: str) -> str:
     return f"{base}:{party}"
 

@@ -19,7 +19,7 @@ import attrs
 
 from . import ledger
 from .money import ZERO
-from .rules import PaymentTerms
+from .spec import PaymentTerms
 
 
 @attrs.frozen(kw_only=True)

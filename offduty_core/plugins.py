@@ -1,15 +1,18 @@
 """The plugin manager factory and the agency registry.
 
-Built-in plugins (the core's defaults, the seed agencies, the distribution methods) are
-registered through the same hooks as third-party ones; third-party plugins arrive through
-the ``offduty`` entry-point group.  ``check_pending`` makes a misspelled hook
-(``offduty_rate_tabel``) fail when the manager is built, not silently later.
+Built-in plugins (the core's own answers and the distribution methods) are registered by
+module name; agencies, the four seed ones included, arrive through the ``offduty``
+entry-point group like any third party's.  A plugin that cannot load -- it fails to import,
+names a hook that does not exist (``offduty_rate_tabel``), or its spec does not validate --
+is set aside as *broken* with its reason in one line: ``offduty agencies`` lists it, using it
+by name is refused with that reason, and every other agency keeps working.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.metadata
 from functools import cached_property
 from typing import Any, Iterable
 
@@ -17,21 +20,17 @@ import attrs
 import pluggy
 
 from . import hookspecs
-from .errors import InputError, PluginError
+from .errors import InputError, OffdutyError, PluginError
 from .hookspecs import PROJECT
 from .model import CORE_CATEGORIES, AgencyInfo
-from .rules import AgencyRules, RateTable
+from .rules import AgencyRules, compile_rules
+from .spec import AgencySpec, Finding
 
 ENTRY_POINT_GROUP = "offduty"
 
 #: Modules registered by :func:`get_plugin_manager` before any entry point, in this order.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "offduty_core.defaults",
-    "offduty_plugins.agencies.lynnwood_wa",
-    "offduty_plugins.agencies.grantsville_ut",
-    "offduty_plugins.agencies.chandler_az",
-    "offduty_plugins.agencies.west_valley_city_ut",
-    "offduty_core.distribution_defaults",
     "offduty_plugins.distribution.immediate_release",
     "offduty_plugins.distribution.seniority",
     "offduty_plugins.distribution.sequencing",
@@ -44,78 +43,127 @@ def get_plugin_manager(*, builtins: Iterable[str] | None = None, entry_points: b
                        extra: Iterable[Any] = ()) -> pluggy.PluginManager:
     """Build a plugin manager: specs, built-ins, entry points, then ``extra`` plugins.
 
-    ``builtins`` replaces :data:`BUILTIN_PLUGINS` (the defaults are always kept);
-    ``entry_points=False`` skips installed third-party plugins (isolated tests).
+    ``builtins`` replaces :data:`BUILTIN_PLUGINS` (the core's defaults are always kept);
+    ``entry_points=False`` skips installed plugins, the seed agencies among them (isolated
+    tests).  An entry point that cannot load is set aside in ``pm.offduty_broken``
+    (``{name: reason}``); a built-in or ``extra`` plugin that cannot load raises
+    :class:`PluginError`, since the caller named it.
     """
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
-    for extra_specs in _extra_spec_modules():
-        pm.add_hookspecs(extra_specs)
+    pm.offduty_broken = {}  # type: ignore[attr-defined]
     names = list(BUILTIN_PLUGINS if builtins is None else builtins)
     if "offduty_core.defaults" not in names:
         names.insert(0, "offduty_core.defaults")
-    try:
-        for name in names:
-            pm.register(importlib.import_module(name), name=name)
-        if entry_points:
-            pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-        for plugin in extra:
-            pm.register(plugin)
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        message = f"invalid plugin: {exc}"
-        unknown = [n for n in pm.hook.__dict__ if not getattr(pm.hook, n).has_spec()]
-        known = [n for n in pm.hook.__dict__ if getattr(pm.hook, n).has_spec()]
-        for name in unknown:
-            close = difflib.get_close_matches(name, known, n=1)
-            if close:
-                message += f" (did you mean {close[0]!r}?)"
-        raise PluginError(message) from exc
+    for name in names:
+        _register(pm, importlib.import_module(name), name)
+    if entry_points:
+        for ep in _entry_points():
+            source = "entry point" if ep.dist is None else (
+                "built-in" if ep.dist.name == "offduty" else f"{ep.dist.name} {ep.dist.version}")
+            try:
+                plugin = ep.load()
+                if hasattr(plugin, "__dict__") and not isinstance(plugin, type):
+                    try:
+                        plugin.__offduty_source__ = source
+                    except (AttributeError, TypeError):
+                        pass
+                _register(pm, plugin, ep.name)
+            except Exception as exc:  # a third party's plugin: set aside, never fatal
+                pm.offduty_broken[ep.name] = f"{source}: {_one_line(exc)}"  # type: ignore[attr-defined]
+    for plugin in extra:
+        _register(pm, plugin, None)
     return pm
 
 
-def _extra_spec_modules() -> list[Any]:
-    """Hook spec modules of later core layers (distribution), if present."""
-    mods = []
-    for name in ("offduty_core.distribution_hookspecs",):
-        try:
-            mods.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return mods
+def _entry_points() -> list[importlib.metadata.EntryPoint]:
+    eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return sorted(eps, key=lambda ep: (ep.dist.name if ep.dist else "", ep.name))
+
+
+def _register(pm: pluggy.PluginManager, plugin: Any, name: str | None) -> None:
+    """Register ``plugin``, refusing (and unregistering) one that implements an unknown hook."""
+    if name is not None and pm.get_plugin(name) is not None:
+        return
+    try:
+        pm.register(plugin, name=name)
+    except ValueError:
+        return  # the same object registered already (an entry point of a built-in module)
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"invalid plugin {name or plugin!r}: {_one_line(exc)}") from exc
+    known = {n for n in pm.hook.__dict__ if getattr(pm.hook, n).has_spec()}
+    for hook in pm.get_hookcallers(plugin) or []:
+        if hook.name in known:
+            continue
+        impls = [i for i in hook.get_hookimpls() if i.plugin is plugin and not i.optionalhook]
+        if impls:
+            pm.unregister(plugin)
+            close = difflib.get_close_matches(hook.name, sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise PluginError(f"invalid plugin {name or plugin!r}: "
+                              f"unknown hook {hook.name!r}{hint}")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if isinstance(exc, OffdutyError):
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 @attrs.frozen
 class AgencyEntry:
-    info: AgencyInfo
+    """An installed agency: its spec as its plugin returned it, the plugin, where it came
+    from, and ``broken``: why it cannot be used (None when it can)."""
+
+    info: AgencyInfo | None
     plugin: Any
     source: str
+    spec: AgencySpec | None = None
+    broken: str | None = None
+    name: str = ""
 
 
 class Registry:
-    """The installed agencies and their resolved rules, over one plugin manager."""
+    """The installed agencies and their compiled rules, over one plugin manager."""
 
     def __init__(self, pm: pluggy.PluginManager | None = None):
         self.pm = pm if pm is not None else get_plugin_manager()
         self._rules: dict[str, AgencyRules] = {}
 
     @cached_property
-    def agencies(self) -> dict[str, AgencyEntry]:
-        dists = {id(plugin): dist for plugin, dist in self.pm.list_plugin_distinfo()}
+    def _all(self) -> dict[str, AgencyEntry]:
         found: dict[str, AgencyEntry] = {}
+        for plugin_name, reason in sorted(getattr(self.pm, "offduty_broken", {}).items()):
+            found[plugin_name] = AgencyEntry(info=None, plugin=None, source="entry point", broken=reason,
+                                             name=plugin_name)
         for impl in self.pm.hook.offduty_agency.get_hookimpls():
-            info = impl.function()
-            if not isinstance(info, AgencyInfo):
-                raise PluginError(f"plugin {impl.plugin_name!r}: offduty_agency returned "
-                                  f"{type(info).__name__}, expected AgencyInfo")
-            if info.name in found:
-                raise PluginError(f"agency {info.name!r} is defined twice: by {found[info.name].source} "
-                                  f"and by plugin {impl.plugin_name!r}")
-            dist = dists.get(id(impl.plugin))
-            source = f"{dist.project_name} {dist.version}" if dist is not None else "built-in"
-            found[info.name] = AgencyEntry(info=info, plugin=impl.plugin, source=source)
+            source = getattr(impl.plugin, "__offduty_source__", None) or "built-in"
+            label = impl.plugin_name
+            try:
+                spec = impl.function()
+                if not isinstance(spec, AgencySpec):
+                    raise PluginError(f"offduty_agency returned {type(spec).__name__}, expected AgencySpec")
+            except Exception as exc:
+                found[label] = AgencyEntry(info=None, plugin=impl.plugin, source=source, name=label,
+                                           broken=f"plugin {label!r} failed in offduty_agency: {_one_line(exc)}")
+                continue
+            if spec.name in found and found[spec.name].broken is None:
+                raise PluginError(f"agency {spec.name!r} is defined twice: by {found[spec.name].source} "
+                                  f"and by plugin {label!r}")
+            found[spec.name] = AgencyEntry(info=spec.info, plugin=impl.plugin, source=source, spec=spec,
+                                           name=spec.name)
         return dict(sorted(found.items()))
+
+    @property
+    def agencies(self) -> dict[str, AgencyEntry]:
+        """The agencies that can be used, by name."""
+        return {n: e for n, e in self._all.items() if e.broken is None}
+
+    @property
+    def broken(self) -> dict[str, AgencyEntry]:
+        """Plugins that could not be loaded, by name, with the reason."""
+        return {n: e for n, e in self._all.items() if e.broken is not None}
 
     @cached_property
     def categories(self) -> frozenset[str]:
@@ -136,54 +184,60 @@ class Registry:
         """A hook relay that calls ``name``'s plugin, extensions and defaults, but no other
         agency's plugin."""
         entry = self._entry(name)
-        others = [e.plugin for n, e in self.agencies.items() if n != name and e.plugin is not entry.plugin]
+        others = [e.plugin for n, e in self._all.items()
+                  if n != name and e.plugin is not None and e.plugin is not entry.plugin]
         return _SubsetHooks(self.pm, others)
 
     def rules(self, name: str) -> AgencyRules:
-        if name not in self._rules:
-            self._rules[name] = self._resolve(name)
-        return self._rules[name]
+        """``name``'s compiled rules (compiled once)."""
+        found = self._rules.get(name)
+        if found is None:
+            found = self._rules[name] = self._compile(name)
+        return found
 
     def _entry(self, name: str) -> AgencyEntry:
-        try:
-            return self.agencies[name]
-        except KeyError:
+        entry = self._all.get(name)
+        if entry is None:
             installed = ", ".join(self.agencies) or "none"
-            raise InputError("agency", name, f"installed agencies: {installed}") from None
+            close = difflib.get_close_matches(name, list(self.agencies), n=1) if isinstance(name, str) else []
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputError("agency", name, f"installed agencies: {installed}{hint}")
+        if entry.broken is not None:
+            raise PluginError(f"agency {name!r} cannot be used: {entry.broken}")
+        return entry
 
-    def _resolve(self, name: str) -> AgencyRules:
+    def _compile(self, name: str) -> AgencyRules:
         entry = self._entry(name)
         hooks = self.hooks_for(name)
-        info = entry.info
-        rates = hooks.offduty_rate_table(agency=info)
-        if not isinstance(rates, RateTable):
-            raise PluginError(f"agency {name!r}: offduty_rate_table must return a RateTable, got {rates!r}")
-        prohibited = dict(hooks.offduty_prohibited_categories(agency=info) or {})
-        unknown = sorted(set(prohibited) - self.categories)
-        if unknown:
-            raise PluginError(f"agency {name!r}: prohibits unknown category {unknown[0]!r}")
-        return AgencyRules(
-            info=info,
-            rates=rates,
-            city_charges=tuple(hooks.offduty_city_charges(agency=info) or ()),
-            holidays=hooks.offduty_holiday_calendar(agency=info),
-            notice=hooks.offduty_notice_rule(agency=info),
-            supervisor=hooks.offduty_supervisor_rule(agency=info),
-            prohibited=prohibited,
-            categories=self.categories,
-            cancellation=hooks.offduty_cancellation_policy(agency=info),
-            unfilled_alert=hooks.offduty_unfilled_alert(agency=info),
-            caps=hooks.offduty_hour_caps(agency=info),
-            terms=hooks.offduty_payment_terms(agency=info),
-            source=entry.source,
-            hooks=hooks,
-        )
+        spec = entry.spec
+        for impl in reversed(hooks.offduty_adjust_spec.get_hookimpls()):
+            try:
+                adjusted = impl.function(spec)
+            except OffdutyError:
+                raise
+            except Exception as exc:
+                raise PluginError(f"agency {name!r}: plugin {impl.plugin_name!r} failed in offduty_adjust_spec: "
+                                  f"{_one_line(exc)}") from exc
+            if adjusted is None:
+                continue
+            if not isinstance(adjusted, AgencySpec) or adjusted.name != name:
+                raise PluginError(f"agency {name!r}: plugin {impl.plugin_name!r}: offduty_adjust_spec must return "
+                                  f"the same agency's AgencySpec or None")
+            spec = adjusted
+        return compile_rules(spec, categories=self.categories, source=entry.source, hooks=hooks)
 
-    def self_check(self, name: str) -> list:
+    def self_check(self, name: str) -> list[Finding]:
         rules = self.rules(name)
-        findings = []
-        for result in rules.hooks.offduty_self_check(agency=rules.info, rules=rules):
-            findings.extend(result or ())
+        findings: list[Finding] = []
+        for impl in reversed(rules.hooks.offduty_self_check.get_hookimpls()):
+            findings.extend(rules.call(impl, "offduty_self_check", agency=rules.info, spec=rules.spec) or ())
+        if rules.holidays is not None and "holiday" not in rules.classes and not rules.has_rate_hook:
+            findings.append(Finding(check="holidays", ok=False,
+                                    message="a holiday calendar is set, but the rate table has no 'holiday' class "
+                                            "and no offduty_rate_class hook picks classes on holidays"))
+        for tier in rules.spec.notice.all_tiers():
+            findings.append(Finding(check=f"notice.{tier.rate_class}", ok=True,
+                                    message=f"under {tier.below.total_seconds() / 3600:g} h notice: billed at {tier.rate_class}"))
         return findings
 
 

@@ -23,7 +23,7 @@ import attrs
 from . import ledger
 from .errors import InputError
 from .money import ZERO, cents, to_decimal
-from .rules import PaymentTerms
+from .spec import PaymentTerms
 
 
 @attrs.frozen(kw_only=True)

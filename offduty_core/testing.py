@@ -17,9 +17,13 @@ Fixtures:
     core's defaults and *only* the plugin under test (no built-in agencies, no installed
     entry points), so nothing else installed can change the result.
 ``offduty_traffic``
-    ``offduty_traffic(agency, seed=0, requests=200)`` bills a seeded stream of story traffic
-    (:mod:`offduty_simulations.traffic`) through the agency and returns a
-    :class:`TrafficResult`: every story's bill or refusal, the invoices and weekly payroll.
+    ``offduty_traffic(agency, seed=0, requests=200)`` bills a stored corpus of story traffic
+    through the agency and returns a :class:`TrafficResult`: every story's bill or refusal,
+    the invoices and weekly payroll.  The corpus is generated once, from the spec as it
+    then was (:mod:`offduty_simulations.traffic`), when goldens are recorded
+    (``--offduty-regen``), and kept beside them
+    (``goldens/<test module>/<agency>-seed<seed>-stories.jsonl``): a rule change re-prices
+    the same stories, so the diff shows only money moving, never re-drawn traffic.
 ``offduty_golden``
     ``offduty_golden.check(result)`` compares a result with the golden file stored beside the
     test (``goldens/<test module>/<test name>.json``).  A missing golden fails loudly; run
@@ -130,10 +134,22 @@ class TrafficResult:
         }
 
 
-def run_traffic(registry: Registry, agency: str, seed: int = 0, requests: int = 200) -> TrafficResult:
-    from offduty_simulations.traffic import stories
+def run_traffic(registry: Registry, agency: str, seed: int = 0, requests: int = 200,
+                corpus: Path | None = None, regen: bool = False) -> TrafficResult:
+    """Bill story traffic through ``agency``: the stories stored in ``corpus`` when given
+    (written first when ``regen`` is set or, with no corpus path, generated afresh)."""
+    if corpus is not None and corpus.exists() and not regen:
+        generated = tuple(json.loads(line) for line in corpus.read_text().splitlines() if line.strip())
+    else:
+        from offduty_simulations.traffic import stories
 
-    generated = tuple(stories(registry.rules(agency), seed=seed, count=requests))
+        generated = tuple(stories(registry.rules(agency), seed=seed, count=requests))
+        if corpus is not None:
+            if not regen:
+                pytest.fail(f"no traffic corpus {corpus}; run pytest --offduty-regen to generate it (with the "
+                            f"goldens), review it, and commit it", pytrace=False)
+            corpus.parent.mkdir(parents=True, exist_ok=True)
+            corpus.write_text("".join(json.dumps(story, sort_keys=True) + "\n" for story in generated))
     outcomes: list[Bill | str] = []
     for story in generated:
         try:
@@ -145,9 +161,13 @@ def run_traffic(registry: Registry, agency: str, seed: int = 0, requests: int = 
 
 
 @pytest.fixture
-def offduty_traffic(offduty_registry: Registry):
+def offduty_traffic(offduty_registry: Registry, request: pytest.FixtureRequest):
+    test_file = Path(str(request.node.fspath))
+    regen = request.config.getoption("--offduty-regen")
+
     def run(agency: str, seed: int = 0, requests: int = 200) -> TrafficResult:
-        return run_traffic(offduty_registry, agency, seed=seed, requests=requests)
+        corpus = test_file.parent / "goldens" / test_file.stem / f"{agency}-seed{seed}-stories.jsonl"
+        return run_traffic(offduty_registry, agency, seed=seed, requests=requests, corpus=corpus, regen=regen)
 
     return run
 

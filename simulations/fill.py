@@ -28,7 +28,8 @@ from offduty_core import default_registry
 from offduty_core import lifecycle as lc
 from offduty_core.eligibility import OfficerBook, week_key
 from offduty_core.officers import CycleSchedule, Officer, Rank, Roster, load_roster
-from offduty_core.rules import AgencyRules, HourCaps
+from offduty_core.rules import AgencyRules
+from offduty_core.spec import HourCaps
 
 from .scenario import Scenario, ScenarioError, backup_without_officers
 

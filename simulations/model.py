@@ -214,16 +214,15 @@ class YearModel:
     # --- helpers ------------------------------------------------------------------------
 
     def _slot_pay(self, role: str, emergency: bool, day) -> float:
+        """The officer's share an hour for a role on a day, as billing would pick it (an
+        emergency request at its agency's narrowest notice tier)."""
         key = (role, emergency, day)
         pay = self._pay_cache.get(key)
         if pay is None:
-            rates = self.rules.rates
-            names = [rates.roles[role]]
-            if emergency and "emergency" in rates:
-                names.append("emergency")
-            if "holiday" in rates and self.rules.holiday_name(day):
-                names.append("holiday")
-            pay = float(rates.highest(names).share)
+            rules = self.rules
+            notice = rules.notice_tiers[0][1] if emergency and rules.notice_tiers else None
+            names = rules.default_classes(role, rules.holiday_name(day), notice)
+            pay = sum(rules.classes[n].share for n in names) / 100.0
             self._pay_cache[key] = pay
         return pay
 
@@ -569,7 +568,8 @@ def scenario_rules(scenario: Scenario, published: AgencyRules) -> AgencyRules:
     from decimal import Decimal
 
     from offduty_core.money import cents
-    from offduty_core.rules import RateTable
+    from offduty_core.rules import compile_rules
+    from offduty_core.spec import RateTable
 
     f = scenario.fees
     if f.rate_multiplier == 1.0 and f.admin_fee_pct is None:
@@ -581,7 +581,11 @@ def scenario_rules(scenario: Scenario, published: AgencyRules) -> AgencyRules:
         total = cents(cls.total * m) if f.admin_fee_pct is None else cents(
             share * (1 + Decimal(str(f.admin_fee_pct)) / 100))
         classes.append(attrs.evolve(cls, share=share, total=total))
-    city = tuple(attrs.evolve(c, total=cents(c.total * m), city_share=cents(c.city_share * m))
-                 for c in published.city_charges)
+    extras = tuple(attrs.evolve(
+        c, total=cents(c.total * m), city_share=cents(c.city_share * m),
+        first_hour_total=None if c.first_hour_total is None else cents(c.first_hour_total * m),
+        first_hour_city_share=None if c.first_hour_city_share is None else cents(c.first_hour_city_share * m))
+        for c in published.extras)
     rates = RateTable(classes=tuple(classes), roles=dict(published.rates.roles))
-    return attrs.evolve(published, rates=rates, city_charges=city)
+    spec = published.spec.evolve(rates=rates, extras=extras)
+    return compile_rules(spec, categories=published.categories, source=published.source, hooks=published.hooks)

@@ -70,7 +70,7 @@ def story(rules: AgencyRules, rng: random.Random, number: int) -> dict[str, Any]
     end = start + timedelta(minutes=minutes)
 
     # Notice: around the agency's thresholds half the time.
-    thresholds = [t for t in (rules.notice.refuse_below, rules.notice.emergency_below) if t]
+    thresholds = [t for t in (rules.notice.refuse_below, *(tier.below for tier in rules.notice.all_tiers())) if t]
     if thresholds and rng.random() < 0.5:
         notice = _around(rng, rng.choice(thresholds))
     else:

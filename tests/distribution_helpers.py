@@ -10,40 +10,31 @@ from zoneinfo import ZoneInfo
 
 from offduty_core import Registry, get_plugin_manager, hookimpl
 from offduty_core.lifecycle import Accept, Apply, JobBoard, SubmitRequest
-from offduty_core.model import AgencyInfo, Request
+from offduty_core.model import Request
 from offduty_core.officers import Officer, Roster
-from offduty_core.rules import HourCaps, RateClass, RateTable
+from offduty_core.spec import AgencySpec, CancellationPolicy, HourCaps, RateClass
 
 TZ = ZoneInfo("America/Chicago")
 TOWN, VILLE = "test-town", "test-ville"
 
 
+def agency_spec(name: str, caps: HourCaps | None = None, alert: timedelta | None = None) -> AgencySpec:
+    return AgencySpec(name=name, title=f"{name} PD", timezone="America/Chicago",
+                      rates=(RateClass(name="regular", label="Regular", total="60.00", share="50.00"),
+                             RateClass(name="supervisor", label="Supervisor", total="72.00", share="60.00")),
+                      caps=caps if caps is not None else HourCaps(),
+                      cancellation=CancellationPolicy(unfilled_alert=alert))
+
+
 def agency_module(name: str, caps: HourCaps | None = None, alert: timedelta | None = None) -> types.ModuleType:
     mod = types.ModuleType(name.replace("-", "_"))
+    spec = agency_spec(name, caps, alert)
 
     @hookimpl
     def offduty_agency():
-        return AgencyInfo(name=name, title=f"{name} PD", timezone="America/Chicago")
-
-    @hookimpl
-    def offduty_rate_table(agency):
-        return RateTable(classes=(RateClass(name="regular", label="Regular", total="60.00", share="50.00"),
-                                  RateClass(name="supervisor", label="Supervisor", total="72.00", share="60.00")))
+        return spec
 
     mod.offduty_agency = offduty_agency
-    mod.offduty_rate_table = offduty_rate_table
-    if caps is not None:
-        @hookimpl
-        def offduty_hour_caps(agency):
-            return caps
-
-        mod.offduty_hour_caps = offduty_hour_caps
-    if alert is not None:
-        @hookimpl
-        def offduty_unfilled_alert(agency):
-            return alert
-
-        mod.offduty_unfilled_alert = offduty_unfilled_alert
     return mod
 
 

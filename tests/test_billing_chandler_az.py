@@ -138,12 +138,12 @@ def test_work(data, want):
 def test_vehicle_and_workers_comp_lines():
     result = bill_story(ch(START, END4, vehicle=True))
     by_rule = {(l["party"], l["rule"]): (l["hours"], l["rate"], l["amount"]) for l in result.to_dict()["lines"]
-               if "city." in l["rule"]}
+               if "extra." in l["rule"]}
     assert by_rule == {
-        ("vendor", "chandler-az:city.vehicle"): ("4.00", "6.66", "26.64"),  # 4 x 6.66
-        ("city", "chandler-az:city.vehicle"): ("4.00", "6.00", "24.00"),  # 4 x 6.00
-        ("vendor", "chandler-az:city.workers_comp"): ("4.00", "2.78", "11.12"),  # 4 x 2.78
-        ("city", "chandler-az:city.workers_comp"): ("4.00", "2.50", "10.00"),  # 4 x 2.50
+        ("vendor", "chandler-az:extra.vehicle"): ("4.00", "6.66", "26.64"),  # 4 x 6.66
+        ("city", "chandler-az:extra.vehicle"): ("4.00", "6.00", "24.00"),  # 4 x 6.00
+        ("vendor", "chandler-az:extra.workers_comp"): ("4.00", "2.78", "11.12"),  # 4 x 2.78
+        ("city", "chandler-az:extra.workers_comp"): ("4.00", "2.50", "10.00"),  # 4 x 2.50
     }
     assert postings(result, "liabilities:payable:city") == Decimal("-34.00")
     # The city lines' own fee (0.66 + 0.28 an hour) is admin fee: 4 x 8.25 + 4 x 0.66 + 4 x 0.28 = 36.76

@@ -141,9 +141,11 @@ def test_midnight_split_lines():
 
 def test_minimum_top_up_line():
     result = bill_story(lw("2027-03-10T10:00", "2027-03-10T11:00"))
-    # 1 h worked x 170.87 = 170.87; 3 h top-up x 170.87 = 512.61
-    assert vendor_lines(result) == [("170.87", "1.00", "170.87"), ("170.87", "3.00", "512.61")]
-    assert any(l["rule"].endswith("minimum-hours") for l in lines_of(result, "vendor"))
+    # One line for the hours billed: 1 h worked, billed to the 4 h minimum: 4 x 170.87 = 683.48
+    assert vendor_lines(result) == [("170.87", "4.00", "683.48")]
+    (line,) = lines_of(result, "vendor")
+    assert line["rule"].endswith("minimum-hours") and "1 h worked" in line["description"], line
+    assert "4 h minimum" in line["description"], line
 
 
 # --- cancellations ----------------------------------------------------------------------

@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from billing_helpers import AGENCIES, bill_story
+from billing_helpers import AGENCIES, bill_story, money
 from offduty_core.errors import InputError, OffdutyError, Refusal
 from offduty_core.model import CORE_CATEGORIES
 
@@ -145,6 +146,15 @@ def _d(text: str) -> Decimal:
     return value
 
 
+def shown_hours(text: str) -> Fraction:
+    """The hours a line shows: "2.50", or "1:20:00" where hundredths would not be exact."""
+    if ":" in text:
+        h, m, sec = (int(part) for part in text.split(":"))
+        assert 0 <= m < 60 and 0 <= sec < 60, text
+        return Fraction(h * 3600 + m * 60 + sec, 3600)
+    return Fraction(_d(text))
+
+
 def assert_clear(exc: OffdutyError) -> None:
     message = str(exc)
     assert message and "\n" not in message
@@ -171,7 +181,10 @@ def assert_consistent(result) -> None:
         assert _d(line["amount"]) >= 0, line
         assert line["rule"] and ":" in line["rule"], line
         if line["hours"] is not None:
-            assert _d(line["hours"]) > 0, line
+            hours = shown_hours(line["hours"])
+            assert hours > 0, line
+            # A reader can check every line: the hours shown x the rate shown, rounded half up once.
+            assert money(line["rate"], hours) == _d(line["amount"]), line
     for line in result.lines:
         if line.party == "vendor":
             assert line.share + line.fee + line.city + line.card == line.amount, line

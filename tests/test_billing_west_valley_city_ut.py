@@ -209,7 +209,7 @@ def test_supervisor_added_slot():
 def test_vehicle_line():
     result = bill_story(wv(START, END4, vehicle=True))
     vehicle = [(l["party"], l["hours"], l["rate"], l["amount"]) for l in result.to_dict()["lines"]
-               if l["rule"] == "west-valley-city-ut:city.vehicle"]
+               if l["rule"] == "west-valley-city-ut:extra.vehicle"]
     assert sorted(vehicle) == [("city", "4.00", "1.00", "4.00"),  # 4 x 1.00 owed to the city
                                ("vendor", "4.00", "1.14", "4.56")]  # 4 x 1.14
     assert postings(result, "liabilities:payable:city") == Decimal("-4.00")

@@ -10,7 +10,7 @@ from offduty_core.calendars import HolidayCalendar
 from offduty_core.errors import InputError
 from offduty_core.plugins import Registry, get_plugin_manager
 
-REGISTRY = Registry(get_plugin_manager(entry_points=False))
+REGISTRY = Registry(get_plugin_manager())  # the seed agencies arrive through their entry points
 
 
 def test_lynnwood_has_its_twelve_days_including_ones_not_in_washingtons_calendar():
@@ -55,3 +55,26 @@ def test_extra_dates_and_empty_keys():
     assert cal.dates(2028) == {}
     with pytest.raises(InputError, match="holidays"):
         HolidayCalendar(keys=("",))
+
+
+def test_recurring_dates_come_back_every_year():
+    cal = HolidayCalendar(recurring={"12-26": "Boxing Day", "02-29": "Leap Day"})
+    assert cal.dates(2027) == {date(2027, 12, 26): "Boxing Day"}  # no 29 February in 2027
+    assert cal.dates(2028) == {date(2028, 2, 29): "Leap Day", date(2028, 12, 26): "Boxing Day"}
+    with pytest.raises(InputError, match="holidays.recurring: '26-12'"):
+        HolidayCalendar(recurring={"26-12": "Boxing Day"})
+    with pytest.raises(InputError, match="holidays.recurring.12-26"):
+        HolidayCalendar(recurring={"12-26": " "})
+
+
+def test_observed_adds_the_nearest_weekday_of_a_weekend_holiday():
+    # 2027: July 4 is a Sunday (observed Monday July 5); Christmas a Saturday (observed Friday
+    # Dec 24); New Year's Day 2028 a Saturday (observed Friday Dec 31, 2027).
+    cal = HolidayCalendar(keys=("independence_day", "christmas_day", "new_years_day"), observed=True)
+    days = cal.dates(2027)
+    assert days[date(2027, 7, 5)] == "Independence Day (observed)"
+    assert days[date(2027, 12, 24)] == "Christmas Day (observed)"
+    assert days[date(2027, 12, 31)] == "New Year's Day (observed)"
+    assert days[date(2027, 7, 4)] == "Independence Day"  # the actual date still counts
+    plain = HolidayCalendar(keys=("independence_day",))
+    assert date(2027, 7, 5) not in plain.dates(2027)

@@ -1,5 +1,9 @@
 """The distribution hooks: each works from a third-party plugin, and is documented in
-docs/writing-an-agency-plugin.md with its exact signature, when it is called, and an example."""
+docs/writing-an-agency-plugin.md with its exact signature, when it is called, and an example.
+
+How an agency distributes a category's shifts and which qualifications its jobs need are
+fields of its :class:`~offduty_core.spec.AgencySpec` (``distribution``, ``qualifications``),
+no longer hooks; the tests of those fields here check the effects the old hooks had."""
 
 from __future__ import annotations
 
@@ -10,22 +14,36 @@ from pathlib import Path
 
 import pytest
 
-from distribution_helpers import TOWN, VILLE, T, agency_module, accept, apply, awards, cop, refusals, submit, until
+from distribution_helpers import (TOWN, VILLE, T, agency_module, agency_spec, accept, apply, awards, cop, refusals,
+                                  submit, until)
 from offduty_core import PluginError, Registry, get_plugin_manager, hookimpl
-from offduty_core import distribution_hookspecs
-from offduty_core.distribution import DistributionConfig, WindowMethod, installed_methods
+from offduty_core import hookspecs
+from offduty_core.distribution import WindowMethod, installed_methods
 from offduty_core.eligibility import FunctionRule
 from offduty_core.errors import InputError
 from offduty_core.lifecycle import JobBoard
 from offduty_core.officers import Roster
+from offduty_core.plugins import BUILTIN_PLUGINS
+from offduty_core.spec import DistributionConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "writing-an-agency-plugin.md"
 BUILTIN_METHODS = ["bidding", "fairness", "immediate-release", "seniority", "sequencing"]
+#: The hooks of the distribution layer (in offduty_core.hookspecs with every other hook).
+DISTRIBUTION_HOOKS = ("offduty_register_distribution_methods", "offduty_eligibility_rules")
+SEED_MODULES = tuple(f"offduty_plugins.agencies.{m}" for m in ("chandler_az", "grantsville_ut", "lynnwood_wa",
+                                                                "west_valley_city_ut"))
 
 
 def spec_names() -> list[str]:
-    return [n for n, f in inspect.getmembers(distribution_hookspecs, inspect.isfunction) if n.startswith("offduty_")]
+    names = [n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("offduty_")]
+    return [n for n in names if n in DISTRIBUTION_HOOKS]
+
+
+def test_the_distribution_hooks_are_specs_and_the_old_ones_are_gone():
+    assert spec_names() == sorted(DISTRIBUTION_HOOKS)
+    for gone in ("offduty_distribution", "offduty_qualification_for"):
+        assert not hasattr(hookspecs, gone)
 
 
 def registry_with(*plugins) -> Registry:
@@ -95,7 +113,7 @@ def test_an_unknown_method_name_lists_the_installed_ones():
         submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
 
 
-# --- offduty_distribution -------------------------------------------------------------
+# --- spec.distribution (was the offduty_distribution hook) --------------------------------
 
 
 def town_with(**hooks) -> types.ModuleType:
@@ -105,14 +123,19 @@ def town_with(**hooks) -> types.ModuleType:
     return mod
 
 
-def test_an_agency_picks_its_method_per_category():
-    def offduty_distribution(agency, category):
-        if category == "school_safety":
-            return DistributionConfig(method="seniority", params={"window_hours": 12})
-        return None  # everything else: the core's default
+def town_spec(**fields) -> types.ModuleType:
+    """test-town with ``fields`` of its spec changed."""
+    mod = types.ModuleType("test_town")
+    spec = agency_spec(TOWN).evolve(**fields)
+    mod.offduty_agency = hookimpl(lambda: spec)
+    return mod
 
-    reg = Registry(get_plugin_manager(entry_points=False, extra=[town_with(offduty_distribution=offduty_distribution),
-                                                                 agency_module(VILLE)]))
+
+def test_an_agency_picks_its_method_per_category():
+    # school_safety: seniority; everything else: the core's default (no "*" entry).
+    town = town_spec(distribution={"school_safety": DistributionConfig(method="seniority",
+                                                                       params={"window_hours": 12})})
+    reg = Registry(get_plugin_manager(entry_points=False, extra=[town, agency_module(VILLE)]))
     board = JobBoard(reg, Roster([cop("1", quals={"sso"}), cop("2", "2001-01-01", quals={"sso"})]))
     submit(board, "S-1", "2027-03-05T07:00", "2027-03-05T09:00", category="school_safety")
     submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
@@ -121,43 +144,52 @@ def test_an_agency_picks_its_method_per_category():
     assert board.next_wakeup() == T("2027-03-01T20:00")  # the 12 h window
 
 
-def test_the_seed_agencies_use_the_default_and_a_wrong_return_is_a_plugin_error():
-    seeds = Registry(get_plugin_manager(entry_points=False))
+def test_the_seed_agencies_use_the_default_and_a_wrong_value_is_refused():
+    seeds = Registry(get_plugin_manager(entry_points=False, builtins=BUILTIN_PLUGINS + SEED_MODULES))
+    assert len(seeds.names()) == 4
     board = JobBoard(seeds, Roster([]))
     for agency in seeds.names():
         assert board.method_for(agency, "security")[0] == DistributionConfig()
 
-    def offduty_distribution(agency, category):
-        return {"method": "seniority"}
+    # A plain dict instead of a DistributionConfig is refused when the spec is made ...
+    with pytest.raises(InputError, match=r"give \{category or '\*': DistributionConfig\}"):
+        agency_spec(TOWN).evolve(distribution={"*": {"method": "seniority"}})
 
-    reg = Registry(get_plugin_manager(entry_points=False, extra=[town_with(offduty_distribution=offduty_distribution)]))
-    with pytest.raises(PluginError, match="offduty_distribution must return a DistributionConfig"):
+    # ... so a plugin returning such a spec is set aside as broken, with the reason.
+    def offduty_agency():
+        return agency_spec(TOWN).evolve(distribution={"*": {"method": "seniority"}})
+
+    reg = Registry(get_plugin_manager(entry_points=False, extra=[plugin("wrong_town", offduty_agency=offduty_agency)]))
+    assert TOWN not in reg.agencies
+    assert "give {category or '*': DistributionConfig}" in reg.broken["wrong_town"].broken
+    with pytest.raises(InputError, match="installed agencies: none"):
         JobBoard(reg, Roster([])).method_for(TOWN, "security")
 
 
 def test_an_extension_plugin_sets_the_method_for_every_agency():
     seen = []
 
-    def offduty_distribution(agency, category):
-        seen.append(agency.name)
-        return DistributionConfig(method="fairness")
+    def offduty_adjust_spec(spec):
+        seen.append(spec.name)
+        return spec.evolve(distribution={"*": DistributionConfig(method="fairness")})
 
-    reg = registry_with(plugin("fair_everywhere", offduty_distribution=offduty_distribution))
+    reg = registry_with(plugin("fair_everywhere", offduty_adjust_spec=offduty_adjust_spec))
     board = JobBoard(reg, Roster([]))
     assert board.method_for(TOWN, "security")[1].name == "fairness"
     assert board.method_for(VILLE, "security")[1].name == "fairness"
     assert seen == [TOWN, VILLE]
 
 
-# --- offduty_qualification_for -----------------------------------------------------------
+# --- spec.qualifications (was the offduty_qualification_for hook) ------------------------
 
 
-def test_an_agency_requires_its_own_qualification_and_falls_through_for_the_rest():
-    def offduty_qualification_for(agency, category, role):
-        return {"flagger"} if category == "traffic_control" else None
-
-    reg = Registry(get_plugin_manager(entry_points=False, extra=[
-        town_with(offduty_qualification_for=offduty_qualification_for), agency_module(VILLE)]))
+def test_an_agency_requires_its_own_qualification_and_keeps_the_default_for_the_rest():
+    # The spec's qualifications replace the default map, so the agency keeps the default's
+    # school_safety entry by building on it.
+    base = agency_spec(TOWN)
+    assert base.qualifications == {"school_safety": frozenset({"sso"})}  # the default
+    town = town_spec(qualifications={**base.qualifications, "traffic_control": {"flagger"}})
+    reg = Registry(get_plugin_manager(entry_points=False, extra=[town, agency_module(VILLE)]))
     board = JobBoard(reg, Roster([cop("1"), cop("2", quals={"flagger"}), cop("3", quals={"sso"})]))
     submit(board, "T-1", "2027-03-05T07:00", "2027-03-05T09:00", category="traffic_control")
     submit(board, "S-1", "2027-03-06T07:00", "2027-03-06T09:00", category="school_safety")
@@ -212,7 +244,7 @@ def test_an_agency_rule_named_like_a_core_rule_is_refused():
 
 @pytest.mark.parametrize("name", spec_names())
 def test_hook_is_documented_with_its_exact_signature(name):
-    fn = getattr(distribution_hookspecs, name)
+    fn = getattr(hookspecs, name)
     assert fn.__doc__ and "Called" in fn.__doc__, f"{name}: the spec's docstring must say when it is called"
     doc = DOC.read_text()
     section = re.search(rf"### `{name}`\n(.*?)(?=\n### |\Z)", doc, re.S)

@@ -26,7 +26,7 @@ from offduty_core.lifecycle import (Accept, Apply, CancelRequest, ChangeStart, D
                                     SubmitRequest)
 from offduty_core.model import Request
 from offduty_core.officers import CycleSchedule, Officer, Rank, Roster, WeeklySchedule
-from offduty_core.rules import HourCaps
+from offduty_core.spec import HourCaps
 from offduty_core.timeutil import split_at_local_midnight
 
 UTC = timezone.utc

@@ -12,7 +12,7 @@ from offduty_core.eligibility import (Eligibility, FunctionRule, JobsPerDay, Off
                                       week_key)
 from offduty_core.errors import PluginError
 from offduty_core.officers import CycleSchedule, Officer, OffDutyRecord, Rank, Roster
-from offduty_core.rules import HourCaps
+from offduty_core.spec import HourCaps
 
 TZ = ZoneInfo("America/Denver")
 

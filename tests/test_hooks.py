@@ -1,5 +1,9 @@
 """Every hook works from a third-party plugin, is documented with its exact signature, and
-has a test (this file implements each agency hook in a test plugin and checks its effect)."""
+has a test (this file implements each hook in a test plugin and checks its effect).
+
+An agency is one :class:`~offduty_core.spec.AgencySpec` value: what used to be a hook per
+rule (rate table, extras, holidays, minimum, notice, ...) is a field of the spec here, and
+the test plugin implements the hooks that remain."""
 
 from __future__ import annotations
 
@@ -16,9 +20,12 @@ from offduty_core import Refusal, Registry, get_plugin_manager, hookimpl
 from offduty_core import hookspecs
 from offduty_core.billing import bill
 from offduty_core.calendars import HolidayCalendar
-from offduty_core.model import AgencyInfo, Cancel
-from offduty_core.rules import (Applies, CancellationPolicy, ChargeRule, CityCharge, FeeHours, Finding, HourCaps,
-                                NoticeRule, PaymentTerms, RateClass, RateTable, ShareHours, SupervisorRule)
+from offduty_core.distribution import WindowMethod, agency_rules, config_for, installed_methods
+from offduty_core.eligibility import FunctionRule
+from offduty_core.model import Cancel
+from offduty_core.spec import (AgencySpec, Applies, CancellationPolicy, ChargeRule, DistributionConfig, Extra,
+                               FeeHours, Finding, HourCaps, NoticeRule, PaymentTerms, RateClass, RateSplits,
+                               ShareHours, SupervisorRule)
 from offduty_core.story import parse_story
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,96 +40,93 @@ def signature_text(fn) -> str:
     return f"def {fn.__name__}{inspect.signature(fn)}".replace('"', "").replace("'", "")
 
 
+class TownDraw(WindowMethod):
+    """A sign-up window won by the lowest badge number (the town's own method)."""
+
+    name = "town-draw"
+    parameters = WindowMethod.WINDOW_PARAMS
+
+    def order_key(self, desk, posting, officer):
+        return int(officer.badge)
+
+
+def no_rookies(officer, shift, book):
+    return None
+
+
+SPEC = AgencySpec(
+    name="every-hook-town", title="Every Hook Town PD", timezone="America/New_York", subdivision="NY",
+    rates=(
+        RateClass(name="regular", label="Regular", total="55.00", share="50.00", published_fee="0.10"),
+        RateClass(name="supervisor", label="Supervisor", total="66.00", share="60.00", published_fee="0.10"),
+        RateClass(name="holiday", label="Holiday", total="82.50", share="75.00", published_fee="0.10"),
+        RateClass(name="night", label="Night", total="60.50", share="55.00"),
+    ),
+    extras=(Extra(name="radio", label="Radio", total="1.10", city_share="1.00", applies=Applies.ALL_HOURS),),
+    holidays=HolidayCalendar(keys=("independence_day",), subdivision="NY",
+                             extra_dates=((date(2027, 8, 1), "Founders' Day"),)),
+    # Cut billed time 8 h after clock-in, where the rate hook switches to the "night" (overtime) class.
+    rate_splits=RateSplits(after_hours=(8,)),
+    minimum_hours={"officer": 3, "supervisor": 5, "scribe": 5},
+    notice=NoticeRule(refuse_below=timedelta(hours=12)),
+    prohibited={"gambling": "no casinos"},
+    supervisor=SupervisorRule(officers_at_least=3),
+    cancellation=CancellationPolicy(window=timedelta(hours=36),
+                                    inside=ChargeRule(share_hours=ShareHours.WORKED_OR_MINIMUM,
+                                                      fee_hours=FeeHours.FIRST_SCHEDULED, fee_hours_cap="2"),
+                                    unfilled_alert=timedelta(hours=6)),
+    caps=HourCaps(daily="10", weekly="20", monthly="60", min_rest=timedelta(hours=10), week_start=6),
+    terms=PaymentTerms(net_days=15, method_fees={"card": "0.025", "ach": "0"}),
+    distribution={"*": DistributionConfig(method="town-draw")},
+)
+
+
 def every_hook_plugin() -> types.ModuleType:
-    """An agency that overrides every agency hook with something the tests can see."""
+    """An agency that implements every hook with something the tests can see."""
     mod = types.ModuleType("every_hook_town")
 
     @hookimpl
     def offduty_agency():
-        return AgencyInfo(name="every-hook-town", title="Every Hook Town PD", timezone="America/New_York",
-                          subdivision="NY")
+        return SPEC
+
+    @hookimpl
+    def offduty_adjust_spec(spec):
+        # Called for this agency only (an agency plugin's hooks never see other agencies).
+        return spec.evolve(prohibited_dates={**spec.prohibited_dates, "08-15": "the town fair"})
 
     @hookimpl
     def offduty_register_categories(register):
         register("film_production")
 
     @hookimpl
-    def offduty_rate_table(agency):
-        return RateTable(classes=(
-            RateClass(name="regular", label="Regular", total="55.00", share="50.00", published_fee="0.10"),
-            RateClass(name="supervisor", label="Supervisor", total="66.00", share="60.00", published_fee="0.10"),
-            RateClass(name="holiday", label="Holiday", total="82.50", share="75.00", published_fee="0.10"),
-            RateClass(name="night", label="Night", total="60.50", share="55.00"),
-        ))
+    def offduty_register_distribution_methods(register):
+        register("town-draw", TownDraw)
 
     @hookimpl
-    def offduty_city_charges(agency):
-        return (CityCharge(name="radio", label="Radio", total="1.10", city_share="1.00", applies=Applies.ALL_HOURS),)
-
-    @hookimpl
-    def offduty_holiday_calendar(agency):
-        return HolidayCalendar(keys=("independence_day",), subdivision="NY",
-                               extra_dates=((date(2027, 8, 1), "Founders' Day"),))
-
-    @hookimpl
-    def offduty_rate_boundaries(agency, request, start, end):
-        return [start + timedelta(hours=8)]
-
-    @hookimpl
-    def offduty_rate_class(agency, rates, request, role, day, start, holiday, emergency):
-        if not holiday and start > request.start + timedelta(hours=7, minutes=59):
-            return "night"  # after 8 hours in the shift: the overtime ("night") class
+    def offduty_rate_class(agency, rates, request, role, piece):
+        if not piece.holiday and piece.offset >= 8 * 3600:
+            return "night"  # from the 9th hour worked: the overtime ("night") class
         return None
 
     @hookimpl
-    def offduty_minimum_hours(agency, request, role):
-        return Decimal(3) if role == "officer" else Decimal(5)
-
-    @hookimpl
-    def offduty_notice_rule(agency):
-        return NoticeRule(refuse_below=timedelta(hours=12))
-
-    @hookimpl
-    def offduty_prohibited_categories(agency):
-        return {"gambling": "no casinos"}
-
-    @hookimpl
-    def offduty_supervisor_rule(agency):
-        return SupervisorRule(officers_at_least=3)
-
-    @hookimpl
-    def offduty_check_request(agency, request, rules):
+    def offduty_check_request(agency, request, spec):
         if request.vendor == "Blocked LLC":
             return Refusal(agency.name, "vendor-blocked", "this vendor is not accepted")
         return None
 
     @hookimpl
-    def offduty_check_event(agency, request, event, rules):
+    def offduty_check_event(agency, request, event, spec):
         if isinstance(event, Cancel) and event.at.weekday() == 6:
             return Refusal(agency.name, "no-sunday-cancellations", "cancellations are not taken on Sundays")
         return None
 
     @hookimpl
-    def offduty_cancellation_policy(agency):
-        return CancellationPolicy(window=timedelta(hours=36),
-                                  inside=ChargeRule(share_hours=ShareHours.WORKED_OR_MINIMUM,
-                                                    fee_hours=FeeHours.FIRST_SCHEDULED, fee_hours_cap="2"))
+    def offduty_eligibility_rules(agency, register):
+        register(FunctionRule("town.no-rookies", no_rookies))
 
     @hookimpl
-    def offduty_unfilled_alert(agency):
-        return timedelta(hours=6)
-
-    @hookimpl
-    def offduty_hour_caps(agency):
-        return HourCaps(daily="10", weekly="20", monthly="60", min_rest=timedelta(hours=10), week_start=6)
-
-    @hookimpl
-    def offduty_payment_terms(agency):
-        return PaymentTerms(net_days=15, method_fees={"card": "0.025", "ach": "0"})
-
-    @hookimpl
-    def offduty_self_check(agency, rules):
-        return [Finding(check="town.custom", ok=True, message="custom check ran")]
+    def offduty_self_check(agency, spec):
+        return [Finding(check="town.custom", ok=True, message=f"custom check ran for {spec.name}")]
 
     for name, fn in list(locals().items()):
         if name.startswith("offduty_"):
@@ -145,7 +149,7 @@ def run(registry, request, events=(), payment=None):
     return bill(s.rules, s.request, s.events, s.payment_method)
 
 
-def test_test_plugin_implements_every_agency_hook():
+def test_test_plugin_implements_every_hook():
     impl = {n for n in dir(every_hook_plugin()) if n.startswith("offduty_")}
     assert impl == set(spec_names())
 
@@ -153,25 +157,38 @@ def test_test_plugin_implements_every_agency_hook():
 def test_register_categories_and_prohibited(registry):
     assert "film_production" in registry.rules("every-hook-town").categories
     result = run(registry, {"category": "film_production", "start": "2027-07-02T10:00", "end": "2027-07-02T14:00"})
-    assert result.vendor_total == 4 * Decimal("55.00") + 4 * Decimal("1.10")
+    # 4 h x 55.00 = 220.00; radio 4 h x 1.10 = 4.40
+    assert result.vendor_total == Decimal("224.40")
     with pytest.raises(Refusal, match="no casinos"):
         run(registry, {"category": "gambling", "start": "2027-07-02T10:00", "end": "2027-07-02T14:00"})
 
 
-def test_rate_table_city_charges_minimum_and_holiday(registry):
-    # 1 h on Independence Day, officer minimum 3 h: 3 h x 82.50 holiday + radio 3 h x 1.10
+def test_rate_table_extras_minimum_and_holiday(registry):
+    # 1 h on Independence Day, officer minimum 3 h: 3 h x 82.50 holiday (247.50) on one line
+    # + radio 3 h x 1.10 (3.30, of which 3 h x 1.00 = 3.00 to the city)
     result = run(registry, {"start": "2027-07-04T10:00", "end": "2027-07-04T11:00"})
     assert result.vendor_total == Decimal("247.50") + Decimal("3.30")
     assert result.city_total == Decimal("3.00")
+    (minimum,) = [l for l in result.lines if l.party == "vendor" and l.rate_class]
+    assert (minimum.rate_class, minimum.seconds, minimum.amount) == ("holiday", 3 * 3600, Decimal("247.50"))
+    assert minimum.rule == "every-hook-town:minimum-hours"
     # An extra date of the city's own: Founders' Day.
     assert run(registry, {"start": "2027-08-01T10:00", "end": "2027-08-01T13:00"}).lines[0].rate_class == "holiday"
 
 
-def test_rate_boundaries_and_rate_class(registry):
-    # 10 h shift: 8 h regular (440.00) then 2 h at the "night" overtime class (121.00), radio 10 h (11.00)
+def test_rate_splits_and_rate_class(registry):
+    # 10 h shift: 8 h regular (8 x 55.00 = 440.00) then 2 h at the "night" overtime class
+    # (2 x 60.50 = 121.00); radio 10 h (11.00) is not a rate class line
     result = run(registry, {"start": "2027-07-02T08:00", "end": "2027-07-02T18:00"})
     classes = {l.rate_class: l.amount for l in result.lines if l.party == "vendor" and l.rate_class}
     assert classes == {"regular": Decimal("440.00"), "night": Decimal("121.00")}
+
+
+def test_adjust_spec_of_the_agencys_own_plugin(registry):
+    with pytest.raises(Refusal, match="no off-duty work on 2027-08-15: the town fair"):
+        run(registry, {"start": "2027-08-15T10:00", "end": "2027-08-15T14:00"})
+    assert registry.rules("every-hook-town").spec.prohibited_dates == {"08-15": "the town fair"}
+    assert registry.agencies["every-hook-town"].spec is SPEC  # the plugin's own value is left as it was
 
 
 def test_notice_supervisor_and_check_request(registry):
@@ -207,6 +224,14 @@ def test_unfilled_alert_caps_terms_and_self_check(registry):
     assert result.card_fee_total == Decimal("5.61")
     checks = {f.check: f for f in registry.self_check("every-hook-town")}
     assert checks["town.custom"].ok and checks["rate.regular"].ok
+    assert checks["town.custom"].message == "custom check ran for every-hook-town"
+
+
+def test_distribution_methods_and_eligibility_rules(registry):
+    rules = registry.rules("every-hook-town")
+    assert installed_methods(registry.pm)["town-draw"] is TownDraw
+    assert config_for(rules, "security").method == "town-draw"
+    assert [r.name for r in agency_rules(rules)] == ["town.no-rookies"]
 
 
 # --- documentation ---------------------------------------------------------------------
@@ -220,6 +245,12 @@ def test_hook_is_documented_with_its_exact_signature(name):
     body = section.group(1)
     assert signature_text(getattr(hookspecs, name)) in body, f"{name}: signature in the docs is not exact"
     assert "**Called**" in body and body.count("```python") >= 2, f"{name}: say when it is called and give an example"
+
+
+def test_every_documented_hook_exists():
+    """No section documents a hook that is gone (the per-rule hooks the spec replaced)."""
+    documented = re.findall(r"^### `(offduty_\w+)`", DOC.read_text(), re.M)
+    assert sorted(set(documented) - set(spec_names())) == []
 
 
 @pytest.mark.parametrize("name", spec_names())

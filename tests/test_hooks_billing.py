@@ -1,15 +1,18 @@
-"""Billing hooks a new agency may need beyond the seeds: rates that change within a day."""
+"""Billing a new agency may need beyond the seeds: rates that change within a day, tiered
+cancellation windows, a supervisor per so many officers, per-request and per-slot extras."""
 
 from __future__ import annotations
 
 import types
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 from decimal import Decimal
+
+import pytest
 
 from offduty_core import Registry, get_plugin_manager, hookimpl
 from offduty_core.billing import bill
-from offduty_core.model import AgencyInfo
-from offduty_core.rules import RateClass, RateTable
+from offduty_core.spec import (AgencySpec, CancellationPolicy, ChargeRule, Extra, FeeHours, RateClass, RateSplits,
+                               ShareHours, SupervisorRule)
 from offduty_core.story import parse_story
 
 
@@ -19,35 +22,22 @@ def night_town() -> types.ModuleType:
 
     @hookimpl
     def offduty_agency():
-        return AgencyInfo(name="night-town", title="Night Town PD", timezone="America/Chicago")
+        return AgencySpec(name="night-town", title="Night Town PD", timezone="America/Chicago",
+                          rates=(RateClass(name="regular", label="Regular", total="60.00", share="50.00"),
+                                 RateClass(name="night", label="Night", total="72.00", share="60.00")),
+                          rate_splits=RateSplits(at=("06:00", "22:00")))
 
     @hookimpl
-    def offduty_rate_table(agency):
-        return RateTable(classes=(RateClass(name="regular", label="Regular", total="60.00", share="50.00"),
-                                  RateClass(name="night", label="Night", total="72.00", share="60.00")))
-
-    @hookimpl
-    def offduty_rate_boundaries(agency, request, start, end):
-        tz = agency.tz
-        day = start.astimezone(tz).date() - timedelta(days=1)
-        cuts = []
-        while datetime.combine(day, time(0), tz) < end:
-            cuts += [datetime.combine(day, time(6), tz), datetime.combine(day, time(22), tz)]
-            day += timedelta(days=1)
-        return cuts
-
-    @hookimpl
-    def offduty_rate_class(agency, rates, role, start, holiday, emergency):
-        local = start.astimezone(agency.tz).time()
+    def offduty_rate_class(agency, rates, request, role, piece):
+        local = piece.start.time()
         return "night" if local >= time(22) or local < time(6) else None  # None: the default decides
 
-    for name, fn in list(locals().items()):
-        if name.startswith("offduty_"):
-            setattr(mod, name, fn)
+    mod.offduty_agency = offduty_agency
+    mod.offduty_rate_class = offduty_rate_class
     return mod
 
 
-def test_rate_boundaries_split_a_shift_into_day_and_night_rates():
+def test_rate_splits_cut_a_shift_into_day_and_night_rates():
     registry = Registry(get_plugin_manager(entry_points=False, extra=[night_town()]))
     story = parse_story({"agency": "night-town", "request": {
         "id": "N-1", "vendor": "Depot", "category": "security", "received_at": "2027-05-01T08:00",
@@ -61,7 +51,7 @@ def test_rate_boundaries_split_a_shift_into_day_and_night_rates():
 
 
 def test_seed_agencies_are_unaffected_by_another_agencys_rate_hooks():
-    registry = Registry(get_plugin_manager(entry_points=False, extra=[night_town()]))
+    registry = Registry(get_plugin_manager(extra=[night_town()]))  # the seeds through their entry points
     story = parse_story({"agency": "grantsville-ut", "request": {
         "id": "G-1", "vendor": "Depot", "category": "security", "received_at": "2027-05-01T08:00",
         "start": "2027-05-10T20:00", "end": "2027-05-11T07:00"}}, registry)
@@ -73,43 +63,24 @@ def tiered_town() -> types.ModuleType:
     and the minimum at the total rate, inside 72 h the admin fee on the first 24 scheduled hours;
     one supervisor per 4 officers from 4 officers; a 25.00 booking fee per request (operator)
     and a 5.00 radio fee per worked slot (4.00 to the city)."""
-    from offduty_core.rules import (CancellationPolicy, ChargeRule, CityCharge, FeeHours, ShareHours,
-                                    SupervisorRule)
-
     mod = types.ModuleType("tiered_town")
 
     @hookimpl
     def offduty_agency():
-        return AgencyInfo(name="tiered-town", title="Tiered Town PD", timezone="America/Chicago")
+        return AgencySpec(
+            name="tiered-town", title="Tiered Town PD", timezone="America/Chicago",
+            rates=(RateClass(name="regular", label="Regular", total="60.00", share="50.00"),
+                   RateClass(name="supervisor", label="Supervisor", total="72.00", share="60.00")),
+            minimum_hours=2,
+            cancellation=CancellationPolicy(
+                tiers=((timedelta(hours=24), ChargeRule(share_hours=ShareHours.WORKED_OR_MINIMUM)),
+                       (timedelta(hours=72), ChargeRule(share_hours=ShareHours.WORKED,
+                                                        fee_hours=FeeHours.FIRST_SCHEDULED)))),
+            supervisor=SupervisorRule(officers_at_least=4, every=4),
+            extras=(Extra(name="booking", label="Booking fee", total="25.00", city_share="0", per="request"),
+                    Extra(name="radio", label="Radio", total="5.00", city_share="4.00", per="slot")))
 
-    @hookimpl
-    def offduty_rate_table(agency):
-        return RateTable(classes=(RateClass(name="regular", label="Regular", total="60.00", share="50.00"),
-                                  RateClass(name="supervisor", label="Supervisor", total="72.00", share="60.00")))
-
-    @hookimpl
-    def offduty_minimum_hours(agency, request, role):
-        return 2
-
-    @hookimpl
-    def offduty_cancellation_policy(agency):
-        return CancellationPolicy(
-            tiers=((timedelta(hours=24), ChargeRule(share_hours=ShareHours.WORKED_OR_MINIMUM)),
-                   (timedelta(hours=72), ChargeRule(share_hours=ShareHours.WORKED,
-                                                    fee_hours=FeeHours.FIRST_SCHEDULED))))
-
-    @hookimpl
-    def offduty_supervisor_rule(agency):
-        return SupervisorRule(officers_at_least=4, every=4)
-
-    @hookimpl
-    def offduty_city_charges(agency):
-        return (CityCharge(name="booking", label="Booking fee", total="25.00", city_share="0", per="request"),
-                CityCharge(name="radio", label="Radio", total="5.00", city_share="4.00", per="slot"))
-
-    for name, fn in list(locals().items()):
-        if name.startswith("offduty_"):
-            setattr(mod, name, fn)
+    mod.offduty_agency = offduty_agency
     return mod
 
 
@@ -119,9 +90,6 @@ def tiered(request: dict, events=()) -> "object":
         "id": "T-1", "vendor": "Depot", "category": "security", "received_at": "2027-05-01T08:00",
         "start": "2027-05-10T10:00", "end": "2027-05-10T14:00", **request}, "events": list(events)}, registry)
     return bill(story.rules, story.request, story.events)
-
-
-import pytest  # noqa: E402
 
 
 @pytest.mark.parametrize("cancel_at, vendor, officers, tag", [
@@ -148,11 +116,11 @@ def test_flat_fees_per_request_and_per_slot():
     assert result.vendor_total == Decimal("515.00")
     assert result.city_total == Decimal("8.00")
     assert result.admin_fee_total == Decimal("80.00") + Decimal("2.00") + Decimal("25.00")
-    booking = [l for l in result.lines if l.rule == "tiered-town:city.booking"]
+    booking = [l for l in result.lines if l.rule == "tiered-town:extra.booking"]
     assert len(booking) == 1 and booking[0].party == "vendor"
     assert all(sum(p.amount for p in t.postings) == 0 for t in result.transactions)
 
 
 def test_flat_fees_are_not_billed_on_a_cancellation():
     result = tiered({}, [{"type": "cancel", "at": "2027-05-09T09:59", "channel": "email"}])
-    assert not [l for l in result.lines if "city." in l.rule]
+    assert not [l for l in result.lines if "extra." in l.rule]

@@ -13,6 +13,7 @@ import pytest
 
 from distribution_helpers import T, TOWN, accept, awards, cop, make_board, of, refusals, submit, until
 from offduty_core import Registry, get_plugin_manager
+from offduty_core.plugins import BUILTIN_PLUGINS
 from offduty_core.billing import bill
 from offduty_core.errors import InputError
 from offduty_core.lifecycle import (Accept, CancelRequest, ChangeStart, ClockShift, Complete, Decline, DropShift,
@@ -22,7 +23,10 @@ from offduty_core.officers import CycleSchedule, Officer, Roster
 from offduty_core.story import load_json, parse_story
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = Registry(get_plugin_manager(entry_points=False))
+# The seed agencies arrive through entry points; name their modules so the registry stays isolated.
+SEED_MODULES = tuple(f"offduty_plugins.agencies.{m}" for m in ("chandler_az", "grantsville_ut", "lynnwood_wa",
+                                                                "west_valley_city_ut"))
+SEEDS = Registry(get_plugin_manager(entry_points=False, builtins=BUILTIN_PLUGINS + SEED_MODULES))
 
 
 def local(tz: str, text: str) -> datetime:

@@ -12,11 +12,11 @@ from offduty_core.billing import bill
 from offduty_core.errors import InputError
 from offduty_core.payroll import week_of, weekly_payroll
 from offduty_core.plugins import Registry, get_plugin_manager
-from offduty_core.rules import PaymentTerms
+from offduty_core.spec import PaymentTerms
 from offduty_core.story import parse_story
 from offduty_core.terms import Invoice, Payment, add_months, invoices, late_charges, payment_transaction
 
-REGISTRY = Registry(get_plugin_manager(entry_points=False))
+REGISTRY = Registry(get_plugin_manager())  # the seed agencies arrive through their entry points
 
 
 def wvc(rid: str, start: str, end: str, officer: str, **request) -> list[ledger.Transaction]:

@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 from offduty_core import Registry, default_registry, get_plugin_manager, hookimpl
-from offduty_core.model import AgencyInfo
-from offduty_core.rules import HourCaps, RateClass, RateTable
+from offduty_core.spec import AgencySpec, HourCaps, RateClass
 from offduty_simulations import demand, fill
 from offduty_simulations.runner import replicate
 from offduty_simulations.scenario import ScenarioError, from_dict
@@ -122,25 +121,16 @@ def test_the_same_seed_gives_identical_outputs(tmp_path, out):
 
 @hookimpl
 def offduty_agency():
-    return AgencyInfo(name="testburg-ut", title="Testburg PD (UT)", timezone="America/Denver", subdivision="UT")
-
-
-@hookimpl
-def offduty_rate_table(agency):
-    return RateTable(classes=(RateClass(name="regular", label="Regular", total="50.00", share="40.00"),))
-
-
-@hookimpl
-def offduty_hour_caps(agency):
-    return HourCaps(daily=Decimal(4), min_rest=timedelta(hours=1))
+    return AgencySpec(name="testburg-ut", title="Testburg PD (UT)", timezone="America/Denver", subdivision="UT",
+                      rates=(RateClass(name="regular", label="Regular", total="50.00", share="40.00"),),
+                      caps=HourCaps(daily=Decimal(4), min_rest=timedelta(hours=1)))
 
 
 def test_a_backup_officer_works_under_the_home_agencys_caps():
     """Testburg caps its officers at 4 off-duty hours a day (Chandler: 16): on Chandler's
     6-hour shifts Testburg's officers hit their daily cap; they work only 3-hour ones."""
     plugin = types.ModuleType("testburg_ut")
-    for hook in (offduty_agency, offduty_rate_table, offduty_hour_caps):
-        setattr(plugin, hook.__name__, hook)
+    plugin.offduty_agency = offduty_agency
     registry = Registry(get_plugin_manager(extra=[plugin]))
     data = scenario_data(backup="testburg-ut", count=20)
     # Daytime starts only (a night shift's hours fall on two days, each under the cap).

@@ -9,32 +9,22 @@ from decimal import Decimal
 import pytest
 
 from offduty_core import Registry, default_registry, get_plugin_manager, hookimpl
-from offduty_core.model import AgencyInfo
-from offduty_core.rules import RateClass, RateTable
+from offduty_core.spec import AgencySpec, RateClass
 from offduty_simulations.runner import replicate
 from offduty_simulations.scenario import ScenarioError, from_dict
 
 
 @hookimpl
 def offduty_agency():
-    return AgencyInfo(name="testville-or", title="Testville PD (OR)", timezone="America/Los_Angeles",
-                      subdivision="OR")
-
-
-@hookimpl
-def offduty_rate_table(agency):
-    return RateTable(classes=(RateClass(name="regular", label="Regular", total="50.00", share="40.00"),))
-
-
-@hookimpl
-def offduty_minimum_hours(agency, request, role):
-    return Decimal(2)
+    return AgencySpec(name="testville-or", title="Testville PD (OR)", timezone="America/Los_Angeles",
+                      subdivision="OR",
+                      rates=(RateClass(name="regular", label="Regular", total="50.00", share="40.00"),),
+                      minimum_hours=Decimal(2))
 
 
 def _plugin() -> types.ModuleType:
     plugin = types.ModuleType("testville_or")
-    for hook in (offduty_agency, offduty_rate_table, offduty_minimum_hours):
-        setattr(plugin, hook.__name__, hook)
+    plugin.offduty_agency = offduty_agency
     return plugin
 
 

@@ -1,5 +1,5 @@
-"""The seed agencies: one module per agency rule set, each a pluggy plugin.
+"""The seed agencies: one module per published rate sheet, each one ``AgencySpec`` value.
 
-Each module implements only the hooks where the agency differs from the core's defaults
-(:mod:`offduty_core.defaults`).
+They are registered through the ``offduty`` entry-point group (pyproject.toml), as a third
+party's agency is; none needs a hook beyond ``offduty_agency``.
 """

@@ -1,4 +1,4 @@
-"""Chandler Police Department, Arizona (seed: ``chandler-az-rates.txt``).
+"""Chandler Police Department, Arizona (published sheet: "Chandler PD off-duty rates").
 
 Regular 83.28, Supervisor 108.62 (sergeant and above), Scribe 66.65, each published as the
 officer's rate + 11 %; Vehicle 6.66 (6.00 to the city) and City Workers' Comp 2.78 (2.50 to
@@ -14,75 +14,46 @@ vendor is billed the published 66.65 and ``offduty check-agency chandler-az`` re
 
 from __future__ import annotations
 
-from datetime import timedelta
-from decimal import Decimal
-
 from offduty_core import hookimpl
-from offduty_core.model import AgencyInfo
-from offduty_core.rules import (Applies, CancellationPolicy, ChargeRule, CityCharge, FeeHours, RateClass,
-                                RateTable, ShareHours, SupervisorRule)
+from offduty_core.spec import (AgencySpec, Applies, CancellationPolicy, ChargeRule, Extra, FeeHours, RateClass,
+                               ShareHours, SupervisorRule)
 
-FEE = Decimal("0.11")
+FEE = "0.11"
 
-
-@hookimpl
-def offduty_agency() -> AgencyInfo:
-    return AgencyInfo(name="chandler-az", title="Chandler Police Department (AZ)",
-                      timezone="America/Phoenix", subdivision="AZ")
-
-
-@hookimpl
-def offduty_rate_table(agency: AgencyInfo) -> RateTable:
-    return RateTable(classes=(
+SPEC = AgencySpec(
+    name="chandler-az", title="Chandler Police Department (AZ)", timezone="America/Phoenix", subdivision="AZ",
+    rates=(
         RateClass(name="regular", label="Regular", total="83.28", share="75.03", published_fee=FEE),
         RateClass(name="supervisor", label="Supervisor (Sgt. and above)", total="108.62", share="97.86",
                   published_fee=FEE),
         RateClass(name="scribe", label="Scribe", total="66.65", share="60.05", published_fee=FEE),
-    ))
-
-
-@hookimpl
-def offduty_city_charges(agency: AgencyInfo) -> tuple[CityCharge, ...]:
-    return (
-        CityCharge(name="vehicle", label="Vehicle", total="6.66", city_share="6.00",
-                   applies=Applies.VEHICLE, published_fee=FEE),
-        CityCharge(name="workers_comp", label="City Workers' Comp", total="2.78", city_share="2.50",
-                   applies=Applies.ALL_HOURS, published_fee=FEE),
-    )
-
-
-@hookimpl
-def offduty_minimum_hours(agency: AgencyInfo, request, role: str) -> Decimal:
-    return Decimal(2)
-
-
-@hookimpl
-def offduty_supervisor_rule(agency: AgencyInfo) -> SupervisorRule:
-    return SupervisorRule(officers_at_least=4)
-
-
-@hookimpl
-def offduty_prohibited_categories(agency: AgencyInfo) -> dict[str, str]:
-    return {
+    ),
+    extras=(
+        Extra(name="vehicle", label="Vehicle", total="6.66", city_share="6.00", applies=Applies.VEHICLE,
+              published_fee=FEE),
+        Extra(name="workers_comp", label="City Workers' Comp", total="2.78", city_share="2.50",
+              applies=Applies.ALL_HOURS, published_fee=FEE),
+    ),
+    minimum_hours=2,
+    supervisor=SupervisorRule(officers_at_least=4),
+    prohibited={
         "liquor_establishment": "no off-duty work at liquor/bar-type establishments",
         "civil_process": "no civil process service",
         "accident_reconstruction": "no traffic accident reconstruction for insurance companies or private persons",
         "polygraph": "no polygraph or CVSA examinations",
-    }
-
-
-@hookimpl
-def offduty_cancellation_policy(agency: AgencyInfo) -> CancellationPolicy:
-    return CancellationPolicy(
-        window=timedelta(hours=24),
+    },
+    cancellation=CancellationPolicy(
+        window=24,
         inside=ChargeRule(share_hours=ShareHours.WORKED_OR_MINIMUM, fee_hours=FeeHours.FIRST_SCHEDULED,
-                          officer_min_hours=Decimal(3),
+                          officer_min_hours=3,
                           label="greater of hours worked and the 2-hour minimum at the officer's share, "
                                 "plus the 11 % fee on the first 24 scheduled hours; officer paid at least 3 hours"),
         outside=ChargeRule(label="no charge outside 24 hours"),
-    )
+        unfilled_alert=24,
+    ),
+)
 
 
 @hookimpl
-def offduty_unfilled_alert(agency: AgencyInfo) -> timedelta:
-    return timedelta(hours=24)
+def offduty_agency() -> AgencySpec:
+    return SPEC

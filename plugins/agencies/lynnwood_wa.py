@@ -1,4 +1,4 @@
-"""Lynnwood Police Department, Washington (seed: ``lynnwood-wa-rates.txt``).
+"""Lynnwood Police Department, Washington (published sheet: "Lynnwood PD extra-duty rates").
 
 Total hourly rates Regular 170.87 and Holiday 282.22; a 4-hour minimum per request; twelve
 listed holidays (including the Day After Thanksgiving and Christmas Eve, which are not in
@@ -13,14 +13,12 @@ plugin (:data:`ASSUMED_OFFICER_SHARE`), set here as the total less a 10 % fee on
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 from offduty_core import hookimpl
 from offduty_core.calendars import HolidayCalendar
-from offduty_core.model import AgencyInfo
-from offduty_core.rules import (CancellationPolicy, ChangeHandling, ChargeRule, FeeHours, RateClass,
-                                RateTable, ShareHours)
+from offduty_core.spec import (AgencySpec, CancellationPolicy, ChangeHandling, ChargeRule, FeeHours, RateClass,
+                               ShareHours)
 
 #: ASSUMPTION (not published by Lynnwood): the officer's share of each total hourly rate.
 ASSUMED_OFFICER_SHARE: dict[str, Decimal] = {"regular": Decimal("155.34"), "holiday": Decimal("256.56")}
@@ -30,37 +28,18 @@ HOLIDAYS = (
     "labor_day", "veterans_day", "thanksgiving", "day_after_thanksgiving", "christmas_eve", "christmas_day",
 )
 
-
-@hookimpl
-def offduty_agency() -> AgencyInfo:
-    return AgencyInfo(name="lynnwood-wa", title="Lynnwood Police Department (WA)",
-                      timezone="America/Los_Angeles", subdivision="WA")
-
-
-@hookimpl
-def offduty_rate_table(agency: AgencyInfo) -> RateTable:
-    return RateTable(classes=(
-        RateClass(name="regular", label="Regular", total="170.87",
-                  share=ASSUMED_OFFICER_SHARE["regular"], assumed=True),
-        RateClass(name="holiday", label="Holiday", total="282.22",
-                  share=ASSUMED_OFFICER_SHARE["holiday"], assumed=True),
-    ))
-
-
-@hookimpl
-def offduty_holiday_calendar(agency: AgencyInfo) -> HolidayCalendar:
-    return HolidayCalendar(keys=HOLIDAYS, country="US", subdivision="WA")
-
-
-@hookimpl
-def offduty_minimum_hours(agency: AgencyInfo, request, role: str) -> Decimal:
-    return Decimal(4)
-
-
-@hookimpl
-def offduty_cancellation_policy(agency: AgencyInfo) -> CancellationPolicy:
-    return CancellationPolicy(
-        window=timedelta(days=5),
+SPEC = AgencySpec(
+    name="lynnwood-wa", title="Lynnwood Police Department (WA)", timezone="America/Los_Angeles", subdivision="WA",
+    rates=(
+        RateClass(name="regular", label="Regular", total="170.87", share=ASSUMED_OFFICER_SHARE["regular"],
+                  assumed=True),
+        RateClass(name="holiday", label="Holiday", total="282.22", share=ASSUMED_OFFICER_SHARE["holiday"],
+                  assumed=True),
+    ),
+    holidays=HolidayCalendar(keys=HOLIDAYS, country="US", subdivision="WA"),
+    minimum_hours=4,
+    cancellation=CancellationPolicy(
+        window=5 * 24,
         # Inside 5 days: the 4-hour minimum at the total rate (officer share + admin fee on
         # those hours); the officer is paid the same hours.
         inside=ChargeRule(share_hours=ShareHours.WORKED_OR_MINIMUM, fee_hours=FeeHours.SAME,
@@ -70,4 +49,10 @@ def offduty_cancellation_policy(agency: AgencyInfo) -> CancellationPolicy:
         require_request_id=True,
         early_release_full_shift=True,
         unaccepted_change=ChangeHandling.CANCEL_AND_REPOST,
-    )
+    ),
+)
+
+
+@hookimpl
+def offduty_agency() -> AgencySpec:
+    return SPEC

@@ -1,4 +1,5 @@
-"""West Valley City Police Department, Utah (seed: ``west-valley-city-ut-rates.txt``).
+"""West Valley City Police Department, Utah (published sheet: "West Valley City PD
+off-duty rates").
 
 Regular 57.00, Supervisor 68.40, Holiday 85.50, Emergency 85.50 (officer 50, 60, 75, 75; the
 admin fee is 14 % of the share, 7.00 to 10.50 an hour); Vehicle 1.14 (1.00 to the city); a
@@ -11,16 +12,12 @@ vendor billed, the full shift.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from decimal import Decimal
-
 from offduty_core import hookimpl
 from offduty_core.calendars import HolidayCalendar
-from offduty_core.model import AgencyInfo
-from offduty_core.rules import (Applies, CancellationPolicy, ChargeRule, CityCharge, FeeHours, NoticeRule,
-                                RateClass, RateTable, ShareHours, SupervisorRule)
+from offduty_core.spec import (AgencySpec, Applies, CancellationPolicy, ChargeRule, Extra, FeeHours, NoticeRule,
+                               NoticeTier, RateClass, ShareHours, SupervisorRule)
 
-FEE = Decimal("0.14")
+FEE = "0.14"
 
 HOLIDAYS = (
     "new_years_eve", "new_years_day", "mlk_day", "presidents_day", "memorial_day", "independence_day",
@@ -28,65 +25,37 @@ HOLIDAYS = (
     "pioneer_day",
 )
 
-
-@hookimpl
-def offduty_agency() -> AgencyInfo:
-    return AgencyInfo(name="west-valley-city-ut", title="West Valley City Police Department (UT)",
-                      timezone="America/Denver", subdivision="UT")
-
-
-@hookimpl
-def offduty_rate_table(agency: AgencyInfo) -> RateTable:
-    return RateTable(classes=(
+SPEC = AgencySpec(
+    name="west-valley-city-ut", title="West Valley City Police Department (UT)", timezone="America/Denver",
+    subdivision="UT",
+    rates=(
         RateClass(name="regular", label="Regular", total="57.00", share="50.00", published_fee=FEE),
         RateClass(name="supervisor", label="Supervisor", total="68.40", share="60.00", published_fee=FEE),
         RateClass(name="holiday", label="Holiday", total="85.50", share="75.00", published_fee=FEE),
         RateClass(name="emergency", label="Emergency", total="85.50", share="75.00", published_fee=FEE),
-    ))
-
-
-@hookimpl
-def offduty_city_charges(agency: AgencyInfo) -> tuple[CityCharge, ...]:
-    return (CityCharge(name="vehicle", label="Vehicle", total="1.14", city_share="1.00",
-                       applies=Applies.VEHICLE, published_fee=FEE),)
-
-
-@hookimpl
-def offduty_holiday_calendar(agency: AgencyInfo) -> HolidayCalendar:
-    return HolidayCalendar(keys=HOLIDAYS, country="US", subdivision="UT")
-
-
-@hookimpl
-def offduty_minimum_hours(agency: AgencyInfo, request, role: str) -> Decimal:
-    return Decimal(2)
-
-
-@hookimpl
-def offduty_notice_rule(agency: AgencyInfo) -> NoticeRule:
-    return NoticeRule(emergency_below=timedelta(hours=72))
-
-
-@hookimpl
-def offduty_supervisor_rule(agency: AgencyInfo) -> SupervisorRule:
-    return SupervisorRule(officers_at_least=5)
-
-
-@hookimpl
-def offduty_prohibited_categories(agency: AgencyInfo) -> dict[str, str]:
-    return {
+    ),
+    extras=(Extra(name="vehicle", label="Vehicle", total="1.14", city_share="1.00", applies=Applies.VEHICLE,
+                  published_fee=FEE),),
+    holidays=HolidayCalendar(keys=HOLIDAYS, country="US", subdivision="UT"),
+    minimum_hours=2,
+    notice=NoticeRule(tiers=(NoticeTier(below=72, rate_class="emergency"),)),
+    supervisor=SupervisorRule(officers_at_least=5),
+    prohibited={
         "liquor_establishment": "no work where alcoholic beverages are the main focus of the business",
         "gambling": "no work for businesses of an illegal or gambling-based nature",
-    }
-
-
-@hookimpl
-def offduty_cancellation_policy(agency: AgencyInfo) -> CancellationPolicy:
-    return CancellationPolicy(
-        window=timedelta(hours=48),
+    },
+    cancellation=CancellationPolicy(
+        window=48,
         inside=ChargeRule(share_hours=ShareHours.WORKED_OR_MINIMUM, fee_hours=FeeHours.FIRST_SCHEDULED,
                           label="greater of hours worked and the 2-hour minimum at the officer's share, "
                                 "plus the admin fee on the first 24 scheduled hours"),
         outside=ChargeRule(share_hours=ShareHours.WORKED, fee_hours=FeeHours.FIRST_SCHEDULED,
                            label="admin fee on the first 24 scheduled hours"),
         early_release_full_shift=True,
-    )
+    ),
+)
+
+
+@hookimpl
+def offduty_agency() -> AgencySpec:
+    return SPEC

@@ -1,0 +1,159 @@
+"""Integer time and an agency's table of local days.
+
+Inside the engine an instant is whole seconds since 1970-01-01 UTC (:func:`epoch`), and a
+stretch of time is cut at the agency's local midnights by looking them up in a
+:class:`DayTable`: one row per local date with its midnight in epoch seconds and its
+holiday, built once per year the first time that year is needed.  Datetimes remain at the
+edges (parsing stories, words on an invoice, a plugin hook that asks for one).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import date, datetime, time, timedelta, timezone
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from .calendars import HolidayCalendar
+from .errors import InputError
+from .timeutil import localize_midnight
+
+UTC = timezone.utc
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
+
+
+def epoch(value: datetime) -> int:
+    """Whole seconds since the epoch of an aware datetime (exact: no float on the way)."""
+    return (value - EPOCH) // _SECOND
+
+
+def from_epoch(seconds: int) -> datetime:
+    return EPOCH + timedelta(seconds=seconds)
+
+
+class Piece(NamedTuple):
+    """A stretch of billed time inside one local day and between two rate splits.
+
+    ``start`` and ``end`` are epoch seconds; ``day`` the local date; ``holiday`` the listed
+    holiday's label that applies (or None); ``offset`` how many seconds of the same
+    interval came before this piece (overtime "after the 10th hour" reads it).
+    """
+
+    day: date
+    start: int
+    end: int
+    holiday: str | None
+    offset: int
+
+    @property
+    def seconds(self) -> int:
+        return self.end - self.start
+
+
+class _Year(NamedTuple):
+    midnights: list[int]  # the year's local midnights, and the next year's first
+    first: date
+    holidays: dict[int, str]  # day number within the year -> label
+
+
+class DayTable:
+    """An agency's local days: midnights, holidays, and the splits of billed time.
+
+    ``split_at`` are local times of day where a night differential
+    starts or ends; ``split_after`` are seconds from an interval's start where an overtime
+    rate starts.  Both come from the spec's :class:`~offduty_core.spec.RateSplits`.
+    """
+
+    def __init__(self, tz: ZoneInfo, holidays: HolidayCalendar | None, split_at: tuple[time, ...] = (),
+                 split_after: tuple[int, ...] = ()):
+        self.tz = tz
+        self.holidays = holidays
+        self.split_at = split_at
+        self.split_after = split_after
+        self._years: dict[int, _Year] = {}
+        self._pieces: dict[tuple[int, int], tuple[Piece, ...]] = {}
+        self._dates: dict[int, date] = {}
+
+    def _year(self, year: int) -> _Year:
+        found = self._years.get(year)
+        if found is None:
+            if not 1 <= year <= 9998:
+                raise InputError("date", str(year), "years 1 to 9998 are supported")
+            first = date(year, 1, 1)
+            days = (date(year + 1, 1, 1) - first).days
+            midnights = [epoch(localize_midnight(first + timedelta(days=i), self.tz)) for i in range(days + 1)]
+            holidays: dict[int, str] = {}
+            if self.holidays is not None:
+                for day, label in self.holidays.dates(year).items():
+                    holidays[(day - first).days] = label
+            found = self._years[year] = _Year(midnights, first, holidays)
+        return found
+
+    def locate(self, instant: int) -> tuple[_Year, int]:
+        """The year and the day number within it of the local day holding ``instant``."""
+        year = from_epoch(instant).year
+        table = self._year(year)
+        if instant < table.midnights[0]:
+            table = self._year(year - 1)
+        elif instant >= table.midnights[-1]:
+            table = self._year(year + 1)
+        return table, bisect_right(table.midnights, instant) - 1
+
+    def local_date(self, instant: int) -> date:
+        found = self._dates.get(instant)
+        if found is None:
+            table, index = self.locate(instant)
+            found = table.first + timedelta(days=index)
+            if len(self._dates) > 100_000:
+                self._dates.clear()
+            self._dates[instant] = found
+        return found
+
+    def holiday(self, day: date) -> str | None:
+        return self._year(day.year).holidays.get((day - date(day.year, 1, 1)).days)
+
+    def pieces(self, start: int, end: int) -> tuple[Piece, ...]:
+        """``[start, end)`` cut at local midnights and the rate splits (kept: a year of
+        bills asks for the same few hundred intervals again and again)."""
+        key = (start, end)
+        found = self._pieces.get(key)
+        if found is None:
+            found = self._split(start, end)
+            if len(self._pieces) > 50_000:
+                self._pieces.clear()
+            self._pieces[key] = found
+        return found
+
+    def _split(self, start: int, end: int) -> tuple[Piece, ...]:
+        out: list[Piece] = []
+        if end <= start:
+            return ()
+        cuts = {start + s for s in self.split_after if start + s < end}
+        table, index = self.locate(start)
+        cursor = start
+        while cursor < end:
+            midnights = table.midnights
+            if index + 1 >= len(midnights):
+                table, index = self.locate(cursor)
+                midnights = table.midnights
+            day_end = midnights[index + 1]
+            stop = min(day_end, end)
+            for at in self.split_at:
+                cut = epoch(datetime.combine(table.first + timedelta(days=index), at, tzinfo=self.tz))
+                if cursor < cut < stop:
+                    cuts.add(cut)
+            day = table.first + timedelta(days=index)
+            label = table.holidays.get(index)
+            for cut in sorted(c for c in cuts if cursor < c < stop):
+                out.append(Piece(day, cursor, cut, label, cursor - start))
+                cursor = cut
+            if cursor < stop:
+                out.append(Piece(day, cursor, stop, label, cursor - start))
+            cursor = stop
+            index += 1
+        if self.holidays is not None and self.holidays.whole_shift:
+            label = next((p.holiday for p in out if p.holiday), None)
+            if label is not None:
+                out = [p._replace(holiday=label) for p in out]
+        return tuple(out)
