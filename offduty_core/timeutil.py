@@ -96,43 +96,6 @@ def _utc_midnight(day: date, tz: ZoneInfo) -> datetime:
     return localize_midnight(day, tz).astimezone(UTC)
 
 
-def split_pieces(start: datetime, end: datetime, tz: ZoneInfo,
-                 cuts: list[datetime] | tuple[datetime, ...] = ()) -> list[tuple[date, datetime, int]]:
-    """Split ``[start, end)`` at local midnights and at ``cuts`` into
-    (local date, local piece start, real seconds) pieces.
-
-    Each stretch between cuts is split as :func:`split_at_local_midnight` splits it (walked
-    here in the same loop, so each piece's local time is converted once); a piece's local
-    start is the previous piece's start plus its whole seconds, as it always was (they differ
-    from the exact midnight only when a time has fractions of a second).
-    """
-    stops = sorted({c.astimezone(UTC) for c in cuts if start < c < end}) if cuts else []
-    stops.append(end.astimezone(UTC))
-    out: list[tuple[date, datetime, int]] = []
-    cursor = start.astimezone(UTC)  # the local start handed out: advanced by whole seconds
-    for stop in stops:
-        here = cursor  # where the walk to ``stop`` is: exactly at each local midnight
-        while here < stop:
-            local = here.astimezone(tz)
-            day = local.date()
-            piece_end = _utc_midnight(day + _ONE_DAY, tz)
-            if stop < piece_end:
-                piece_end = stop
-            delta = piece_end - here
-            seconds = int(delta.total_seconds())
-            if seconds > 0:
-                if cursor == here:
-                    out.append((day, local, seconds))
-                    # cursor + whole seconds: the piece's end itself when it is whole seconds away
-                    cursor = piece_end if not delta.microseconds else cursor + timedelta(0, seconds)
-                else:
-                    out.append((day, cursor.astimezone(tz), seconds))
-                    cursor = cursor + timedelta(0, seconds)
-            here = piece_end
-        cursor = stop
-    return out
-
-
 def localize_midnight(day: date, tz: ZoneInfo) -> datetime:
     """The first instant of ``day`` in ``tz`` (midnight, or the first valid time after it)."""
     naive = datetime.combine(day, time(0))
