@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 import attrs
 
@@ -121,6 +121,34 @@ def _balanced_transaction(date_: date, memo: str, ref: str, postings: tuple[Post
     _set_ref(tx, ref)
     _set_postings(tx, postings)
     return tx
+
+
+class Entry(NamedTuple):
+    """A transaction as billing computes it: legs of ``(account, integer cents)`` that sum to
+    zero (checked where the amounts were computed).  :meth:`transaction` makes the
+    :class:`Transaction` with ``Decimal`` postings for the edges (JSON, reports)."""
+
+    date: date
+    memo: str
+    ref: str
+    legs: tuple[tuple[str, int], ...]
+
+    def transaction(self) -> Transaction:
+        return _balanced_transaction(self.date, self.memo, self.ref,
+                                     tuple(_cent_posting(account, Decimal(amount).scaleb(-2))
+                                           for account, amount in self.legs))
+
+
+def entry(date_: date, memo: str, ref: str, legs: Iterable[tuple[str, int]]) -> Entry | None:
+    """An :class:`Entry` of the non-zero ``legs`` (None if all are zero); refused unless they
+    sum to zero."""
+    kept = tuple((account, amount) for account, amount in legs if amount)
+    if not kept:
+        return None
+    residual = sum(amount for _, amount in kept)
+    if residual:
+        raise UnbalancedError(memo, str(Decimal(residual).scaleb(-2)))
+    return Entry(date_, memo, ref, kept)
 
 
 def cent_transaction(date_: date, memo: str, amounts: Mapping[str, Decimal], ref: str = "") -> Transaction | None:
