@@ -134,9 +134,21 @@ class Entry(NamedTuple):
     legs: tuple[tuple[str, int], ...]
 
     def transaction(self) -> Transaction:
-        return _balanced_transaction(self.date, self.memo, self.ref,
-                                     tuple(_cent_posting(account, Decimal(amount).scaleb(-2))
-                                           for account, amount in self.legs))
+        return _balanced_transaction(self.date, self.memo, self.ref, tuple(map(_kept_posting, self.legs)))
+
+
+_POSTINGS: dict[tuple[str, int], Posting] = {}
+
+
+def _kept_posting(leg: tuple[str, int]) -> Posting:
+    """The posting of an ``(account, cents)`` leg.  Postings are immutable values and a year's
+    ledger repeats the same few thousand legs, so equal legs share one posting."""
+    found = _POSTINGS.get(leg)
+    if found is None:
+        if len(_POSTINGS) > 200_000:
+            _POSTINGS.clear()
+        found = _POSTINGS[leg] = _cent_posting(leg[0], Decimal(leg[1]).scaleb(-2))
+    return found
 
 
 def entry(date_: date, memo: str, ref: str, legs: Iterable[tuple[str, int]]) -> Entry | None:
