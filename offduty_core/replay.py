@@ -21,7 +21,7 @@ from .spec import ChangeHandling, ChargeRule
 from .timeutil import fmt_local
 
 if TYPE_CHECKING:
-    from .billing import Admission
+    from .admission import Admission
     from .rules import AgencyRules
 
 MAX_REQUEST_SPAN = timedelta(days=31)
