@@ -127,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (help_text, configure, _) in sorted(_EXTRA.items()):
         p = sub.add_parser(name, help=help_text)
         p.set_defaults(run=configure(p))
+    for summary in sub._choices_actions:  # each command's --help opens with its one-line summary
+        command = sub.choices[summary.dest]
+        command.description = command.description or summary.help
     return parser
 
 

@@ -80,6 +80,8 @@ def _check_table_out(out: str) -> Path:
         raise InputError("--out", out, f"name a {', '.join(TABLE_FORMATS[:-1])} or {TABLE_FORMATS[-1]} file")
     if not path.parent.is_dir():
         raise InputError("--out", out, f"the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise InputError("--out", out, "is a folder; name a file in it")
     if suffix == ".xlsx":
         _require("xlsxwriter", "xlsx", "sweep --out FILE.xlsx", or_else=", or name a .csv or .parquet file")
     return path
@@ -98,11 +100,10 @@ def write_table(table, path: Path) -> None:
     """Write ``table`` in the format ``path``'s extension names, whole or not at all (a
     temporary file beside it, moved into place), and byte-identical for identical tables."""
     import os
-    import tempfile
 
     suffix = path.suffix.lower()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
-    os.close(fd)
+    # Named by process, not made by mkstemp: the file gets the usual permissions (umask), not 0600.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{suffix}")
     try:
         if suffix == ".parquet":
             table.to_parquet(tmp, index=False)
@@ -120,7 +121,7 @@ def write_table(table, path: Path) -> None:
             table.to_csv(tmp, index=False)
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise
 
 

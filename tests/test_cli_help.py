@@ -44,6 +44,10 @@ def test_every_argument_of_every_subcommand_has_help():
     assert missing == []
 
 
+def test_every_command_help_says_what_it_does():
+    assert [name for name, parser in parsers() if not (parser.description or "").strip()] == []
+
+
 def test_help_names_no_source_paths():
     source_path = re.compile(r"\b(offduty_core|offduty_plugins|simulations|plugins|notebooks|tests)/|\.py\b")
     for name, parser in parsers():

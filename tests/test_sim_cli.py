@@ -146,17 +146,22 @@ def test_sweep_out_writes_the_format_its_extension_names(tmp_path):
     assert all(f">{metric}<" in shared for metric in set(csv_table["metric"]))
     assert tables["t.xlsx"] == tables["again.xlsx"]  # the same seed, byte for byte
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary left
+    plain = tmp_path / "plain"
+    plain.write_text("")
+    assert (tmp_path / "t.xlsx").stat().st_mode == plain.stat().st_mode  # not a temporary file's 0600
 
 
 def test_sweep_out_with_another_extension_is_refused_before_running(tmp_path):
     path = scenario_file(tmp_path, days=5, officers=15)
+    (tmp_path / "d.csv").mkdir()
     for out, message in [("t.xls", "--out: 't.xls' is not allowed; name a .csv, .parquet or .xlsx file"),
                          ("t", "--out: 't' is not allowed; name a .csv, .parquet or .xlsx file"),
-                         ("missing/t.csv", "the folder 'missing' does not exist")]:
+                         ("missing/t.csv", "the folder 'missing' does not exist"),
+                         ("d.csv", "--out: 'd.csv' is not allowed; is a folder; name a file in it")]:
         result = offduty("sweep", "--scenario", str(path), "-n", "50", "--out", out, cwd=tmp_path)
         assert result.returncode == 2 and result.stdout == ""
         assert result.stderr.count("\n") == 1 and message in result.stderr
-    assert list(tmp_path.iterdir()) == [path]
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "d.csv", path] and not any((tmp_path / "d.csv").iterdir())
 
 
 def without(modules: list[str], *args: str) -> subprocess.CompletedProcess:
