@@ -89,19 +89,33 @@ def cmd_new_agency(args: argparse.Namespace, registry: Registry) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("offduty")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="offduty", description=__doc__.splitlines()[0],
-                                     epilog="--debug (anywhere) shows the traceback behind an error")
+    parser = argparse.ArgumentParser(
+        prog="offduty",
+        description="Run and forecast police off-duty programs: bill job stories exactly, check agency "
+                    "plugins, and simulate a year of shifts, fill and money.",
+        epilog="--debug (anywhere) shows the traceback behind an error. "
+               "'offduty COMMAND --help' describes a command.")
+    parser.add_argument("--version", action="version", version=f"offduty {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("agencies", help="list installed agency plugins")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(run=cmd_agencies)
     p = sub.add_parser("check-agency", help="run an agency plugin's self-check")
-    p.add_argument("name")
+    p.add_argument("name", metavar="NAME", help="installed agency name (see `offduty agencies`)")
     p.add_argument("--strict", action="store_true", help="exit 1 when a check finds a difference")
     p.set_defaults(run=cmd_check_agency)
     p = sub.add_parser("bill", help="bill a job story (JSON file, or - for stdin)")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="job story JSON file, or - to read it from stdin")
     p.set_defaults(run=cmd_bill)
     p = sub.add_parser("new-agency", help="write an installable agency plugin package to start from")
     p.add_argument("name", help="agency name, e.g. springfield-il (a US state suffix sets the zone)")
@@ -113,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (help_text, configure, _) in sorted(_EXTRA.items()):
         p = sub.add_parser(name, help=help_text)
         p.set_defaults(run=configure(p))
+    for summary in sub._choices_actions:  # each command's --help opens with its one-line summary
+        command = sub.choices[summary.dest]
+        command.description = command.description or summary.help
     return parser
 
 

@@ -74,10 +74,17 @@ def run_validate(args: argparse.Namespace, registry) -> int:
     return 0
 
 
-@subcommand("roster", "check a roster CSV file (columns: see offduty_core/officers.py)")
+_ROSTER_COLUMNS = ("A roster CSV has one officer a line; the first line names the columns: badge, agency, "
+                   "seniority_date (required); rank, qualifications, approved, active, schedule, shift_start, "
+                   "shift_hours, anchor, days_off, duty_dates, history, name (optional).")
+
+
+@subcommand("roster", "check a roster CSV file, one officer a line")
 def configure_roster(parser: argparse.ArgumentParser):
+    parser.description = _ROSTER_COLUMNS
     sub = parser.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
-    p = sub.add_parser("validate", help="check every line of a roster CSV; exit 2 listing each problem")
+    p = sub.add_parser("validate", help="check every line of a roster CSV; exit 2 listing each problem",
+                       description=_ROSTER_COLUMNS)
     p.add_argument("file", metavar="FILE", help="roster CSV (or - for stdin)")
     p.add_argument("--any-agency", action="store_true", help="do not require the agencies to be installed")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

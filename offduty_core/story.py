@@ -20,6 +20,10 @@ from .timeutil import parse_time
 
 @attrs.frozen(kw_only=True)
 class Story:
+    """A parsed story, ready to bill: ``bill(story.rules, story.request, story.events,
+    story.payment_method)``.  ``rules`` are the agency's compiled rules, so parsing and billing
+    see the same agency; ``payment_method`` is None when the story names none."""
+
     rules: AgencyRules
     request: Request
     events: tuple[Event, ...]
@@ -27,6 +31,9 @@ class Story:
 
 
 def load_json(text: str, source: str = "story") -> Any:
+    """Decode ``text`` as JSON, or raise :class:`InputError` naming ``source`` (a file name, or
+    ``stdin``) and the line and column, so a broken file is reported as one line, not a
+    ``JSONDecodeError`` traceback.  The result is not checked: pass it to :func:`parse_story`."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -86,6 +93,14 @@ EVENT_FIELDS = {
 
 
 def parse_request(data: Any, rules: AgencyRules, field: str = "request") -> Request:
+    """The story's ``request`` object as a :class:`Request`.
+
+    Times without an offset are local to the agency of ``rules`` (a time skipped by a
+    daylight-saving change is refused); ``positions`` defaults to one officer and missing roles
+    count 0.  Only the format is checked here: whether the agency accepts the request (notice,
+    prohibited categories) is decided when it is billed or posted.  ``field`` is the path used
+    in error messages, so a caller embedding requests elsewhere can name its own.
+    """
     data = _obj(data, field)
     _only(data, field, REQUEST_FIELDS)
     tz = rules.info.tz
@@ -120,6 +135,13 @@ def _missing(field: str) -> Any:
 
 
 def parse_event(data: Any, rules: AgencyRules, index: int) -> Event:
+    """Event ``index`` of a story's ``events`` list as its :mod:`~offduty_core.model` event.
+
+    Each type allows only its own fields (a ``clock`` with an ``at`` is refused, not ignored),
+    and every error names the event's path (``events[2].at``).  A ``cancel`` must name its
+    channel, because some agencies accept only written cancellations.  Whether the event is
+    allowed at that point of the job is the agency's decision at billing, not the parser's.
+    """
     field = f"events[{index}]"
     data = _obj(data, field)
     kind = data.get("type")
@@ -190,6 +212,14 @@ def parse_event(data: Any, rules: AgencyRules, index: int) -> Event:
 
 
 def parse_story(data: Any, registry: Registry) -> Story:
+    """A whole job story (decoded JSON) as a :class:`Story`, its agency looked up in
+    ``registry``.
+
+    The agency comes first because it gives the time zone for every local time that follows.
+    An unknown agency, an unknown field anywhere, or a malformed value raises
+    :class:`InputError` naming the field, the value and what is allowed (a broken agency
+    plugin raises the registry's :class:`~offduty_core.errors.PluginError`); nothing is billed.
+    """
     data = _obj(data, "story")
     _only(data, "", STORY_FIELDS)
     agency = data.get("agency")
