@@ -203,12 +203,16 @@ def configure_sweep(p: argparse.ArgumentParser):
     p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler at ADDRESS, or 'local' for a "
                                                      "LocalCluster")
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--long", action="store_true",
+                   help="print and write the tidy long table (one row per grid point and metric, with sd, "
+                        "interval ends and paired differences) instead of the wide one (one row per metric)")
     p.add_argument("--out", metavar="FILE", help="also write the table to FILE, in the format its extension names: "
                                                  ".csv, .parquet or .xlsx (.xlsx needs the xlsx extra)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def run(args: argparse.Namespace, registry) -> int:
-        from .runner import execute, grid_points, make_tasks, summarise
+        from .runner import (execute, format_cell, grid_points, make_tasks, point_label, summarise, varying,
+                             wide)
 
         _require("scipy", "sweep", "sweep (its t confidence intervals)")
         if args.dask:
@@ -236,12 +240,24 @@ def configure_sweep(p: argparse.ArgumentParser):
             bar.close()
         table = summarise(points, results, args.level)
         failures = [r for r in results if r.error is not None]
+        shown = table if args.long else wide(table, points)
         if out is not None:
-            write_table(table, out)
+            write_table(shown, out)
         import pandas as pd
 
-        with pd.option_context("display.max_rows", 500, "display.width", 200):
-            print(table.to_string(index=False, float_format=lambda v: f"{v:,.4f}"))
+        print(f"{args.replications} replications per point, the same seeds at every point (common random "
+              f"numbers); ± is the half-width of a {args.level:.0%} t interval"
+              + (f"; Δ is the paired difference from the baseline {point_label(points[0], varying(points))}, "
+                 f"replication by "
+                 f"replication" if len(points) > 1 else ""))
+        with pd.option_context("display.max_rows", 500, "display.width", 250, "display.max_columns", 100):
+            if args.long:
+                print(table.to_string(index=False, float_format=lambda v: f"{v:,.4f}"))
+            else:
+                text = shown.copy()
+                for column in text.columns[2:]:
+                    text[column] = [format_cell(m, v) for m, v in zip(text["metric"], text[column])]
+                print(text.to_string(index=False))
         for r in failures:
             print(f"offduty: replication {r.replication} of point {points[r.point]} failed twice: {r.error}",
                   file=sys.stderr)

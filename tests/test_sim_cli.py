@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from offduty_simulations.calibrate import dumps_toml
 from sim_helpers import ROOT, small
@@ -50,13 +51,33 @@ def test_sweep_prints_means_with_intervals(tmp_path):
     path = scenario_file(tmp_path, days=7, officers=20)
     table = tmp_path / "sweep.csv"
     result = offduty("sweep", "--scenario", str(path), "--admin-fee", "8,20", "-n", "2", "--workers", "1",
-                     "--out", str(table))
+                     "--long", "--out", str(table))
     assert result.returncode == 0, result.stderr
     df = pd.read_csv(table)
     assert set(df["fees.admin_fee_pct"]) == {8, 20}
     assert {"metric", "mean", "ci_low", "ci_high", "n"} <= set(df.columns)
     fee = df[df.metric == "admin_fee"].set_index("fees.admin_fee_pct")["mean"]
     assert fee[20] > fee[8]
+
+
+def test_sweep_table_is_wide_with_paired_differences_from_the_baseline(tmp_path):
+    path = scenario_file(tmp_path, days=7, officers=20)
+    table = tmp_path / "sweep.csv"
+    result = offduty("sweep", "--scenario", str(path), "--admin-fee", "8,20", "-n", "3", "--workers", "1",
+                     "--out", str(table))
+    assert result.returncode == 0, result.stderr
+    df = pd.read_csv(table).set_index("metric")
+    assert list(df.columns) == ["n", "fees.admin_fee_pct=8 (baseline) mean", "fees.admin_fee_pct=8 (baseline) ±",
+                                "fees.admin_fee_pct=20 mean", "fees.admin_fee_pct=20 ±", "fees.admin_fee_pct=20 Δ",
+                                "fees.admin_fee_pct=20 Δ±"]
+    fee = df.loc["admin_fee"]
+    # The same seeds at both points: the mean of the paired differences is the difference of the means.
+    assert fee["fees.admin_fee_pct=20 Δ"] == pytest.approx(fee["fees.admin_fee_pct=20 mean"]
+                                                           - fee["fees.admin_fee_pct=8 (baseline) mean"])
+    assert fee["fees.admin_fee_pct=20 Δ"] > 0 and fee["fees.admin_fee_pct=20 Δ±"] > 0
+    assert "± is the half-width of a 95% t interval" in result.stdout
+    requests = next(line for line in result.stdout.splitlines() if line.strip().startswith("requests"))
+    assert ".00" not in requests.split()[2]  # a count prints whole
 
 
 def test_misspelled_scenario_key_exits_2_naming_it(tmp_path):
