@@ -171,7 +171,17 @@ def test_fee_sweep_moves_vendor_cost_and_operator_net_with_the_fee(tmp_path, ker
     assert table[0].startswith("| Admin fee |") and set(table[1]) <= set("|-")
     assert [row.split("|")[1].strip() for row in table[2:5]] == ["0 %", "15 %", "30 %"]
     assert "$97.54" in table[4]  # 75.03 + 30 %
+    assert " ± $" in table[2] and "95% confidence interval" in (out / "sales-table.md").read_text()
     assert_png(out / "fee-sweep.png")
+    assert_png(out / "against-today.png")
+    # Paired differences from the baseline: none for the baseline itself, and for the others the
+    # mean of the differences is the difference of the means (every point ran every replication).
+    for p in points:
+        m = p["metrics"]["operator_net"]
+        base = next(q for q in points if q["admin_fee_pct"] == 15)["metrics"]["operator_net"]["mean"]
+        assert m["diff"] == pytest.approx(m["mean"] - base, abs=1e-6)
+        assert (m["diff_low"] <= m["diff"] <= m["diff_high"]) or p["admin_fee_pct"] == 15
+    assert "scaled UP from 14 days" in results["month_note"]
 
 
 # --- 3. forecast ------------------------------------------------------------------------------------
