@@ -31,7 +31,7 @@ from offduty_core.errors import InputError
 from .scenario import from_dict
 
 COLUMNS = ("request_id", "agency", "vendor", "category", "received_at", "start", "end", "officers", "vehicle",
-           "cancelled_at")
+           "cancelled_at", "filled", "badges")
 REQUIRED = ("request_id", "vendor", "category", "received_at", "start", "end", "officers")
 MAX_VALUES = 8  # at most this many distinct durations / officer counts per category
 
@@ -42,9 +42,20 @@ class Fit:
     rows: int
     days: int
     agency: str
+    unknown_months: tuple[str, ...] = ()
+    officers: int | None = None
+    officers_source: str | None = None
 
     def report(self) -> str:
         lines = [f"{self.rows} past requests over {self.days} days for {self.agency}:"]
+        if self.unknown_months:
+            lines.append(f"  no history for {', '.join(self.unknown_months)}: assumed like the average covered "
+                         f"month (factor 1.0)")
+        if self.officers is not None:
+            lines.append(f"  officers: {self.officers} ({self.officers_source})")
+        else:
+            lines.append("  officers: the scenario default (the history names no officers: give --officers, or a "
+                         "badges column)")
         for name, c in sorted(self.data["demand"]["categories"].items()):
             lt = c["lead_time_days"]
             lines.append(f"  {name}: {c['requests_per_week']:.2f}/week, {c['vendors']} vendors, lead median "
@@ -118,6 +129,13 @@ def read_history(path: str | Path) -> pd.DataFrame:
         df["vehicle"] = flags.isin(VEHICLE_YES)
     else:
         df["vehicle"] = False
+    if "filled" in df.columns:  # whether every position was filled; empty: not known
+        flags = df["filled"].str.strip().str.lower()
+        for i, text in enumerate(flags):
+            if text not in VEHICLE_YES and text not in VEHICLE_NO:
+                raise InputError(f"{path} line {i + 2}, filled", df["filled"][i],
+                                 "give yes or no (also y/n, true/false, 1/0), or empty when not known")
+        df["filled"] = [None if t == "" else t in VEHICLE_YES for t in flags]
     _check_times(df, text_of, path)
     return df
 
@@ -153,11 +171,23 @@ def _choice(values: pd.Series, step: float) -> dict:
     return {"values": [round(v, 2) for v, _ in top], "weights": [int(n) for _, n in top]}
 
 
-def _profile(counts: np.ndarray, exposure: np.ndarray) -> list[float]:
-    rate = np.where(exposure > 0, counts / np.maximum(exposure, 1e-9), 0.0)
-    mean = rate[exposure > 0].mean() if (exposure > 0).any() else 1.0
-    out = rate / mean if mean > 0 else np.ones_like(rate)
-    return [round(float(max(x, 0.01)), 3) for x in out]
+def _profile(counts: np.ndarray, exposure: np.ndarray, floor: float = 0.01) -> list[float]:
+    """Factors of a seasonal profile: each period's rate per day of history over the mean
+    rate of the periods the history covers.  A period the history does not cover at all
+    is *unknown*, not quiet: it gets 1.0, the covered periods' average (so a half-year
+    history neither doubles the covered months nor empties the others).  A covered period
+    with no request is data: it gets ``floor``."""
+    covered = exposure > 0
+    rate = np.where(covered, counts / np.maximum(exposure, 1e-9), 0.0)
+    mean = rate[covered].mean() if covered.any() else 1.0
+    out = np.where(covered, rate / mean if mean > 0 else 1.0, 1.0)
+    return [round(float(max(x, floor)), 3) for x in out]
+
+
+#: Requests a category needs before its own month and weekday profiles are fitted (below it,
+#: the category follows the profiles of all requests).
+OWN_SEASONALITY = 150
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def fit(df: pd.DataFrame, agency: str | None = None, officers: int | None = None) -> Fit:
@@ -204,6 +234,12 @@ def fit(df: pd.DataFrame, agency: str | None = None, officers: int | None = None
         if len(sub) >= 200:
             h = np.bincount(local_start.loc[idx].dt.hour, minlength=24).astype(float)
             entry["hour"] = [round(float(x), 3) for x in (h + 0.05) / (h + 0.05).mean()]
+        if len(sub) >= OWN_SEASONALITY:  # school shifts stay on school days and out of summer
+            starts = local_start.loc[idx]
+            entry["month"] = _profile(np.bincount(starts.dt.month - 1, minlength=12).astype(float), month_exposure,
+                                      floor=0.0)
+            entry["weekday"] = _profile(np.bincount(starts.dt.day_of_week, minlength=7).astype(float),
+                                        weekday_exposure, floor=0.0)
         categories[cat] = entry
 
     window = rules.cancellation.window.total_seconds() / 3600.0
@@ -213,9 +249,12 @@ def fit(df: pd.DataFrame, agency: str | None = None, officers: int | None = None
     if n_cancel and window > 0:
         before = (df.loc[cancelled, "start"] - df.loc[cancelled, "cancelled_at"]).dt.total_seconds() / 3600.0
         inside = float((before <= window).mean())
+    unknown = [MONTHS[m] for m in range(12) if month_exposure[m] == 0]
+    assumed = (f"; no history for {', '.join(unknown)}: those months are assumed to be like the average "
+               f"covered month (factor 1.0)" if unknown else "")
     data = {
         "name": f"{agency} calibrated",
-        "description": f"fitted by offduty calibrate from {len(df)} requests, {first} to {last}",
+        "description": f"fitted by offduty calibrate from {len(df)} requests, {first} to {last}{assumed}",
         "agency": {"name": agency, "year": first.year, "start": first.isoformat(), "days": min(days, 731)},
         "demand": {
             "month": _profile(month_counts, month_exposure),
@@ -225,10 +264,16 @@ def fit(df: pd.DataFrame, agency: str | None = None, officers: int | None = None
         },
         "changes": {"cancel_rate": round(n_cancel / len(df), 4), "cancel_inside_window": round(inside, 4)},
     }
+    source = "given"
+    if officers is None and "badges" in df.columns:
+        seen = {b.strip() for cell in df["badges"] for b in str(cell).split(";") if b.strip()}
+        if seen:
+            officers, source = len(seen), "distinct badges in the history"
     if officers is not None:
         data["officers"] = {"count": officers}
     from_dict(data)  # the written file must load
-    return Fit(data=data, rows=len(df), days=days, agency=agency)
+    return Fit(data=data, rows=len(df), days=days, agency=agency, unknown_months=tuple(unknown),
+               officers=officers, officers_source=source if officers is not None else None)
 
 
 def calibrate_file(history: str | Path, out: str | Path, agency: str | None = None,
@@ -236,9 +281,124 @@ def calibrate_file(history: str | Path, out: str | Path, agency: str | None = No
     result = fit(read_history(history), agency=agency, officers=officers)
     header = (f"# Fitted by `offduty calibrate {Path(history).name}`: demand and cancellations from the\n"
               f"# agency's past jobs.  Every other key keeps its documented default (`offduty scenario`\n"
-              f"# lists them); set the roster, methods and payment behaviour by hand.\n\n")
+              f"# lists them); set the roster, methods and payment behaviour by hand.\n")
+    if result.unknown_months:
+        header += (f"# No history for {', '.join(result.unknown_months)}: demand.month (and each category's month)\n"
+                   f"# gives those months 1.0, the average of the months the history covers.  Replace it\n"
+                   f"# if you know better.\n")
+    header += "\n"
     Path(out).write_text(header + dumps_toml(result.data))
     return result
+
+
+# --- a held-out check ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Holdout:
+    """Fitted on the history before ``cutoff``; predicted against the history from it on."""
+
+    fit: Fit
+    cutoff: Any
+    last: Any
+    replications: int
+    level: float
+    rows: list[dict]  # measure, actual, predicted mean, interval low/high, inside
+
+    def report(self) -> str:
+        lines = [f"held-out check: fitted on {self.fit.rows} requests before {self.cutoff}; predicted "
+                 f"{self.cutoff} to {self.last} over {self.replications} replications "
+                 f"({self.level:.0%} prediction intervals: where one more simulated period would fall)",
+                 f"  {'measure':34s} {'actual':>10s} {'predicted':>10s} {'interval':>23s}  inside"]
+        for r in self.rows:
+            m = r["measure"]
+            actual = "n/a" if r["actual"] is None else _num(r["actual"], m)
+            interval = f"{_num(r['low'], m)} to {_num(r['high'], m)}"
+            inside = "-" if r["inside"] is None else ("yes" if r["inside"] else "NO")
+            lines.append(f"  {m:34s} {actual:>10s} {_num(r['predicted'], m):>10s} {interval:>23s}  {inside}")
+        if all(r["actual"] is None for r in self.rows if r["measure"] == "fill rate"):
+            lines.append("  (the history has no filled column: the fill rate cannot be checked)")
+        return "\n".join(lines)
+
+
+def _num(value: float, measure: str = "") -> str:
+    if value != value:
+        return "-"
+    if measure == "fill rate":
+        return f"{value:.3f}"
+    if measure.startswith("median"):
+        return f"{value:.2f}"
+    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.1f}"
+
+
+def holdout(df: pd.DataFrame, cutoff: str, agency: str | None = None, officers: int | None = None,
+            replications: int = 5, seed: int = 0, level: float = 0.95) -> Holdout:
+    """Fit on the requests that start before local date ``cutoff``, simulate the rest of the
+    history's span with the fitted scenario ``replications`` times, and set the predicted
+    requests (all and per category), median lead time and fill rate beside the actual ones,
+    each with a ``level`` prediction interval from the replications' spread."""
+    from datetime import date as _date
+
+    from scipy import stats
+
+    from .runner import replicate
+
+    try:
+        day = _date.fromisoformat(cutoff)
+    except ValueError:
+        raise InputError("--holdout-from", cutoff, "give a date, YYYY-MM-DD") from None
+    rules_tz = default_registry().rules(agency or _single_agency(df)).info.tz
+    local = df["start"].dt.tz_convert(rules_tz).dt.date
+    before, after = df[local < day].reset_index(drop=True), df[local >= day].reset_index(drop=True)
+    if len(before) < 20 or after.empty:
+        raise InputError("--holdout-from", cutoff, f"leaves {len(before)} requests to fit and {len(after)} to check; "
+                                                   "pick a date with at least 20 before it and some after")
+    fitted = fit(before, agency=agency, officers=officers)
+    last = local.max()
+    data = {**fitted.data, "agency": {**fitted.data["agency"], "year": day.year, "start": day.isoformat(),
+                                      "days": (last - day).days + 1}}
+    scenario = from_dict(data)
+    children = np.random.SeedSequence(seed).spawn(replications)
+    categories = sorted(set(after["category"]) | set(fitted.data["demand"]["categories"]))
+    sims = []
+    for child in children:
+        out = replicate(scenario, child)
+        firsts = out.shifts[out.shifts["slot"] == 0]
+        sims.append({"requests": float(len(firsts)),
+                     **{f"requests: {c}": float((firsts["category"] == c).sum()) for c in categories},
+                     "median lead time (days)": float(firsts["lead_hours"].median() / 24.0),
+                     "fill rate": float(out.summary["fill_rate"]) if out.summary["fill_rate"] is not None
+                     else float("nan")})
+    lead = (after["start"] - after["received_at"]).dt.total_seconds() / 86400.0
+    known = after["filled"].dropna() if "filled" in after.columns else pd.Series([], dtype=object)
+    actual = {"requests": float(len(after)),
+              **{f"requests: {c}": float((after["category"] == c).sum()) for c in categories},
+              "median lead time (days)": float(lead.median()),
+              "fill rate": float(known.astype(bool).mean()) if len(known) else None}
+    rows = []
+    for measure in actual:
+        values = np.array([s[measure] for s in sims], dtype=float)
+        values = values[~np.isnan(values)]
+        n = len(values)
+        mean = float(values.mean()) if n else float("nan")
+        spread = (float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) * math.sqrt(1 + 1 / n))
+                  if n > 1 else float("nan"))
+        low, high = mean - spread, mean + spread
+        if measure != "median lead time (days)" and measure != "fill rate":
+            low = max(0.0, low)
+        if measure == "fill rate":
+            low, high = max(0.0, low), min(1.0, high)
+        a = actual[measure]
+        inside = None if a is None or spread != spread else bool(low <= a <= high)
+        rows.append({"measure": measure, "actual": a, "predicted": mean, "low": low, "high": high, "inside": inside})
+    return Holdout(fit=fitted, cutoff=day, last=last, replications=replications, level=level, rows=rows)
+
+
+def _single_agency(df: pd.DataFrame) -> str:
+    names = sorted(set(df["agency"]) - {""}) if "agency" in df.columns else []
+    if len(names) != 1:
+        raise InputError("--agency", names, "the history names no single agency; give --agency")
+    return names[0]
 
 
 # --- history from a simulated year (the shipped synthetic history, the round-trip test) ---------

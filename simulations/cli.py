@@ -273,14 +273,34 @@ def configure_calibrate(p: argparse.ArgumentParser):
                         "end, officers; optional agency, vehicle, cancelled_at)")
     p.add_argument("--out", required=True, metavar="scenario.toml", help="where to write the fitted scenario")
     p.add_argument("--agency", help="agency name (default: the history's agency column)")
-    p.add_argument("--officers", type=int, default=None, help="roster size to write (default: estimated)")
+    p.add_argument("--officers", type=int, default=None,
+                   help="roster size to write (default: the distinct officers in the history's badges column; "
+                        "without one, the scenario's default roster, and the report says so)")
+    p.add_argument("--holdout-from", metavar="DATE",
+                   help="also check the fit: fit on the requests starting before DATE (YYYY-MM-DD), simulate the "
+                        "rest of the history's span and print predicted against actual requests, lead time and "
+                        "fill (fill needs a filled column), with prediction intervals; the fitted file is still "
+                        "the fit of the whole history")
+    p.add_argument("--replications", "-n", type=int, default=5,
+                   help="simulated periods for --holdout-from (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="random seed for --holdout-from (default 0)")
 
     def run(args: argparse.Namespace, registry) -> int:
-        from .calibrate import calibrate_file
+        from .calibrate import calibrate_file, holdout, read_history
 
+        if args.officers is not None and args.officers < 1:
+            raise InputError("--officers", args.officers, "must be >= 1")
+        if args.holdout_from is not None:
+            _require("scipy", "sweep", "calibrate --holdout-from (its prediction intervals)")
+            if args.replications < 2:
+                raise InputError("--replications", args.replications, "must be >= 2 for an interval")
         fit = calibrate_file(args.history, args.out, agency=args.agency, officers=args.officers)
         print(fit.report())
         print(f"wrote {args.out}")
+        if args.holdout_from is not None:
+            check = holdout(read_history(args.history), args.holdout_from, agency=args.agency or fit.agency,
+                            officers=args.officers, replications=args.replications, seed=args.seed)
+            print(check.report())
         return 0
 
     return run

@@ -404,6 +404,12 @@ class CategoryDemand:
     hour: tuple[float, ...] | None = doc("start-hour profile for this category (24 factors; default "
                                          "demand.hour)", default=None,
                                          converter=attrs.converters.optional(_profile(24, "hour")))
+    month: tuple[float, ...] | None = doc("seasonality by month for this category (12 factors, January first; "
+                                          "normalised; default demand.month)", default=None,
+                                          converter=attrs.converters.optional(_profile(12, "month")))
+    weekday: tuple[float, ...] | None = doc("seasonality by weekday for this category (7 factors, Monday first; "
+                                            "normalised; default demand.weekday)", default=None,
+                                            converter=attrs.converters.optional(_profile(7, "weekday")))
 
 
 @attrs.frozen(kw_only=True)
