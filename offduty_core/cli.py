@@ -115,7 +115,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with its usage errors as one line (it prints the usage and the error)."""
 
     def error(self, message: str):  # type: ignore[override]
-        self.exit(2, f"{self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
+        self.exit(2, f"offduty: {self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
 def message(exc: BaseException) -> str:
@@ -153,7 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv.remove("--debug")
     previous = _catch_sigint()
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # --help, or a usage error already printed in one line
+            return exc.code if isinstance(exc.code, int) else 2
         args.debug = debug
         return args.run(args, default_registry())
     except OffdutyError as exc:

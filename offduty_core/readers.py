@@ -49,7 +49,7 @@ def read_bytes(path: str, field: str, limit: int) -> bytes:
 def decode(data: bytes, source: str) -> str:
     """UTF-8 text without a byte-order mark, with ``\\n`` line endings."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(source, "UTF-16 text", f"offduty reads UTF-8; {_SAVE}")
+        raise EncodingError(source, "UTF-16 text", f"{source}: the file is UTF-16 text; offduty reads UTF-8: {_SAVE}")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -57,13 +57,24 @@ def decode(data: bytes, source: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[:exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
         byte = data[exc.start:exc.start + 1]
-        raise InputError(f"{source} line {line}", f"byte 0x{byte.hex()}",
-                         f"is not UTF-8 (Latin-1 or another encoding?); {_SAVE}") from None
+        raise EncodingError(f"{source} line {line}", f"byte 0x{byte.hex()}",
+                            f"{source} line {line}: byte 0x{byte.hex().upper()} is not UTF-8 (the file is Latin-1 "
+                            f"or another encoding); {_SAVE}") from None
     if "\x00" in text:
-        raise InputError(source, "a NUL character", f"is not text (UTF-16 or a binary file?); {_SAVE}")
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise EncodingError(source, "a NUL character", f"{source} line {line}: a NUL character: the file is not "
+                                                       f"UTF-8 text (UTF-16, or not text at all); {_SAVE}")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+class EncodingError(InputError):
+    """A file that is not UTF-8 text; the message says what to do about it."""
+
+    def __init__(self, field: str, value: str, text: str):
+        super().__init__(field, value, "save it as UTF-8")
+        Exception.__init__(self, text)
 
 
 def read_text(path: str | Path, field: str, limit: int) -> str:

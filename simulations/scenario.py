@@ -796,12 +796,11 @@ def from_dict(data: Mapping[str, Any], base_dir: str | Path = "", registry: Any 
 
 def load(path: str | Path, registry: Any = None) -> Scenario:
     """Read and validate a scenario TOML file."""
+    from offduty_core.limits import MAX_SCENARIO_BYTES
+    from offduty_core.readers import read_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError("--scenario", str(path), f"cannot be read ({exc.strerror})") from None
-    return loads(text, base_dir=path.parent, registry=registry)
+    return loads(read_text(path, "--scenario", MAX_SCENARIO_BYTES), base_dir=path.parent, registry=registry)
 
 
 def loads(text: str, base_dir: str | Path = "", registry: Any = None) -> Scenario:
@@ -809,6 +808,9 @@ def loads(text: str, base_dir: str | Path = "", registry: Any = None) -> Scenari
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError("scenario", "TOML", f"is not valid TOML: {exc}") from None
+    except (RecursionError, ValueError) as exc:  # arrays nested thousands deep, integers of 4,300+ digits
+        raise ScenarioError("scenario", "TOML", f"holds values no scenario needs ({type(exc).__name__}: "
+                                                f"{' '.join(str(exc).split())[:100]})") from None
     if not data:
         raise ScenarioError("scenario", "an empty file", "give at least [agency] name and a [demand] section "
                                                          "(`offduty scenario` lists every key and its default)")
