@@ -39,7 +39,17 @@ class UnbalancedError(InputError):
 
 
 def account(base: str, party: str) -> str:
+    """``base:party``, with the party's name (a vendor, a badge: the user's text) escaped so
+    that it stays one component of one line: ``:`` and unprintable characters (newlines,
+    tabs, controls) become ``%XX`` (UTF-8 bytes).  ``%`` itself is left as it is, so escaping
+    an escaped name changes nothing (payroll rebuilds accounts from their last component)."""
+    if ":" in party or not party.isprintable():
+        party = "".join(ch if ch != ":" and ch.isprintable() else _percent(ch) for ch in party)
     return f"{base}:{party}"
+
+
+def _percent(ch: str) -> str:
+    return "".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
 
 
 @attrs.frozen(kw_only=True)

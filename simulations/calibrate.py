@@ -15,7 +15,11 @@ calendar in the history shows up as a steady rate in its category (split it into
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+import os
+import tempfile
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +31,8 @@ import pandas as pd
 
 from offduty_core import default_registry
 from offduty_core.errors import InputError
+from offduty_core.limits import MAX_HISTORY_BYTES, MAX_POSITIONS, MAX_SHIFT_HOURS, MAX_YEAR, MIN_YEAR
+from offduty_core.readers import ProblemsError, read_text, short
 
 from .scenario import from_dict
 
@@ -73,16 +79,17 @@ def _mean(choice: dict) -> float:
 
 
 def read_history(path: str | Path) -> pd.DataFrame:
-    """Read and check a history CSV (errors name the line and the column)."""
+    """Read and check a history CSV.  Every bad cell is reported (the first
+    :data:`~offduty_core.limits.MAX_PROBLEMS` and how many more, in one line naming each
+    line, column and value), not only the first."""
+    text = read_text(path, "HISTORY", MAX_HISTORY_BYTES)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except OSError as exc:
-        raise InputError("HISTORY", str(path), f"cannot be read ({exc.strerror})") from None
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise InputError("HISTORY", str(path), f"is empty; give a header line ({', '.join(COLUMNS)}) and "
                                                 "one row per past request") from None
-    except pd.errors.ParserError as exc:
-        raise InputError("HISTORY", str(path), f"is not a readable CSV ({exc})") from None
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+        raise InputError("HISTORY", str(path), f"is not a readable CSV ({' '.join(str(exc).split())})") from None
     unknown = [c for c in df.columns if c not in COLUMNS]
     if unknown:
         raise InputError(f"{path} line 1", unknown[0], f"unknown column; columns are {', '.join(COLUMNS)}")
@@ -91,41 +98,39 @@ def read_history(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{path} line 1", missing[0], f"missing column; required: {', '.join(REQUIRED)}")
     if df.empty:
         raise InputError(str(path), "a header line only", "give one row per past request")
+    problems: list[tuple[int, int, str]] = []  # (line, column order, text): listed in file order
+
+    def bad(i: int, column: str, value: object, why: str) -> None:
+        problems.append((i + 2, COLUMNS.index(column), f"line {i + 2}, {column}: {short(value)} {why}"))
+
     seen: dict[str, int] = {}
     for i, rid in enumerate(df["request_id"]):
         rid = rid.strip()
         if not rid:
-            raise InputError(f"{path} line {i + 2}, request_id", rid, "must not be empty")
-        if rid in seen:
-            raise InputError(f"{path} line {i + 2}, request_id", rid, f"already on line {seen[rid]}; "
-                                                                      "one row per request")
-        seen[rid] = i + 2
-    text_of = df.copy()  # the times as written, for messages
-    for col in ("received_at", "start", "end") + (("cancelled_at",) if "cancelled_at" in df.columns else ()):
-        parsed = []
-        for i, text in enumerate(df[col]):
-            if col == "cancelled_at" and not text.strip():
-                parsed.append(pd.NaT)
-                continue
-            try:
-                value = datetime.fromisoformat(text.strip())
-            except ValueError:
-                raise InputError(f"{path} line {i + 2}, {col}", text, "give an ISO time with its offset, "
-                                                                       "e.g. 2027-03-10T10:00-07:00") from None
-            if value.tzinfo is None:
-                raise InputError(f"{path} line {i + 2}, {col}", text, "needs its UTC offset (-07:00)")
-            parsed.append(pd.Timestamp(value).tz_convert("UTC"))
-        df[col] = pd.to_datetime(pd.Series(parsed, dtype="object"), utc=True)
+            bad(i, "request_id", rid, "must not be empty")
+        elif rid in seen:
+            bad(i, "request_id", rid, f"already on line {seen[rid]}; one row per request")
+        else:
+            seen[rid] = i + 2
+    times = [c for c in ("received_at", "start", "end", "cancelled_at") if c in df.columns]
+    written = {col: [t.strip() for t in df[col]] for col in times}  # for messages
+    epochs: dict[str, np.ndarray] = {}
+    for col in times:
+        epochs[col] = _epochs(df[col], col, bad)
+        df[col] = pd.to_datetime(epochs[col], unit="s", utc=True)  # NaN (empty or bad) -> NaT
+    counts = np.zeros(len(df), dtype=np.int64)
     for i, text in enumerate(df["officers"]):
-        if not text.strip().isdigit() or int(text) < 1:
-            raise InputError(f"{path} line {i + 2}, officers", text, "must be a whole number >= 1")
-    df["officers"] = df["officers"].astype(int)
+        text = text.strip()
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_POSITIONS:
+            bad(i, "officers", text, f"must be a whole number >= 1 (at most {MAX_POSITIONS})")
+        else:
+            counts[i] = int(text)
+    df["officers"] = counts
     if "vehicle" in df.columns:
         flags = df["vehicle"].str.strip().str.lower()
         for i, text in enumerate(flags):
             if text not in VEHICLE_YES and text not in VEHICLE_NO:
-                raise InputError(f"{path} line {i + 2}, vehicle", df["vehicle"][i],
-                                 "give yes or no (also y/n, true/false, 1/0, or empty for no)")
+                bad(i, "vehicle", df["vehicle"][i], "give yes or no (also y/n, true/false, 1/0, or empty for no)")
         df["vehicle"] = flags.isin(VEHICLE_YES)
     else:
         df["vehicle"] = False
@@ -133,10 +138,12 @@ def read_history(path: str | Path) -> pd.DataFrame:
         flags = df["filled"].str.strip().str.lower()
         for i, text in enumerate(flags):
             if text not in VEHICLE_YES and text not in VEHICLE_NO:
-                raise InputError(f"{path} line {i + 2}, filled", df["filled"][i],
-                                 "give yes or no (also y/n, true/false, 1/0), or empty when not known")
+                bad(i, "filled", df["filled"][i], "give yes or no (also y/n, true/false, 1/0), or empty when not known")
         df["filled"] = [None if t == "" else t in VEHICLE_YES for t in flags]
-    _check_times(df, text_of, path)
+    _check_times(epochs, written, bad)
+    if problems:
+        problems.sort()
+        raise ProblemsError(str(path), [text for _, _, text in problems])
     return df
 
 
@@ -144,23 +151,50 @@ VEHICLE_YES = ("yes", "y", "true", "1")
 VEHICLE_NO = ("no", "n", "false", "0", "")
 
 
-def _check_times(df: pd.DataFrame, text_of: pd.DataFrame, path: str | Path) -> None:
-    """Each row's times in order: received <= start < end, and a cancellation between the
-    request's arrival and its end (messages quote the times as written)."""
-    cancelled = df["cancelled_at"] if "cancelled_at" in df.columns else None
-    for i in range(len(df)):
-        received, start, end = df["received_at"][i], df["start"][i], df["end"][i]
-        where = f"{path} line {i + 2}"
-        text = text_of.iloc[i]
-        if end <= start:
-            raise InputError(f"{where}, end", text["end"], f"must be after the start ({text['start']})")
-        if received > start:
-            raise InputError(f"{where}, received_at", text["received_at"],
-                             f"must not be after the start ({text['start']})")
-        if cancelled is not None and not pd.isna(cancelled[i]) and not received <= cancelled[i] < end:
-            raise InputError(f"{where}, cancelled_at", text["cancelled_at"],
-                             f"must fall between the request's arrival ({text['received_at']}) and its end "
-                             f"({text['end']})")
+def _epochs(column: pd.Series, name: str, bad) -> np.ndarray:
+    """UTC epoch seconds of ISO times with offsets (NaN where empty or refused)."""
+    out = np.full(len(column), np.nan)
+    for i, text in enumerate(column):
+        text = text.strip()
+        if not text and name == "cancelled_at":
+            continue
+        try:
+            value = datetime.fromisoformat(text) if len(text) <= 64 else None
+        except ValueError:
+            value = None
+        if value is None:
+            bad(i, name, text, "give an ISO time with its offset, e.g. 2027-03-10T10:00-07:00")
+        elif value.tzinfo is None:
+            bad(i, name, text, "needs its UTC offset (-07:00)")
+        elif not MIN_YEAR <= value.year <= MAX_YEAR:
+            bad(i, name, text, f"give a time in the years {MIN_YEAR} to {MAX_YEAR}")
+        else:
+            out[i] = value.timestamp()
+    return out
+
+
+def _check_times(epochs: dict[str, np.ndarray], written: dict[str, list[str]], bad) -> None:
+    """Each row's times in order: received <= start < end, at most a shift's length apart, and
+    a cancellation between the request's arrival and its end (compared as arrays; messages
+    quote the times as written)."""
+    received, start, end = epochs["received_at"], epochs["start"], epochs["end"]
+    with np.errstate(invalid="ignore"):
+        for i in np.flatnonzero(end <= start):
+            bad(i, "end", written["end"][i],
+                f"must be after the start ({written['start'][i]})")
+        for i in np.flatnonzero(end - start > MAX_SHIFT_HOURS * 3600):
+            bad(i, "end", written["end"][i], f"must be at most {MAX_SHIFT_HOURS} h after the start "
+                                               f"({written['start'][i]})")
+        for i in np.flatnonzero(received > start):
+            bad(i, "received_at", written["received_at"][i],
+                f"must not be after the start ({written['start'][i]})")
+        if "cancelled_at" in epochs:
+            cancelled = epochs["cancelled_at"]
+            for i in np.flatnonzero(~np.isnan(cancelled) & ~((received <= cancelled) & (cancelled < end))
+                                    & ~np.isnan(received) & ~np.isnan(end)):
+                bad(i, "cancelled_at", written["cancelled_at"][i],
+                    f"must fall between the request's arrival ({written['received_at'][i]}) and its end "
+                    f"({written['end'][i]})")
 
 
 def _choice(values: pd.Series, step: float) -> dict:
@@ -278,6 +312,17 @@ def fit(df: pd.DataFrame, agency: str | None = None, officers: int | None = None
 
 def calibrate_file(history: str | Path, out: str | Path, agency: str | None = None,
                    officers: int | None = None) -> Fit:
+    """Fit ``history`` and write the scenario to ``out``.  ``out`` is checked before the fit
+    (a folder that does not exist is refused at once, not after minutes of work) and written
+    whole or not at all (a temporary file beside it, then renamed)."""
+    out = Path(out)
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise InputError("--out", str(out), "is a folder; give the scenario file to write, e.g. fitted.toml")
+    if not folder.is_dir():
+        raise InputError("--out", str(out), f"cannot be written: the folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise InputError("--out", str(out), f"cannot be written: the folder {str(folder)!r} is not writable")
     result = fit(read_history(history), agency=agency, officers=officers)
     header = (f"# Fitted by `offduty calibrate {Path(history).name}`: demand and cancellations from the\n"
               f"# agency's past jobs.  Every other key keeps its documented default (`offduty scenario`\n"
@@ -287,7 +332,17 @@ def calibrate_file(history: str | Path, out: str | Path, agency: str | None = No
                    f"# gives those months 1.0, the average of the months the history covers.  Replace it\n"
                    f"# if you know better.\n")
     header += "\n"
-    Path(out).write_text(header + dumps_toml(result.data))
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=f".{out.name}.", suffix=".tmp",
+                                         delete=False) as fh:
+            fh.write(header + dumps_toml(result.data))
+        os.replace(fh.name, out)
+    except OSError as exc:
+        try:
+            os.unlink(fh.name)
+        except (OSError, NameError):
+            pass
+        raise InputError("--out", str(out), f"cannot be written ({exc.strerror or exc})") from None
     return result
 
 

@@ -175,9 +175,20 @@ def execute(tasks: list[Task], workers: int = 0, dask: str | None = None,
                 try:
                     done(f.result())
                 except Exception as exc:  # a worker died: retry once in this process
+                    _moved(t, exc)
                     r = run_task(t)
                     done(r if r.error is None else attrs.evolve(r, error=f"worker failed ({exc}); {r.error}"))
     return [results[(t.point, t.replication)] for t in tasks]
+
+
+def _moved(task: Task, exc: BaseException) -> None:
+    """Say, in one line, that a replication runs again here because its worker was lost (a
+    sweep that quietly slows to one process at a time looks hung)."""
+    import sys
+
+    why = " ".join(str(exc).split())[:200] or type(exc).__name__
+    print(f"offduty: sweep: replication {task.replication} of point {task.point} moved to the main process "
+          f"after its worker was lost ({why})", file=sys.stderr, flush=True)
 
 
 def _execute_dask(tasks: list[Task], address: str, workers: int, done: Callable[[TaskResult], None]) -> None:
