@@ -39,31 +39,40 @@ def _load(path: str):
     return load(path)
 
 
-@subcommand("simulate", "simulate a year of one scenario and write Parquet frames and summary.json")
+@subcommand("simulate", "simulate a year of one scenario and write Parquet files and summary.json")
 def configure_simulate(p: argparse.ArgumentParser):
     p.add_argument("--scenario", required=True, metavar="FILE", help="scenario TOML (see simulations/scenarios/)")
     p.add_argument("--seed", type=int, default=0, help="random seed (the same seed gives the same files)")
-    p.add_argument("--out", required=True, metavar="DIR", help="directory for shifts/officers/ledger.parquet and "
-                                                               "summary.json")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for shifts/officers/ledger.parquet and "
+                                                               "summary.json, written all at once (docs/outputs.md)")
+    p.add_argument("--force", action="store_true", help="replace the results already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def run(args: argparse.Namespace, registry) -> int:
         from . import demand
         from .model import YearModel, scenario_rules
-        from .outputs import build
+        from .outputs import build, provenance
+        from .writing import OutFolder
 
         scenario = _load(args.scenario)
         published = registry.rules(scenario.agency.name)
-        rules = scenario_rules(scenario, published)
-        rng = demand.streams(args.seed)
-        jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
-        bar = _Progress(len(jobs), "simulate", args.quiet)
-        try:
-            result = YearModel(scenario, rules, rng, jobs, progress=bar).run()
-        finally:
-            bar.close()
-        out = build(result)
-        out.write(args.out)
+        # Claimed before the year is simulated: an --out that cannot be written, or that holds
+        # results without --force, is refused now, not after the work.
+        with OutFolder(args.out, force=args.force) as folder:
+            rules = scenario_rules(scenario, published)
+            rng = demand.streams(args.seed)
+            jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
+            bar = _Progress(len(jobs), "simulate", args.quiet)
+            try:
+                result = YearModel(scenario, rules, rng, jobs, progress=bar).run()
+            finally:
+                bar.close()
+            # The command without where it wrote (--out, --force, --quiet): the same command
+            # writes the same bytes into any folder.
+            command = ["offduty", "simulate", "--scenario", args.scenario, "--seed", str(args.seed)]
+            out = build(result, provenance(scenario, args.seed, command))
+            out.write_files(folder.tmp)
+            folder.commit()
         s = out.summary
         # No shift due (no demand, or every one cancelled or refused): no fill rate.
         fill = "n/a (no shift due)" if s["fill_rate"] is None else f"{s['fill_rate']:.3f}"
