@@ -122,12 +122,16 @@ def configure_sweep(p: argparse.ArgumentParser):
                                                      "LocalCluster")
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--out", metavar="FILE", help="write the table (.csv or .parquet)")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--quiet", action="store_true")
 
     def run(args: argparse.Namespace, registry) -> int:
         from .runner import execute, grid_points, make_tasks, summarise
+        from .writing import atomic_file, check_file
 
         scenario = _load(args.scenario)
+        if args.out:  # refused now, not after the replications
+            check_file(args.out, force=args.force)
         axes: dict[str, list] = {}
         for axis, key in AXES.items():
             value = getattr(args, axis)
@@ -151,7 +155,8 @@ def configure_sweep(p: argparse.ArgumentParser):
         failures = [r for r in results if r.error is not None]
         if args.out:
             path = Path(args.out)
-            table.to_parquet(path, index=False) if path.suffix == ".parquet" else table.to_csv(path, index=False)
+            with atomic_file(path) as tmp:
+                table.to_parquet(tmp, index=False) if path.suffix == ".parquet" else table.to_csv(tmp, index=False)
         import pandas as pd
 
         with pd.option_context("display.max_rows", 500, "display.width", 200):
@@ -168,13 +173,17 @@ def configure_sweep(p: argparse.ArgumentParser):
 def configure_calibrate(p: argparse.ArgumentParser):
     p.add_argument("history", metavar="HISTORY.csv", help="past jobs (columns: see simulations/data/README.md)")
     p.add_argument("--out", required=True, metavar="scenario.toml")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--agency", help="agency name (default: the history's agency column)")
     p.add_argument("--officers", type=int, default=None, help="roster size to write (default: estimated)")
 
     def run(args: argparse.Namespace, registry) -> int:
         from .calibrate import calibrate_file
+        from .writing import atomic_file, check_file
 
-        fit = calibrate_file(args.history, args.out, agency=args.agency, officers=args.officers)
+        check_file(args.out, force=args.force)
+        with atomic_file(args.out) as tmp:
+            fit = calibrate_file(args.history, tmp, agency=args.agency, officers=args.officers)
         print(fit.report())
         print(f"wrote {args.out}")
         return 0
