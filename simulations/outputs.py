@@ -358,7 +358,7 @@ def _shifts_table(rows: list[tuple], epoch, tz: str) -> pa.Table:
     start, end = np.asarray(col["start"], dtype=float), np.asarray(col["end"], dtype=float)
     posted, filled = np.asarray(col["posted"], dtype=float), np.asarray(col["filled"], dtype=float)
     ttf = np.round(filled - posted, 4)
-    at = lambda hours: S.instants(hours, epoch, tz)
+    at = lambda hours: S.utc_seconds(hours, epoch)
     return S.table(schema, {
         "shift_id": [f"{r}#{i}" for r, i in zip(col["request_id"], col["slot"])],
         "request_id": col["request_id"],
@@ -374,7 +374,7 @@ def _shifts_table(rows: list[tuple], epoch, tz: str) -> pa.Table:
         "status": col["status"], "officer": col["officer"], "method": col["method"],
         "awards": col["awards"], "drops": col["drops"],
         "worked_hours": np.round(np.asarray(col["worked_hours"], dtype=float), 4),
-        **{name: S.money(col[name]) for name in ("vendor_billed", "officer_pay", "request_extras", "card_fee")},
+        **{name: col[name] for name in ("vendor_billed", "officer_pay", "request_extras", "card_fee")},
     })
 
 
@@ -394,7 +394,7 @@ def _officers_table(result, hours, pay, shifts) -> pa.Table:
         "seniority_date": [o.seniority_date for o in roster],
         "shifts": [shifts.get(o.badge, 0) for o in roster],
         "hours": [round(hours.get(o.badge, 0.0), 4) for o in roster],
-        "pay": S.money([pay.get(o.badge, 0) for o in roster]),
+        "pay": [pay.get(o.badge, 0) for o in roster],
         "cap_hits": [sum(c.values()) for c in counts],
         "daily_cap_hits": [c.get("daily-cap", 0) for c in counts],
         "weekly_cap_hits": [c.get("weekly-cap", 0) for c in counts],
@@ -431,7 +431,7 @@ def _ledger_table(transactions) -> tuple[pa.Table, Decimal]:
         "ref": per_tx([t.ref or None for t in transactions], pa.string()),
         "memo": per_tx([t.memo for t in transactions], pa.string()),
         "account": [p.account for p in postings],
-        "amount": S.money(cents),
+        "amount": cents,
     })
     return table, Decimal(sum(cents)).scaleb(-2)
 

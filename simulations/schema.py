@@ -11,11 +11,12 @@ columns for readers, and a test keeps the two in step.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Money: exact decimal dollars to the cent.  18 digits hold any amount under 10^16 dollars,
 #: which is every int64 count of cents the engine can sum.
@@ -101,37 +102,61 @@ def schemas(tz: str) -> dict[str, pa.Schema]:
 # --- columns --------------------------------------------------------------------------------
 
 
-def money(cents: Sequence[int] | np.ndarray) -> pa.Array:
-    """A ``decimal128(18, 2)`` array of integer cents, exactly: a decimal128 value is the
-    unscaled integer (here, cents) as 16 little-endian bytes, so the cents are written as the
-    low word and their sign as the high one, with no Decimal made on the way."""
-    low = np.asarray(cents, dtype=np.int64)
+def money(cents: Sequence[int | None] | np.ndarray) -> pa.Array:
+    """A ``decimal128(18, 2)`` array of integer cents (None: null), exactly: a decimal128 value
+    is the unscaled integer (here, cents) as 16 little-endian bytes, so the cents are written
+    as the low word and their sign as the high one, with no Decimal made on the way."""
+    raw = _integers(cents, "money is integer cents")
+    missing = raw.is_null().to_numpy(zero_copy_only=False) if raw.null_count else None
+    low = raw.fill_null(0).to_numpy()
     words = np.empty((len(low), 2), dtype=np.int64)
     words[:, 0] = low
     words[:, 1] = low >> 63
-    return pa.Array.from_buffers(MONEY, len(low), [None, pa.py_buffer(words.tobytes())])
+    validity = None if missing is None else pa.array(~missing).buffers()[1]
+    return pa.Array.from_buffers(MONEY, len(low), [validity, pa.py_buffer(words.tobytes())],
+                                 null_count=0 if missing is None else int(missing.sum()))
 
 
-def instants(hours: Iterable[float], epoch: datetime, tz: str) -> pa.Array:
-    """Simulation hours after ``epoch`` as ``timestamp[us, tz]``, to the whole second as
-    :meth:`offduty_simulations.demand.Clock.at` rounds them; NaN becomes null."""
-    h = np.fromiter(hours, dtype=np.float64)
-    missing = np.isnan(h)
-    seconds = np.rint(np.where(missing, 0.0, h) * 3600.0).astype(np.int64)
-    us = (seconds + int(epoch.timestamp())) * 1_000_000
-    return pa.array(us, type=pa.timestamp(TIME_UNIT, tz=tz), mask=missing if missing.any() else None)
+def utc_seconds(hours: Iterable[float], epoch: datetime) -> list[int | None]:
+    """Simulation hours after ``epoch`` as whole UTC seconds since 1970 (rounded as
+    :meth:`offduty_simulations.demand.Clock.at` rounds them), the raw form of an instant
+    column; NaN becomes None (null)."""
+    base = int(epoch.timestamp())
+    return [None if h != h else base + round(h * 3600) for h in hours]
 
 
-def days(values: Sequence[date]) -> pa.Array:
-    return pa.array(values, type=pa.date32())
+def column(field: pa.Field, values: Sequence | np.ndarray) -> pa.Array:
+    """The array of ``field``'s type from its raw values: money as integer cents, an instant
+    as whole UTC seconds since 1970, anything else as :func:`pyarrow.array` takes it; None is
+    null.  The one conversion both :func:`table` and :class:`~offduty_simulations.sink.ParquetSink`
+    use, so a streamed file and a whole table hold the same values."""
+    t = field.type
+    if pa.types.is_decimal(t):
+        return money(values)
+    if pa.types.is_timestamp(t):
+        return pc.multiply(_integers(values, "an instant is whole seconds"), _PER_SECOND[t.unit]).cast(t)
+    return pa.array(values, type=t)
+
+
+def _integers(values, what: str) -> pa.Array:
+    """``values`` as int64, refusing floats (``pa.array(.., type=int64)`` would truncate 1.5 to 1)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return pa.array(values, type=pa.int64())
+    raw = pa.array(values)
+    if not (pa.types.is_integer(raw.type) or pa.types.is_null(raw.type)):
+        raise TypeError(f"{what}, not {raw.type} values")
+    return raw.cast(pa.int64())
+
+
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 
 
 def table(schema: pa.Schema, columns: dict[str, Any]) -> pa.Table:
-    """The table of ``schema`` from its columns (arrays, or Python lists converted to the
-    field's type); a column missing or left over is an error, not a silent null column."""
+    """The table of ``schema`` from its columns (arrays, or raw values as :func:`column` takes
+    them); a column missing or left over is an error, not a silent null column."""
     if list(columns) != schema.names:
         raise ValueError(f"columns {list(columns)} are not the schema's {schema.names}")
-    arrays = [c if isinstance(c, pa.Array) else pa.array(c, type=f.type) for c, f in zip(columns.values(), schema)]
+    arrays = [c if isinstance(c, pa.Array) else column(f, c) for c, f in zip(columns.values(), schema)]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

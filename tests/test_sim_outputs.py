@@ -129,22 +129,33 @@ def test_lists_are_lists(run):
 
 def test_money_columns_hold_cents_exactly():
     cents = [0, 1, -1, 5, -5, 99, 123456789, -123456789, 10 ** 17 - 1, -(10 ** 17 - 1)]
-    array = schema.money(cents)
-    assert array.type == pa.decimal128(18, 2)
-    assert array.to_pylist() == [Decimal(c).scaleb(-2) for c in cents]
+    for given in (cents, np.array(cents)):
+        array = schema.money(given)
+        assert array.type == pa.decimal128(18, 2)
+        assert array.to_pylist() == [Decimal(c).scaleb(-2) for c in cents]
+    assert schema.money([5, None, -7]).to_pylist() == [Decimal("0.05"), None, Decimal("-0.07")]
+    with pytest.raises((TypeError, pa.ArrowInvalid, pa.ArrowTypeError)):
+        schema.money([1.5])
     assert _cents([Decimal("5"), Decimal("-0.05"), Decimal("1E+2"), Decimal("12.30")]) == [500, -5, 10000, 1230]
     with pytest.raises(ValueError, match="12.345"):
         _cents([Decimal("12.345")])
 
 
-def test_instants_round_to_the_second_and_nan_is_null():
+def test_instants_round_to_the_second_as_the_clock_does_and_nan_is_null():
     from datetime import datetime, timezone
 
-    epoch = datetime(2027, 1, 1, 7, tzinfo=timezone.utc)
-    array = schema.instants([0.0, 1.5, float("nan"), 1 / 7200.0 * 0.4], epoch, "America/Phoenix")
+    from offduty_simulations.demand import Clock
+    from zoneinfo import ZoneInfo
+
+    clock = Clock(datetime(2027, 1, 1).date(), ZoneInfo("America/Phoenix"))
+    hours = [0.0, 1.5, float("nan"), 0.4 / 3600, 0.5 / 3600, 1.5 / 3600, 8759.99]
+    seconds = schema.utc_seconds(hours, clock.epoch)
+    assert seconds[2] is None
+    array = schema.column(pa.field("t", pa.timestamp("us", tz="America/Phoenix")), seconds)
     assert array.type == pa.timestamp("us", tz="America/Phoenix") and array.null_count == 1
-    assert [v if v is None else v.isoformat() for v in array.to_pylist()] == [
-        "2027-01-01T00:00:00-07:00", "2027-01-01T01:30:00-07:00", None, "2027-01-01T00:00:00-07:00"]
+    assert [v for v in array.to_pylist() if v is not None] == [clock.at(h) for h in hours if h == h]
+    assert array.to_pylist()[1].isoformat() == "2027-01-01T01:30:00-07:00"
+    assert datetime(2027, 1, 1, 7, tzinfo=timezone.utc) == clock.epoch
 
 
 # --- provenance and natural order ------------------------------------------------------------
@@ -276,3 +287,70 @@ def test_the_ledger_holds_the_summarys_city_and_admin_fee(run):
     assert posted("liabilities:payable:city") == Decimal(money["city"])
     assert posted("income:admin-fee") == Decimal(money["admin_fee"])
     assert posted("income:card-fee") == Decimal(money["card_fee"])
+
+
+# --- streaming: the sink ------------------------------------------------------------------------
+
+
+def _raw_rows(table: pa.Table) -> list[tuple]:
+    """A table's rows as the raw values a sink takes: cents, UTC seconds, dates, lists, None."""
+    def raw(field, value):
+        if value is None:
+            return None
+        if pa.types.is_decimal(field.type):
+            return int(value.scaleb(2))
+        if pa.types.is_timestamp(field.type):
+            return int(value.timestamp())
+        return value
+
+    columns = [[raw(f, v) for v in table.column(f.name).to_pylist()] for f in table.schema]
+    return list(zip(*columns))
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_a_streamed_file_holds_what_the_whole_table_holds(run, tmp_path, name):
+    from offduty_simulations.sink import ParquetSink
+
+    _, out, _ = run
+    table = out.tables[name]
+    rows = _raw_rows(table)
+    paths = []
+    for i in range(2):
+        path = tmp_path / f"{name}-{i}.parquet"
+        with ParquetSink(path, table.schema, batch_rows=97, provenance=out.summary["provenance"]) as sink:
+            for row in rows:
+                sink.append(row)
+                assert sink._pending < 97  # never more than a batch in memory
+        assert sink.rows == len(rows)
+        paths.append(path)
+    back = pq.read_table(paths[0])
+    assert back.equals(table) and back.schema.equals(table.schema, check_metadata=False)
+    assert pq.ParquetFile(paths[0]).metadata.num_row_groups == -(-len(rows) // 97)
+    assert json.loads(back.schema.metadata[schema.PROVENANCE_KEY]) == out.summary["provenance"]
+    assert paths[0].read_bytes() == paths[1].read_bytes()  # the same rows, the same bytes
+
+
+def test_a_sink_refuses_a_wrong_row_and_leaves_no_unfinished_file(tmp_path):
+    from offduty_simulations.sink import ParquetSink
+
+    path = tmp_path / "ledger.parquet"
+    from datetime import date
+
+    with pytest.raises(ValueError, match="has 6 values, not 2"):
+        with ParquetSink(path, schema.LEDGER, batch_rows=1) as sink:
+            sink.append((0, date(2027, 1, 1), None, "memo", "assets:cash", 500))  # flushed: one row group
+            sink.append((1, date(2027, 1, 1)))
+    assert not path.exists()
+    with ParquetSink(path, schema.LEDGER) as sink:
+        sink.extend([(0, date(2027, 1, 1), None, "m", "assets:cash", -5), (0, date(2027, 1, 1), "r", "m", "x", 5)])
+    assert pq.read_table(path).column("amount").to_pylist() == [Decimal("-0.05"), Decimal("0.05")]
+    assert pq.read_table(path).column("ref").to_pylist() == [None, "r"]
+
+
+def test_raw_values_that_would_be_truncated_are_refused():
+    # pyarrow itself turns 1.5 into 1 when asked for int64: money and instants refuse floats.
+    for values in ([150, 1.5], np.array([1.5])):
+        with pytest.raises(TypeError, match="money is integer cents, not double"):
+            schema.money(values)
+    with pytest.raises(TypeError, match="an instant is whole seconds"):
+        schema.column(pa.field("t", pa.timestamp("us", tz="UTC")), [1.5])
