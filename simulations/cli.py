@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -129,31 +128,40 @@ _SCENARIO_HELP = ("a packaged scenario by name (`offduty scenario --list`: chand
                   "a scenario TOML file")
 
 
-@subcommand("simulate", "simulate a year of one scenario and write Parquet frames and summary.json")
+@subcommand("simulate", "simulate a year of one scenario and write Parquet files and summary.json")
 def configure_simulate(p: argparse.ArgumentParser):
     p.add_argument("--scenario", required=True, metavar="NAME|FILE", help=_SCENARIO_HELP)
     p.add_argument("--seed", type=int, default=0, help="random seed (the same seed gives the same files)")
-    p.add_argument("--out", required=True, metavar="DIR", help="directory for shifts/officers/ledger.parquet and "
-                                                               "summary.json")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for shifts/officers/ledger.parquet and "
+                                                               "summary.json, written all at once (docs/outputs.md)")
+    p.add_argument("--force", action="store_true", help="replace the results already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def run(args: argparse.Namespace, registry) -> int:
         from . import demand
         from .model import YearModel, scenario_rules
-        from .outputs import build
+        from .outputs import build, provenance
+        from .writing import OutFolder
 
         scenario = _load(args.scenario)
         published = registry.rules(scenario.agency.name)
-        rules = scenario_rules(scenario, published)
-        rng = demand.streams(args.seed)
-        jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
-        bar = _Progress(len(jobs), "simulate", args.quiet)
-        try:
-            result = YearModel(scenario, rules, rng, jobs, progress=bar).run()
-        finally:
-            bar.close()
-        out = build(result)
-        out.write(args.out)
+        # Claimed before the year is simulated: an --out that cannot be written, or that holds
+        # results without --force, is refused now, not after the work.
+        with OutFolder(args.out, force=args.force) as folder:
+            rules = scenario_rules(scenario, published)
+            rng = demand.streams(args.seed)
+            jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
+            bar = _Progress(len(jobs), "simulate", args.quiet)
+            try:
+                result = YearModel(scenario, rules, rng, jobs, progress=bar).run()
+            finally:
+                bar.close()
+            # The command without where it wrote (--out, --force, --quiet): the same command
+            # writes the same bytes into any folder.
+            command = ["offduty", "simulate", "--scenario", args.scenario, "--seed", str(args.seed)]
+            out = build(result, provenance(scenario, args.seed, command))
+            out.write_files(folder.tmp)
+            folder.commit()
         s = out.summary
         # No shift due (no demand, or every one cancelled or refused): no fill rate.
         fill = "n/a (no shift due)" if s["fill_rate"] is None else f"{s['fill_rate']:.3f}"
@@ -208,17 +216,23 @@ def configure_sweep(p: argparse.ArgumentParser):
                         "interval ends and paired differences) instead of the wide one (one row per metric)")
     p.add_argument("--out", metavar="FILE", help="also write the table to FILE, in the format its extension names: "
                                                  ".csv, .parquet or .xlsx (.xlsx needs the xlsx extra)")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def run(args: argparse.Namespace, registry) -> int:
         from .runner import (execute, format_cell, grid_points, make_tasks, point_label, summarise, varying,
                              wide)
+        from .writing import check_file
 
         _require("scipy", "sweep", "sweep (its t confidence intervals)")
         if args.dask:
             _require("distributed", "dask", "sweep --dask")
         out = _check_table_out(args.out) if args.out else None
+        if out is not None:
+            check_file(out, force=args.force)
         scenario = _load(args.scenario)
+        if args.out:  # refused now, not after the replications
+            check_file(args.out, force=args.force)
         axes: dict[str, list] = {}
         for axis, key in AXES.items():
             value = getattr(args, axis)
@@ -270,8 +284,9 @@ def configure_sweep(p: argparse.ArgumentParser):
 def configure_calibrate(p: argparse.ArgumentParser):
     p.add_argument("history", metavar="HISTORY.csv",
                    help="past jobs, one request a row (columns request_id, vendor, category, received_at, start, "
-                        "end, officers; optional agency, vehicle, cancelled_at)")
+                        "end, officers; optional agency, vehicle, cancelled_at, filled, badges)")
     p.add_argument("--out", required=True, metavar="scenario.toml", help="where to write the fitted scenario")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--agency", help="agency name (default: the history's agency column)")
     p.add_argument("--officers", type=int, default=None,
                    help="roster size to write (default: the distinct officers in the history's badges column; "
@@ -287,6 +302,7 @@ def configure_calibrate(p: argparse.ArgumentParser):
 
     def run(args: argparse.Namespace, registry) -> int:
         from .calibrate import calibrate_file, holdout, read_history
+        from .writing import check_file
 
         if args.officers is not None and args.officers < 1:
             raise InputError("--officers", args.officers, "must be >= 1")
@@ -294,6 +310,7 @@ def configure_calibrate(p: argparse.ArgumentParser):
             _require("scipy", "sweep", "calibrate --holdout-from (its prediction intervals)")
             if args.replications < 2:
                 raise InputError("--replications", args.replications, "must be >= 2 for an interval")
+        check_file(args.out, force=args.force)
         fit = calibrate_file(args.history, args.out, agency=args.agency, officers=args.officers)
         print(fit.report())
         print(f"wrote {args.out}")

@@ -1,27 +1,20 @@
-"""Tidy frames and the summary, computed from a run's records with the core's billing.
+"""The files of a simulated year (typed Arrow tables, ``summary.json``), computed from its
+records with the core's billing.
 
 Nothing here simulates.  Each job's bill is the one the job board made with
 :func:`offduty_core.billing.bill` when the job settled (its ``Billed`` record); the vendor
 payments and defaults the model recorded, write-offs, and
 :func:`offduty_core.payroll.weekly_payroll` over the bills' ledger complete the books.
 
-Frames (one row per ...):
-
-``shifts``    slot of every request (refused requests: one row per requested position):
-              ``request_id, slot, shift_id, agency, vendor, category, source, role, start, end,
-              hours, lead_hours, lead_bucket, received, posted, filled, status, officer,
-              method, awards, drops, worked_hours, vendor_billed, officer_pay`` -- ``status``
-              is worked, released (worked, let go early), no_show, unfilled, cancelled
-              (the request or this slot was cancelled before the start) or refused;
-              money as exact strings.
-``officers``  roster officer: ``badge, rank, qualifications, schedule, shifts, hours, pay,
-              cap_hits, daily_cap_hits, weekly_cap_hits, monthly_cap_hits``.
-``ledger``    posting: ``tx, date, ref, memo, account, amount`` (amount an exact string; every
-              ``tx`` sums to zero).
+The tables (``shifts``, ``officers``, ``ledger``) have the explicit schemas of
+:mod:`offduty_simulations.schema`; ``docs/outputs.md`` documents them column by column and
+says how they add up to the summary.  :class:`Outputs` holds them and writes them with
+:class:`offduty_simulations.writing.OutFolder` (all files or none).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections import Counter, defaultdict
@@ -32,6 +25,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from offduty_core import ledger as L
 from offduty_core.billing import bill
@@ -39,14 +34,18 @@ from offduty_core.money import ZERO, fmt
 from offduty_core.payroll import weekly_payroll
 
 from . import fill as F
+from . import schema as S
 from .model import ModelResult, paused_gc
+from .writing import OutFolder
 
 LEAD_BUCKETS = ((24, "<1d"), (72, "1-3d"), (168, "3-7d"), (336, "7-14d"), (720, "14-30d"), (math.inf, ">=30d"))
 CHARGE_RULES = (":cancellation.", ":start-change.", ":reduction.")
 WRITE_OFF_DAYS = 90  # an unpaid invoice is written off this many days after it was issued
 FILLED = ("worked", "released", "no_show", "filled")
-#: The dtype pandas gives a column of Python strings (Arrow-backed ``str`` since pandas 3).
-TEXT = pd.Series(["text"]).dtype
+#: A shift's statuses in the order a summary lists them (a shift's life, then its other ends).
+STATUSES = FILLED + ("unfilled", "cancelled", "refused")
+ROLES = ("officer", "supervisor", "scribe")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def lead_bucket(hours: float) -> str:
@@ -66,26 +65,80 @@ def gini(values) -> float:
 
 
 class Outputs:
-    """Frames and summary of one replication (``shifts``, ``officers``, ``ledger``, ``summary``)."""
+    """The tables and summary of one replication.
 
-    def __init__(self, shifts: pd.DataFrame, officers: pd.DataFrame, ledger: pd.DataFrame, summary: dict):
-        self.shifts = shifts
-        self.officers = officers
-        self.ledger = ledger
+    ``tables`` holds the typed Arrow tables (``shifts``, ``officers``, ``ledger``), written as
+    they are; :attr:`shifts`, :attr:`officers` and :attr:`ledger` are the same tables as pandas
+    frames, made on first use: what ``pandas.read_parquet`` gives for the written files."""
+
+    def __init__(self, tables: dict[str, pa.Table], summary: dict):
+        self.tables = tables
         self.summary = summary
+        self._frames: dict[str, pd.DataFrame] = {}
 
-    def write(self, out: str | Path) -> list[Path]:
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for name in ("shifts", "officers", "ledger"):
-            path = out / f"{name}.parquet"
-            getattr(self, name).to_parquet(path, index=False)
-            paths.append(path)
-        path = out / "summary.json"
-        path.write_text(json.dumps(self.summary, indent=2, sort_keys=True) + "\n")
-        paths.append(path)
-        return paths
+    def frame(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            self._frames[name] = self.tables[name].to_pandas()
+        return self._frames[name]
+
+    shifts = property(lambda self: self.frame("shifts"))
+    officers = property(lambda self: self.frame("officers"))
+    ledger = property(lambda self: self.frame("ledger"))
+
+    def write(self, out: str | Path, force: bool = False) -> list[Path]:
+        """Write every file into the folder ``out`` at once (see
+        :class:`~offduty_simulations.writing.OutFolder`: results already there are replaced
+        only with ``force``)."""
+        with OutFolder(out, force=force) as folder:
+            names = self.write_files(folder.tmp)
+            folder.commit()
+        return [Path(out) / name for name in names]
+
+    def write_files(self, folder: Path) -> list[str]:
+        """Write the Parquet files and ``summary.json`` into ``folder`` (no checks, not atomic:
+        :meth:`write` is).  The run's provenance goes into each file's schema metadata."""
+        provenance = self.summary.get("provenance")
+        names = []
+        for name, table in self.tables.items():
+            pq.write_table(table.replace_schema_metadata(S.with_provenance(table.schema, provenance).metadata),
+                           folder / f"{name}.parquet", compression="snappy")
+            names.append(f"{name}.parquet")
+        (folder / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
+        names.append("summary.json")
+        return names
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError, version as dist_version
+
+    try:
+        return dist_version("offduty")
+    except PackageNotFoundError:  # pragma: no cover - run from a checkout without installing
+        return "unknown"
+
+
+def scenario_hash(scenario) -> str:
+    """sha256 of the scenario's canonical JSON (its :func:`~offduty_simulations.scenario.to_dict`,
+    keys sorted): the same for the same parameters however the file was laid out, different
+    after any override."""
+    from .scenario import to_dict
+
+    text = json.dumps(to_dict(scenario), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def provenance(scenario, seed: Any = None, command: list[str] | str | None = None) -> dict:
+    """What made a run's files: the offduty version, the seed (an int, or a SeedSequence's
+    entropy and spawn key), the scenario's name and hash, and the command line if there was
+    one.  Nothing here depends on the machine or the time, so the files stay byte-identical."""
+    if isinstance(seed, np.random.SeedSequence):
+        seed = {"entropy": seed.entropy, "spawn_key": list(seed.spawn_key)}
+    if isinstance(command, (list, tuple)):
+        import shlex
+
+        command = shlex.join(command)
+    return {"offduty_version": version(), "seed": seed, "scenario": scenario.name,
+            "scenario_sha256": scenario_hash(scenario), "command": command}
 
 
 #: The slot records a shift's row reads: the common three in ``_build``'s loop, the rest in
@@ -119,9 +172,13 @@ def _slot_change(d: dict, r, hours) -> None:
         d["released"] = True
 
 
-def build(result: ModelResult) -> Outputs:
+def build(result: ModelResult, provenance: dict | None = None) -> Outputs:
+    """The tables and summary of a finished run.  ``provenance`` (see :func:`provenance`)
+    goes into the summary and the files' metadata; without it, the scenario's alone."""
     with paused_gc():
-        return _build(result)
+        out = _build(result)
+    out.summary = {"provenance": provenance or globals()["provenance"](result.scenario), **out.summary}
+    return out
 
 
 def _payment_transaction(ref: str, vendor: str, day, amount: Decimal, method: str) -> L.Transaction:
@@ -151,7 +208,7 @@ def _build(result: ModelResult) -> Outputs:
     payments: list[tuple[Any, Decimal]] = []  # (day, amount) cash in
     pay_days: dict[float, Any] = {}  # a payment's time -> its local date (vendors pay on whole days)
     shift_rows: list[tuple] = []
-    officer_pay: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    officer_pay: dict[str, int] = defaultdict(int)  # cents
     officer_hours: dict[str, float] = defaultdict(float)
     officer_shifts: Counter = Counter()
     totals = defaultdict(lambda: ZERO)
@@ -173,12 +230,14 @@ def _build(result: ModelResult) -> Outputs:
             refusals[rule] += 1
             for i in range(req.position_count):
                 shift_rows.append(base + (i, "officer", job.start, job.end, lead, job.received, math.nan, math.nan,
-                                          "refused", "", "", 0, 0, 0.0, "0.00", "0.00"))
+                                          "refused", None, None, 0, 0, 0.0, 0, 0, 0, 0))
             continue
         slots = [{"posted": math.nan, "filled": math.nan, "status": "open", "officer": "", "method": "",
                   "awards": 0, "drops": 0, "worked": 0.0, "start": job.start, "end": job.end, "released": False}
                  for _ in approved.roles]
         b = None
+        n = len(approved.roles)
+        vendor_c, pay_c, paid, request_c = [0] * n, [0] * n, [None] * n, [0, 0]
         for r in recs:
             t = type(r)
             if t in SLOT_RECORDS:
@@ -225,8 +284,21 @@ def _build(result: ModelResult) -> Outputs:
                     totals[f"cancel_{line.party}"] += line.amount
                     if line.party == "vendor":
                         totals["cancel_fee"] += line.fee
-            for officer, amount in b.officer_pay().items():
-                officer_pay[officer] += amount
+                # The shift rows' money: each slot's own lines; a request's lines without a
+                # slot (its card fee, per-request extras) on its first row.
+                i = line.slot
+                if line.party == "vendor":
+                    if i is not None:
+                        vendor_c[i] += line.cents
+                    elif line.card_cents:
+                        request_c[1] += line.cents
+                    else:
+                        request_c[0] += line.cents
+                elif line.party == "officer":
+                    officer_pay[line.officer or ""] += line.cents
+                    if i is not None:
+                        pay_c[i] += line.cents
+                        paid[i] = line.officer
             for payment in model_by_job.get(job.id, ()):
                 if payment.kind == "paid":
                     day = pay_days.get(payment.a)
@@ -241,17 +313,19 @@ def _build(result: ModelResult) -> Outputs:
                         date=day, memo=f"{job.id}: written off unpaid", ref=f"payment:{job.id}",
                         postings=[L.Posting(account=L.BAD_DEBT, amount=b.vendor_total),
                                   L.Posting(account=L.account(L.RECEIVABLE, req.vendor), amount=-b.vendor_total)]))
-        info = {s["slot"]: s for s in b.slots} if b is not None else {}
         for i, role in enumerate(approved.roles):
             d = slots[i]
             status = d["status"]
             if status == "worked" and d["released"]:
                 status = "released"
-            money = info.get(i, {})
+            # The officer who held the slot last, or (a slot cancelled after a drop, say) the one
+            # its pay lines name: every shift that paid an officer says whom.
+            officer = d["officer"] or paid[i]
+            first = i == 0
             shift_rows.append(base + (i, role, d["start"], d["end"], lead, job.received, d["posted"], d["filled"],
-                                      status, d["officer"] if status in FILLED else "", d["method"], d["awards"],
-                                      d["drops"], d["worked"], money.get("vendor", "0.00"),
-                                      money.get("officer_pay", "0.00")))
+                                      status, officer or None, d["method"] or None, d["awards"], d["drops"],
+                                      d["worked"], vendor_c[i], pay_c[i], request_c[0] if first else 0,
+                                      request_c[1] if first else 0))
 
     # Payroll: weekly, over every officer payable in the ledger (only bills post to officers;
     # vendor payments and write-offs do not).
@@ -262,117 +336,130 @@ def _build(result: ModelResult) -> Outputs:
             transactions.append(run.transaction)
             payroll_out.append((run.pay_date, run.total))
 
-    shifts = _shifts_frame(shift_rows, clock, tz)
-    officers = _officers_frame(result, officer_hours, officer_pay, officer_shifts)
-    ledger_df, residual = _ledger_frame(transactions)
+    shifts = _shifts_table(shift_rows, clock.epoch, tz.key)
+    officers = _officers_table(result, officer_hours, officer_pay, officer_shifts)
+    ledger, residual = _ledger_table(transactions)
     summary = _summary(result, shifts, officers, totals, refusals, time_to_fill, bad_debt, payments, payroll_out,
                        residual, len(transactions))
     summary["requests"]["changes_refused_by_rule"] = dict(sorted(change_refusals.items()))
     summary["billing_failures"] = billing_failures
-    return Outputs(shifts, officers, ledger_df, summary)
+    return Outputs({"shifts": shifts, "officers": officers, "ledger": ledger}, summary)
 
 
-SHIFT_COLUMNS = ("request_id", "agency", "vendor", "category", "source", "slot", "role", "start", "end",
-                 "lead_hours", "received", "posted", "filled", "status", "officer", "method", "awards", "drops",
-                 "worked_hours", "vendor_billed", "officer_pay")
+SHIFT_ROW = ("request_id", "agency", "vendor", "category", "source", "slot", "role", "start", "end", "lead_hours",
+             "received", "posted", "filled", "status", "officer", "method", "awards", "drops", "worked_hours",
+             "vendor_billed", "officer_pay", "request_extras", "card_fee")
 
 
-def _ts(clock, hours: pd.Series, tz) -> pd.Series:
-    epoch = pd.Timestamp(clock.epoch)
-    return (epoch + pd.to_timedelta(hours.to_numpy(dtype=float) * 3600.0, unit="s").round("s")).tz_convert(tz)
+def _shifts_table(rows: list[tuple], epoch, tz: str) -> pa.Table:
+    """The shifts table from ``_build``'s rows (times in simulation hours, money in cents)."""
+    schema = S.shifts_schema(tz)
+    col = dict(zip(SHIFT_ROW, map(list, zip(*rows)))) if rows else {name: [] for name in SHIFT_ROW}
+    start, end = np.asarray(col["start"], dtype=float), np.asarray(col["end"], dtype=float)
+    posted, filled = np.asarray(col["posted"], dtype=float), np.asarray(col["filled"], dtype=float)
+    ttf = np.round(filled - posted, 4)
+    at = lambda hours: S.utc_seconds(hours, epoch)
+    return S.table(schema, {
+        "shift_id": [f"{r}#{i}" for r, i in zip(col["request_id"], col["slot"])],
+        "request_id": col["request_id"],
+        "slot": col["slot"],
+        "agency": col["agency"], "vendor": col["vendor"], "category": col["category"], "source": col["source"],
+        "role": col["role"],
+        "start": at(start), "end": at(end),
+        "hours": np.round(end - start, 4),
+        "lead_hours": np.round(np.asarray(col["lead_hours"], dtype=float), 4),
+        "lead_bucket": [lead_bucket(h) for h in col["lead_hours"]],
+        "received": at(col["received"]), "posted": at(posted), "filled": at(filled),
+        "time_to_fill_hours": pa.array(ttf, mask=np.isnan(ttf), type=pa.float64()),
+        "status": col["status"], "officer": col["officer"], "method": col["method"],
+        "awards": col["awards"], "drops": col["drops"],
+        "worked_hours": np.round(np.asarray(col["worked_hours"], dtype=float), 4),
+        **{name: col[name] for name in ("vendor_billed", "officer_pay", "request_extras", "card_fee")},
+    })
 
 
-def _shifts_frame(rows, clock, tz) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=list(SHIFT_COLUMNS))
-    df.insert(0, "shift_id", df["request_id"] + "#" + df["slot"].astype(str))
-    hours = (df["end"] - df["start"]).astype(float)
-    for col in ("start", "end", "received", "posted", "filled"):
-        df[col] = _ts(clock, df[col], tz)
-    df["hours"] = hours.round(4)
-    df["lead_bucket"] = [lead_bucket(h) for h in df["lead_hours"]]
-    df["time_to_fill_hours"] = ((df["filled"] - df["posted"]).dt.total_seconds() / 3600.0).round(4)
-    df["lead_hours"] = df["lead_hours"].round(4)
-    df["worked_hours"] = df["worked_hours"].astype(float).round(4)
-    df["slot"] = df["slot"].astype("int32")
-    return df[["shift_id", "request_id", "slot", "agency", "vendor", "category", "source", "role", "start", "end",
-               "hours", "lead_hours", "lead_bucket", "received", "posted", "filled", "time_to_fill_hours", "status",
-               "officer", "method", "awards", "drops", "worked_hours", "vendor_billed", "officer_pay"]]
-
-
-def _officers_frame(result, hours, pay, shifts) -> pd.DataFrame:
+def _officers_table(result, hours, pay, shifts) -> pa.Table:
     caps: dict[str, Counter] = defaultdict(Counter)
     for r in result.records:
         if r.kind == "cap_hit":
             caps[r.officer][r.note] += 1
-    rows = []
-    for o in result.roster:
-        c = caps.get(o.badge, Counter())
-        sched = o.schedule.describe() if o.schedule is not None else "none"
-        rows.append((o.badge, o.agency, o.rank.value, ";".join(sorted(o.qualifications)), sched,
-                     o.seniority_date.isoformat(), shifts.get(o.badge, 0), round(hours.get(o.badge, 0.0), 4),
-                     fmt(pay.get(o.badge, ZERO)), sum(c.values()), c.get("daily-cap", 0), c.get("weekly-cap", 0),
-                     c.get("monthly-cap", 0)))
-    df = pd.DataFrame(rows, columns=["badge", "agency", "rank", "qualifications", "schedule", "seniority_date",
-                                     "shifts", "hours", "pay", "cap_hits", "daily_cap_hits", "weekly_cap_hits",
-                                     "monthly_cap_hits"])
-    return df
+    roster = list(result.roster)
+    counts = [caps.get(o.badge, Counter()) for o in roster]
+    return S.table(S.OFFICERS, {
+        "badge": [o.badge for o in roster],
+        "agency": [o.agency for o in roster],
+        "rank": [o.rank.value for o in roster],
+        "qualifications": [sorted(o.qualifications) for o in roster],
+        "schedule": [o.schedule.describe() if o.schedule is not None else None for o in roster],
+        "seniority_date": [o.seniority_date for o in roster],
+        "shifts": [shifts.get(o.badge, 0) for o in roster],
+        "hours": [round(hours.get(o.badge, 0.0), 4) for o in roster],
+        "pay": [pay.get(o.badge, 0) for o in roster],
+        "cap_hits": [sum(c.values()) for c in counts],
+        "daily_cap_hits": [c.get("daily-cap", 0) for c in counts],
+        "weekly_cap_hits": [c.get("weekly-cap", 0) for c in counts],
+        "monthly_cap_hits": [c.get("monthly-cap", 0) for c in counts],
+    })
 
 
-def _amount_texts(amounts: list[Decimal]) -> list[str]:
-    """:func:`~offduty_core.money.fmt` of each amount.  A year's postings repeat a couple of
-    thousand amounts, so each distinct one is written once and looked up after (``fmt`` depends
-    on the value alone, but for a zero's sign: zeros, which the ledger's builders never post,
-    are written each time)."""
-    written = {amount: fmt(amount) for amount in set(amounts) if amount}
-    return [written.get(amount) or fmt(amount) for amount in amounts]
+def _cents(amounts: list[Decimal]) -> list[int]:
+    """Each amount as integer cents.  A year's postings repeat a couple of thousand amounts, so
+    each distinct one is converted once; an amount that is not whole cents is an error (the
+    ledger's builders only post whole cents), never rounded here."""
+    table = {}
+    for amount in set(amounts):
+        c = amount.scaleb(2)
+        if c != c.to_integral_value():
+            raise ValueError(f"ledger amount {amount} is not a whole number of cents")
+        table[amount] = int(c)
+    return [table[a] for a in amounts]
 
 
-def _ledger_frame(transactions) -> tuple[pd.DataFrame, Decimal]:
-    """The ledger frame, and the sum of every posting (the residual: zero when it balances).
+def _ledger_table(transactions) -> tuple[pa.Table, Decimal]:
+    """The ledger table, and the sum of every posting (the residual: zero when it balances).
 
-    A transaction's own columns (date, ref, memo) are converted once per transaction and
-    repeated for its postings by position, rather than converting a Python list of every
-    posting's copy."""
+    A transaction's own columns (date, ref, memo) are made once per transaction and taken for
+    its postings by position."""
     counts = [len(tx.postings) for tx in transactions]
-    tx = np.repeat(np.arange(len(transactions), dtype="int64"), counts)
+    tx = pa.array(np.repeat(np.arange(len(transactions), dtype="int64"), counts))
     postings = [p for t in transactions for p in t.postings]
-    amounts = [p.amount for p in postings]
-    dates = pd.to_datetime(pd.Series([t.date for t in transactions], dtype="object")).to_numpy()
-    frame = pd.DataFrame({"tx": tx,
-                          "date": dates[tx],
-                          "ref": _text([t.ref for t in transactions], at=tx),
-                          "memo": _text([t.memo for t in transactions], at=tx),
-                          "account": _text([p.account for p in postings]),
-                          "amount": _text(_amount_texts(amounts))})
-    return frame, sum(amounts, ZERO)
+    cents = _cents([p.amount for p in postings])
+    per_tx = lambda values, type_: pa.array(values, type=type_).take(tx)
+    table = S.table(S.LEDGER, {
+        "tx": tx,
+        "date": per_tx([t.date for t in transactions], pa.date32()),
+        "ref": per_tx([t.ref or None for t in transactions], pa.string()),
+        "memo": per_tx([t.memo for t in transactions], pa.string()),
+        "account": [p.account for p in postings],
+        "amount": cents,
+    })
+    return table, Decimal(sum(cents)).scaleb(-2)
 
 
-def _text(values: list[str], at: np.ndarray | None = None):
-    """Strings as the ``str`` column pandas infers from them, made directly (inference is one
-    more pass over them), taken ``at`` those positions if given.  No strings stay a list, for
-    the frame to type as it always has (not as ``str``)."""
-    if not values:
-        return values
-    column = pd.array(values, dtype=TEXT)
-    return column if at is None else column.take(at)
-
-
-def _rates(keys: pd.Series, due: pd.Series, filled: pd.Series) -> dict[str, dict]:
-    """Shifts due, filled and the fill rate by ``keys`` (in sorted order) over the rows ``due``
-    marks, ``filled`` marking the filled ones: one grouped count and sum rather than a frame
-    per group."""
+def _rates(keys: pd.Series, due: pd.Series, filled: pd.Series, order=None) -> dict[str, dict]:
+    """Shifts due, filled and the fill rate by ``keys`` over the rows ``due`` marks, ``filled``
+    marking the filled ones: one grouped count and sum rather than a frame per group.  Keys
+    come in ``order`` (their natural one: months 1-12, Monday first, by lead), then sorted."""
     counts = filled[due].groupby(keys[due], sort=True).agg(["size", "sum"])
-    return {str(key): {"due": int(n), "filled": int(f), "fill_rate": round(int(f) / int(n), 6)}
-            for key, n, f in zip(counts.index, counts["size"], counts["sum"])}
+    found = list(counts.index)
+    if order is not None:
+        found = [k for k in order if k in counts.index] + [k for k in found if k not in order]
+    return {str(key): {"due": int(counts.at[key, "size"]), "filled": int(counts.at[key, "sum"]),
+                       "fill_rate": round(int(counts.at[key, "sum"]) / int(counts.at[key, "size"]), 6)}
+            for key in found}
 
 
-def _summary(result, shifts, officers, totals, refusals, ttf, bad_debt, payments, payroll, residual, ntx) -> dict:
+def _summary(result, shifts_table, officers_table, totals, refusals, ttf, bad_debt, payments, payroll, residual,
+             ntx) -> dict:
     sc = result.scenario
+    shifts = shifts_table.select(["status", "lead_bucket", "category", "start", "role"]).to_pandas()
+    officers = officers_table.select(["shifts", "hours", "cap_hits", "daily_cap_hits", "weekly_cap_hits",
+                                      "monthly_cap_hits"]).to_pandas()
     status = shifts["status"].value_counts().to_dict()
     due = int(sum(status.get(s, 0) for s in FILLED + ("unfilled",)))
     filled = int(sum(status.get(s, 0) for s in FILLED))
     is_due, is_filled = shifts["status"].isin(FILLED + ("unfilled",)), shifts["status"].isin(FILLED)
-    rates = lambda keys: _rates(keys, is_due, is_filled)
+    rates = lambda keys, order=None: _rates(keys, is_due, is_filled, order)
     ttf_arr = np.asarray(ttf, dtype=float)
 
     # Cash: weekly payroll goes out on pay dates whatever vendors have paid.
@@ -397,13 +484,14 @@ def _summary(result, shifts, officers, totals, refusals, ttf, bad_debt, payments
         "requests": {"received": len(result.jobs), "admitted": len(result.jobs) - int(sum(refusals.values())),
                      "refused": int(sum(refusals.values())), "refused_by_rule": dict(sorted(refusals.items()))},
         "shifts": {"total": int(len(shifts)), "due": due, "filled": filled,
-                   "by_status": {k: int(v) for k, v in sorted(status.items())}},
+                   "by_status": {k: int(status[k]) for k in [*STATUSES, *sorted(set(status) - set(STATUSES))]
+                                 if k in status}},
         "fill_rate": round(filled / due, 6) if due else None,
-        "fill_rate_by_lead_time": rates(shifts["lead_bucket"]),
+        "fill_rate_by_lead_time": rates(shifts["lead_bucket"], [label for _, label in LEAD_BUCKETS]),
         "fill_rate_by_category": rates(shifts["category"]),
         "fill_rate_by_month": rates(shifts["start"].dt.month),
-        "fill_rate_by_weekday": rates(shifts["start"].dt.day_name()),
-        "fill_rate_by_role": rates(shifts["role"]),
+        "fill_rate_by_weekday": rates(shifts["start"].dt.day_name(), WEEKDAYS),
+        "fill_rate_by_role": rates(shifts["role"], ROLES),
         "time_to_fill_hours": {
             "mean": round(float(ttf_arr.mean()), 4) if len(ttf_arr) else None,
             "median": round(float(np.median(ttf_arr)), 4) if len(ttf_arr) else None,

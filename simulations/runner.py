@@ -20,7 +20,7 @@ from offduty_core import default_registry
 
 from . import demand
 from .model import YearModel, scenario_rules
-from .outputs import Outputs, build
+from .outputs import Outputs, build, provenance
 from .scenario import Scenario, from_dict, to_dict
 
 
@@ -40,7 +40,7 @@ def replicate(scenario: Scenario, seed: np.random.SeedSequence | int,
     rng = demand.streams(seed)
     jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
     model = YearModel(scenario, rules, rng, jobs, progress=progress, registry=registry)
-    return build(model.run())
+    return build(model.run(), provenance(scenario, seed))
 
 
 # --- replication metrics -----------------------------------------------------------------------
@@ -321,8 +321,10 @@ def format_cell(metric: str, value: float) -> str:
     return f"{value:,.2f}"
 
 
-def write_replication(scenario_data: dict, base_dir: str, seed: int | np.random.SeedSequence, out: str) -> str:
-    """Simulate and write the Parquet frames and summary to ``out`` (a picklable, pure job
-    for any executor: the files depend only on the arguments)."""
-    replicate(from_dict(scenario_data, base_dir=base_dir), seed).write(out)
+def write_replication(scenario_data: dict, base_dir: str, seed: int | np.random.SeedSequence, out: str,
+                      force: bool = False) -> str:
+    """Simulate and write the Parquet files and summary to the folder ``out``, all at once
+    (results already there are replaced only with ``force``).  A picklable, pure job for any
+    executor: the files depend only on the arguments."""
+    replicate(from_dict(scenario_data, base_dir=base_dir), seed).write(out, force=force)
     return out

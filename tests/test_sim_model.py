@@ -11,11 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from offduty_core import default_registry
-from offduty_core.money import fmt
 from offduty_core.terms import Payment, payment_transaction
 from offduty_simulations import demand, runner
 from offduty_simulations.model import Record, SlotBehaviour, YearModel, scenario_rules
-from offduty_simulations.outputs import _amount_texts, _payment_transaction, build
+from offduty_simulations.outputs import _payment_transaction, build
 from offduty_simulations.scenario import Acceptance, from_dict
 from sim_helpers import small
 
@@ -144,8 +143,3 @@ def test_outputs_make_a_vendor_payment_as_the_core_does():
                                            amount=Decimal(amount), method="card"))
         assert _payment_transaction("security-000042", "security-vendor-007", date(2027, 3, 1), Decimal(amount),
                                     "card") == core
-
-
-def test_outputs_write_each_ledger_amount_as_fmt_does():
-    amounts = [Decimal(a) for a in ("5", "5.00", "-5.00", "0.00", "-0.00", "0", "12.345", "1E+2", "-0.05", "5.000")]
-    assert _amount_texts(amounts) == [fmt(a) for a in amounts]
