@@ -242,7 +242,8 @@ def gini(values) -> float:
 
 def test_methods_compared_on_the_same_traffic(tmp_path, kernel):
     results, out = run("04-distribution-methods-compared.ipynb", tmp_path, kernel, agency="chandler-az", days=21,
-                       officers=40, weekly_cap=16, seed=0)
+                       officers=40, weekly_cap=16, seed=0, replications=2)
+    assert results["title"] == "Chandler Police Department (AZ)" and results["replications"] == 2
     assert list(results["methods"]) == METHODS
     assert results["same_traffic"] is True and results["requests"] > 0
     reference = None
@@ -264,6 +265,10 @@ def test_methods_compared_on_the_same_traffic(tmp_path, kernel):
         assert r["cap_hits_weekly"] == int(officers["weekly_cap_hits"].sum())
         assert r["cap_hits"] == r["cap_hits_daily"] + r["cap_hits_weekly"] + r["cap_hits_monthly"]
         assert r["time_to_fill_median_h"] is None or r["time_to_fill_median_h"] >= 0
+        # The mean over both replications, with an interval, beside replication 0's own figure.
+        other = json.loads((out / method / "rep1" / "summary.json").read_text())
+        assert r["means"]["fill_rate"]["mean"] == pytest.approx((r["fill_rate"] + other["fill_rate"]) / 2)
+        assert r["means"]["fill_rate"]["half"] is not None or r["fill_rate"] == other["fill_rate"]
     # A 16 h weekly cap binds with 40 officers.
     assert sum(r["cap_hits_weekly"] for r in results["methods"].values()) > 0
     assert_png(out / "methods-compared.png")
