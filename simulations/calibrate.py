@@ -58,7 +58,10 @@ class Fit:
             lines.append(f"  no history for {', '.join(self.unknown_months)}: assumed like the average covered "
                          f"month (factor 1.0)")
         if self.officers is not None:
-            lines.append(f"  officers: {self.officers} ({self.officers_source})")
+            o = self.data.get("officers", {})
+            part = (f"; participation {o['participation']:.2f}, activity spread {o['activity_sigma']:.2f} "
+                    f"(from the shifts each badge worked)" if "participation" in o else "")
+            lines.append(f"  officers: {self.officers} ({self.officers_source}){part}")
         else:
             lines.append("  officers: the scenario default (the history names no officers: give --officers, or a "
                          "badges column)")
@@ -299,12 +302,15 @@ def fit(df: pd.DataFrame, agency: str | None = None, officers: int | None = None
         "changes": {"cancel_rate": round(n_cancel / len(df), 4), "cancel_inside_window": round(inside, 4)},
     }
     source = "given"
-    if officers is None and "badges" in df.columns:
-        seen = {b.strip() for cell in df["badges"] for b in str(cell).split(";") if b.strip()}
-        if seen:
-            officers, source = len(seen), "distinct badges in the history"
+    worked: Counter = Counter()
+    if "badges" in df.columns:
+        worked = Counter(b.strip() for cell in df["badges"] for b in str(cell).split(";") if b.strip())
+    if officers is None and worked:
+        officers, source = len(worked), "distinct badges in the history"
     if officers is not None:
         data["officers"] = {"count": officers}
+        if worked:
+            data["officers"].update(_participation(worked, officers))
     from_dict(data)  # the written file must load
     return Fit(data=data, rows=len(df), days=days, agency=agency, unknown_months=tuple(unknown),
                officers=officers, officers_source=source if officers is not None else None)
@@ -344,6 +350,20 @@ def calibrate_file(history: str | Path, out: str | Path, agency: str | None = No
             pass
         raise InputError("--out", str(out), f"cannot be written ({exc.strerror or exc})") from None
     return result
+
+
+def _participation(worked: Counter, roster: int) -> dict:
+    """``officers.participation`` and ``activity_sigma`` from the shifts each badge worked.
+
+    Participation is the share of the roster that worked at all (1.0 when the roster is taken
+    from the badges themselves).  An officer's shifts grow roughly as exp(their log-odds
+    offset), so the spread of log(shifts) estimates the offsets' spread once the Poisson noise
+    of small counts (about 1/shifts in variance) is taken out."""
+    counts = np.array(sorted(worked.values()), dtype=float)
+    share = min(1.0, len(counts) / roster)
+    noise = float(np.mean(1.0 / counts))
+    spread = float(np.var(np.log(counts), ddof=1)) if len(counts) > 1 else 0.0
+    return {"participation": round(share, 4), "activity_sigma": round(min(3.0, math.sqrt(max(0.0, spread - noise))), 3)}
 
 
 # --- a held-out check ---------------------------------------------------------------------------

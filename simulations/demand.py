@@ -31,7 +31,7 @@ ONE_HOUR = timedelta(hours=1)
 
 #: Named random streams, in spawn order (append only: reordering changes every result).
 STREAMS = ("oneoff", "standing", "school", "events", "changes", "looks", "acceptance", "response",
-           "drops", "noshow", "release", "payment", "roster", "methods", "moves", "spare")
+           "drops", "noshow", "release", "payment", "roster", "methods", "moves", "participation")
 
 
 def streams(seed: np.random.SeedSequence | int) -> dict[str, np.random.Generator]:

@@ -91,6 +91,18 @@ class Draws:
         return int(self.random() * n)
 
 
+def draw_activity(participation: float, sigma: float, badges: list[str],
+                  g: np.random.Generator) -> dict[str, float]:
+    """Who works off-duty and how keenly: each officer takes part with probability
+    ``participation``; a participant's acceptance log-odds are shifted by a draw from
+    Normal(0, ``sigma``).  Two draws per officer in roster order, whatever the outcome, so a
+    change of ``participation`` keeps every other officer's draws."""
+    n = len(badges)
+    takes = g.random(n) < participation
+    offsets = g.normal(0.0, sigma, n) if sigma > 0 else np.zeros(n)
+    return {badge: float(x) for badge, took, x in zip(badges, takes.tolist(), offsets.tolist()) if took}
+
+
 class SlotBehaviour:
     """The model's per-slot bookkeeping (not the slot's state, which the board owns)."""
 
@@ -150,6 +162,10 @@ class YearModel:
         self.slots: dict[tuple[str, int], SlotBehaviour] = {}
         o = scenario.officers
         self.acc = o.acceptance
+        #: Each participating officer's log-odds offset (officers who never work are absent).
+        self.activity = draw_activity(o.participation, o.activity_sigma, [x.badge for x in self.roster.officers],
+                                      rng["participation"])
+        self.activity_max = max(self.activity.values(), default=-math.inf)
         self.views_rate = o.views_per_hour
         # Mean wait between looks by day and by night (1 / rate, as the rate is written below).
         self.look_scale = (1.0 / (self.views_rate * 1.0), 1.0 / (self.views_rate * 0.25))
@@ -239,11 +255,14 @@ class YearModel:
         a = self.acc
         if a.always:
             return 1.0
+        offset = self.activity.get(badge)
+        if offset is None:
+            return 0.0  # never works off-duty
         x0 = b.x0
         if x0 is None or b.week is None:
             x0 = self._x0(b)
             b.week = self.fill.week_of(when)
-        x = x0 + a.lead_time * math.log1p(max(0.0, b.start_h - self.env.now) / 24.0)
+        x = x0 + offset + a.lead_time * math.log1p(max(0.0, b.start_h - self.env.now) / 24.0)
         if a.hours_worked:
             x += a.hours_worked * self.fill.hours_in_week(badge, b.week) / 10.0
         return 1.0 / (1.0 + math.exp(-x))
@@ -258,7 +277,9 @@ class YearModel:
         x0 = b.x0
         if x0 is None:
             x0 = self._x0(b)
-        x = x0 + a.lead_time * math.log1p(max(0.0, b.start_h - t) / 24.0)
+        if self.activity_max == -math.inf:
+            return 0.0  # nobody works off-duty
+        x = x0 + self.activity_max + a.lead_time * math.log1p(max(0.0, b.start_h - t) / 24.0)
         if a.hours_worked > 0:
             x += a.hours_worked * 16.8
         return 1.0 / (1.0 + math.exp(-x))
@@ -350,6 +371,7 @@ class YearModel:
         day_scale, night_scale = self.look_scale  # a view rate a quarter as high at night
         max_views, max_applicants = self.max_views, self.max_applicants
         ceiling, fixed_objection = self.p_ceiling, fill.fixed_objection
+        activity, always = self.activity, self.acc.always  # a look by an officer who never works is a "no"
         state = fill.slot(rid, slot)  # the board's state of the slot (the same object throughout)
         while b.looks == token and b.views < max_views:
             now = env.now
@@ -376,7 +398,7 @@ class YearModel:
                 u = uniform()
                 if u < ceiling(b, t) and audience:
                     officer = audience[below(len(audience))]
-                    if not fixed_objection(posting, officer):
+                    if (always or officer.badge in activity) and not fixed_objection(posting, officer):
                         break
                 skipped.append(t)
                 if len(skipped) >= left:

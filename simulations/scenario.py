@@ -337,7 +337,8 @@ class Acceptance:
     weekend: float = doc("log-odds for shifts starting on Saturday or Sunday", default=-0.3)
     lead_time: float = doc("log-odds per ln(1 + days of lead time)", default=0.25)
     hours_worked: float = doc("log-odds per 10 off-duty hours already booked this week", default=-0.5)
-    always: bool = doc("every eligible officer accepts (theory checks)", default=False)
+    always: bool = doc("every eligible officer accepts (theory checks; officers.participation and "
+                       "activity_sigma are then ignored)", default=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -372,6 +373,12 @@ class OfficersSection:
                         "(no views stream)", default=False)
     acceptance: Acceptance = doc("how likely an eligible officer who sees a shift takes it",
                                  factory=Acceptance, nested=Acceptance)
+    participation: float = doc("share of approved officers who work off-duty at all; the others look at "
+                               "postings but never take one (about 0.43 nationally; under 0.27 of 800 enrolled "
+                               "officers in New Orleans worked details)", default=0.43, validator=_fraction)
+    activity_sigma: float = doc("how unequally the participating officers work: each gets a log-odds offset "
+                                "drawn from Normal(0, activity_sigma) added to acceptance, so some work rarely "
+                                "and a few a great deal (0: all alike)", default=1.0, validator=_non_negative)
 
     def __attrs_post_init__(self) -> None:
         if self.count < 1 and not self.roster:

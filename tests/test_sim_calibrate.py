@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -195,8 +196,24 @@ def test_officers_come_from_the_badges_the_history_names(tmp_path):
     path.write_text("\n".join(rows) + "\n")
     fit = calibrate.calibrate_file(path, tmp_path / "c.toml")
     assert fit.officers == 14 and "14 (distinct badges in the history)" in fit.report()
-    assert load(tmp_path / "c.toml").officers.count == 14
+    fitted = load(tmp_path / "c.toml").officers
+    assert fitted.count == 14 and fitted.participation == 1.0  # the roster is the officers who worked
+    assert fitted.activity_sigma < 0.3  # every badge worked about as often
     assert calibrate.calibrate_file(path, tmp_path / "d.toml", officers=40).officers == 40
+    assert load(tmp_path / "d.toml").officers.participation == pytest.approx(14 / 40, abs=1e-4)
+
+
+def test_participation_and_spread_come_from_the_shifts_each_badge_worked():
+    from collections import Counter
+
+    even = calibrate._participation(Counter({f"B{i}": 20 for i in range(30)}), 100)
+    assert even == {"participation": 0.3, "activity_sigma": 0.0}
+    rng = np.random.default_rng(1)
+    offsets = rng.normal(0.0, 1.2, 400)
+    shifts = Counter({f"B{i}": int(n) for i, n in enumerate(rng.poisson(30 * np.exp(offsets))) if n > 0})
+    fitted = calibrate._participation(shifts, 1000)
+    assert fitted["participation"] == pytest.approx(len(shifts) / 1000)
+    assert fitted["activity_sigma"] == pytest.approx(1.2, abs=0.15)
 
 
 def test_the_held_out_check_sets_predictions_beside_the_actual_history(tmp_path):
