@@ -133,12 +133,12 @@ _SCENARIO_HELP = ("a packaged scenario by name (`offduty scenario --list`: chand
 def configure_simulate(p: argparse.ArgumentParser):
     p.add_argument("--scenario", required=True, metavar="NAME|FILE", help=_SCENARIO_HELP)
     p.add_argument("--seed", type=int, default=0, help="random seed (the same seed gives the same files)")
-    p.add_argument("--out", required=True, metavar="DIR", help="directory for shifts/officers/ledger.parquet and "
-                                                               "summary.json")
+    p.add_argument("--out", required=True, metavar="DIR", help="directory for shifts/officers/ledger.parquet, "
+                                                               "summary.json and invoices/payroll/city.csv")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def run(args: argparse.Namespace, registry) -> int:
-        from . import demand
+        from . import deliverables, demand
         from .model import YearModel, scenario_rules
         from .outputs import build
 
@@ -154,13 +154,15 @@ def configure_simulate(p: argparse.ArgumentParser):
             bar.close()
         out = build(result)
         out.write(args.out)
+        deliverables.write(args.out, out.ledger, out.shifts, rules.terms)
         s = out.summary
         # No shift due (no demand, or every one cancelled or refused): no fill rate.
         fill = "n/a (no shift due)" if s["fill_rate"] is None else f"{s['fill_rate']:.3f}"
         print(f"{s['agency']}: {s['requests']['received']} requests, {s['shifts']['total']} shifts, "
               f"fill rate {fill}, vendor billed {s['money']['vendor_billed']}, "
               f"operator net {s['money']['operator_net']}, ledger balanced {s['ledger']['balanced']}")
-        print(f"wrote {args.out}/shifts.parquet, officers.parquet, ledger.parquet, summary.json")
+        print(f"wrote {args.out}/shifts.parquet, officers.parquet, ledger.parquet, summary.json, "
+              f"{', '.join(deliverables.FILES)}")
         return 0
 
     return run
@@ -298,3 +300,4 @@ def configure_scenario(p: argparse.ArgumentParser):
         return 0
 
     return run
+
