@@ -301,3 +301,19 @@ def configure_scenario(p: argparse.ArgumentParser):
 
     return run
 
+
+@subcommand("report", "build report.html (charts, self-contained) and forecast.xlsx from a simulate output folder")
+def configure_report(p: argparse.ArgumentParser):
+    p.add_argument("out_dir", metavar="OUT_DIR", help="a folder written by `offduty simulate --out`; the report and "
+                                                      "workbook are written into it")
+
+    def run(args: argparse.Namespace, registry) -> int:
+        for module in ("matplotlib", "xlsxwriter"):
+            _require(module, "report", "report")
+        from .report import build
+
+        paths = build(args.out_dir)
+        print(f"wrote {', '.join(str(p) for p in paths)}")
+        return 0
+
+    return run
