@@ -81,13 +81,15 @@ def _total(column) -> Decimal:
     return sum((money(v) for v in column), Decimal("0.00"))
 
 
-def provenance(summary: dict, key: str) -> str:
-    """``key`` (seed, version, scenario, ...) from the summary's top level or its provenance
-    section, or a plain "not recorded" for a summary written before it was recorded."""
-    for section in (summary, summary.get("provenance"), summary.get("run")):
-        if isinstance(section, dict) and section.get(key) not in (None, ""):
-            value = section[key]
-            return value if isinstance(value, str) else json.dumps(value)
+def provenance(summary: dict, *keys: str) -> str:
+    """The first of ``keys`` (``seed``, ``offduty_version``, ``scenario``, ...) found in the
+    summary's ``provenance`` section or at its top level, or a plain "not recorded" for a
+    summary written before it was recorded."""
+    for section in (summary.get("provenance"), summary):
+        for key in keys:
+            if isinstance(section, dict) and section.get(key) not in (None, ""):
+                value = section[key]
+                return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
     return "not recorded"
 
 
@@ -130,8 +132,10 @@ def headline(run: Run) -> pd.DataFrame:
 
 def assumptions(run: Run) -> pd.DataFrame:
     s = run.summary
-    rows = [("scenario", provenance(s, "scenario")), ("agency", str(s.get("agency", ""))),
-            ("seed", provenance(s, "seed")), ("offduty version", provenance(s, "version")),
+    rows = [("scenario", provenance(s, "scenario")), ("scenario sha256", provenance(s, "scenario_sha256")),
+            ("agency", str(s.get("agency", ""))), ("seed", provenance(s, "seed")),
+            ("offduty version", provenance(s, "offduty_version", "version")),
+            ("command", provenance(s, "command")),
             ("first day", str(s.get("first_day", ""))), ("days simulated", str(s.get("days", ""))),
             ("fill engine", str(s.get("fill_engine", ""))), ("output folder", run.folder.name)]
     return pd.DataFrame(rows, columns=["assumption", "value"])

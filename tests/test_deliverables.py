@@ -103,18 +103,20 @@ def test_the_same_seed_writes_byte_identical_csvs(run, tmp_path):
         assert (again / name).read_bytes() == (run / name).read_bytes(), name
 
 
-def test_a_ledger_typed_as_decimals_and_zoned_timestamps_gives_the_same_rows(run):
-    """The readers work from data: money as decimals and dates as zoned timestamps (as a typed
-    Parquet file would have them) give the same invoices, payroll and city rows."""
+def test_a_ledger_typed_as_decimals_and_dates_gives_the_same_rows(run):
+    """The readers work from data: money as decimals and dates as zoned timestamps or dates (as
+    a typed Parquet file would have them) give the same invoices, payroll and city rows."""
     ledger = pd.read_parquet(run / "ledger.parquet")
     shifts = pd.read_parquet(run / "shifts.parquet")
-    typed = ledger.assign(amount=[Decimal(a) for a in ledger["amount"]],
-                          date=pd.to_datetime(ledger["date"]).dt.tz_localize("America/Phoenix"))
+    decimals = [Decimal(a) for a in ledger["amount"]]
     terms = PaymentTerms()
-    plain, other = D.transactions(ledger), D.transactions(typed)
-    assert D.invoice_rows(plain, terms) == D.invoice_rows(other, terms)
-    assert D.payroll_rows(plain, shifts, terms) == D.payroll_rows(other, shifts, terms)
-    assert D.city_rows(plain) == D.city_rows(other)
+    plain = D.transactions(ledger)
+    for typed in (ledger.assign(amount=decimals, date=pd.to_datetime(ledger["date"]).dt.tz_localize("America/Phoenix")),
+                  ledger.assign(amount=decimals, date=pd.to_datetime(ledger["date"]).dt.date)):
+        other = D.transactions(typed)
+        assert D.invoice_rows(plain, terms) == D.invoice_rows(other, terms)
+        assert D.payroll_rows(plain, shifts, terms) == D.payroll_rows(other, shifts, terms)
+        assert D.city_rows(plain) == D.city_rows(other)
     assert D.invoice_rows(plain, terms) == read(run, "invoices.csv").to_dict("records")
 
 

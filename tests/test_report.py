@@ -71,6 +71,13 @@ def test_the_page_states_the_assumptions_and_the_summarys_figures(out):
     assert f"{Decimal(summary['cash']['payroll_ahead_of_vendor_payments']):,.2f}" in page
 
 
+def test_provenance_is_read_from_the_summarys_provenance_section_or_its_top_level():
+    summary = {"scenario": "old", "provenance": {"offduty_version": "9.9", "seed": 4, "scenario": "x"}}
+    assert [T.provenance(summary, k) for k in ("scenario", "seed", "command")] == ["x", "4", "not recorded"]
+    assert T.provenance(summary, "offduty_version", "version") == "9.9"
+    assert T.provenance({"scenario": "old"}, "scenario") == "old"
+
+
 def test_the_cash_table_reaches_the_summarys_payroll_cash_need(out):
     run = T.load(out)
     tables = T.tables(run)
