@@ -132,13 +132,14 @@ _SCENARIO_HELP = ("a packaged scenario by name (`offduty scenario --list`: chand
 def configure_simulate(p: argparse.ArgumentParser):
     p.add_argument("--scenario", required=True, metavar="NAME|FILE", help=_SCENARIO_HELP)
     p.add_argument("--seed", type=int, default=0, help="random seed (the same seed gives the same files)")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for shifts/officers/ledger.parquet and "
-                                                               "summary.json, written all at once (docs/outputs.md)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for shifts/officers/ledger.parquet, "
+                                                               "summary.json and invoices/payroll/city.csv, written "
+                                                               "all at once")
     p.add_argument("--force", action="store_true", help="replace the results already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def run(args: argparse.Namespace, registry) -> int:
-        from . import demand
+        from . import deliverables, demand
         from .model import YearModel, scenario_rules
         from .outputs import build, provenance
         from .writing import OutFolder
@@ -161,6 +162,7 @@ def configure_simulate(p: argparse.ArgumentParser):
             command = ["offduty", "simulate", "--scenario", args.scenario, "--seed", str(args.seed)]
             out = build(result, provenance(scenario, args.seed, command))
             out.write_files(folder.tmp)
+            deliverables.write(folder.tmp, out.ledger, out.shifts, rules.terms)
             folder.commit()
         s = out.summary
         # No shift due (no demand, or every one cancelled or refused): no fill rate.
@@ -168,7 +170,8 @@ def configure_simulate(p: argparse.ArgumentParser):
         print(f"{s['agency']}: {s['requests']['received']} requests, {s['shifts']['total']} shifts, "
               f"fill rate {fill}, vendor billed {s['money']['vendor_billed']}, "
               f"operator net {s['money']['operator_net']}, ledger balanced {s['ledger']['balanced']}")
-        print(f"wrote {args.out}/shifts.parquet, officers.parquet, ledger.parquet, summary.json")
+        print(f"wrote {args.out}/shifts.parquet, officers.parquet, ledger.parquet, summary.json, "
+              f"{', '.join(deliverables.FILES)}")
         return 0
 
     return run
@@ -348,6 +351,23 @@ def configure_scenario(p: argparse.ArgumentParser):
             return 0
         for key, default, doc in describe():
             print(f"{key} = {default}\n    {doc}")
+        return 0
+
+    return run
+
+
+@subcommand("report", "build report.html (charts, self-contained) and forecast.xlsx from a simulate output folder")
+def configure_report(p: argparse.ArgumentParser):
+    p.add_argument("out_dir", metavar="OUT_DIR", help="a folder written by `offduty simulate --out`; the report and "
+                                                      "workbook are written into it")
+
+    def run(args: argparse.Namespace, registry) -> int:
+        for module in ("matplotlib", "xlsxwriter"):
+            _require(module, "report", "report")
+        from .report import build
+
+        paths = build(args.out_dir)
+        print(f"wrote {', '.join(str(p) for p in paths)}")
         return 0
 
     return run

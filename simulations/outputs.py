@@ -29,7 +29,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from offduty_core import ledger as L
-from offduty_core.billing import bill
 from offduty_core.money import ZERO, fmt
 from offduty_core.payroll import weekly_payroll
 

@@ -21,8 +21,10 @@ from typing import Iterator
 
 from offduty_core.errors import InputError
 
-#: What ``offduty simulate`` writes; a folder holding only these (or nothing) may be replaced.
-RESULT_FILES = ("shifts.parquet", "officers.parquet", "ledger.parquet", "summary.json")
+#: What ``offduty simulate`` writes, and what ``offduty report`` adds beside it: a folder
+#: holding only these (or nothing) may be replaced.
+RESULT_FILES = ("shifts.parquet", "officers.parquet", "ledger.parquet", "summary.json", "invoices.csv", "payroll.csv",
+                "city.csv", "report.html", "forecast.xlsx")
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 

@@ -59,7 +59,7 @@ def test_existing_results_are_refused_without_force_and_replaced_with_it(tmp_pat
     out = tmp_path / "run"
     out.mkdir()
     fill(out, "old")
-    with pytest.raises(InputError, match=r"--out: .* already holds results \(ledger.parquet, .*give --force"):
+    with pytest.raises(InputError, match=r"--out: .* already holds results \(.*ledger.parquet, .*give --force"):
         OutFolder(out)
     assert leftovers(tmp_path) == []
     with OutFolder(out, force=True) as folder:

@@ -1,0 +1,206 @@
+"""What the coordinator hands to finance: ``invoices.csv``, ``payroll.csv`` and ``city.csv``.
+
+All three are read off one run's ledger, the single source of truth for money: the bills'
+transactions (one per request slot, ``ref`` ``request#slot``), the vendors' payments and
+write-offs (``ref`` ``payment:request``) and the weekly payroll runs.  Invoices and payroll
+weeks are the core's own :func:`offduty_core.terms.invoices` and
+:func:`offduty_core.payroll.weekly_payroll` over the bills, so a CSV and the ledger cannot
+disagree on what an invoice or a pay week is.  The ledger frame is read as data -- an amount
+is whatever the frame holds (text or a decimal), a date a date or a timestamp -- so a change
+in how the Parquet files type their columns does not change a figure.
+
+Money is written as exact decimal strings with two places (``"1234.50"``).  The totals tie
+to ``summary.json``: invoices' ``total`` to ``money.vendor_billed``, ``card_fee`` to
+``money.card_fee``, paid totals to ``cash.vendor_payments_received``, written-off totals to
+``money.bad_debt``; payroll's ``gross_pay`` to ``money.officer_pay`` and
+``cash.payroll_paid``; the city's ``owed`` to ``money.city``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from offduty_core import ledger as L
+from offduty_core.money import ZERO, fmt
+from offduty_core.payroll import week_of, weekly_payroll
+from offduty_core.spec import PaymentTerms
+from offduty_core.terms import Payment, invoices, late_charges
+
+INVOICE_COLUMNS = ("invoice", "request_id", "vendor", "issued", "due", "subtotal", "card_fee", "total", "status",
+                   "paid", "written_off", "late_charge")
+PAYROLL_COLUMNS = ("badge", "week_start", "week_end", "pay_date", "hours", "gross_pay")
+CITY_COLUMNS = ("city", "month", "owed")
+FILES = ("invoices.csv", "payroll.csv", "city.csv")
+#: Refs of transactions that are not a bill's: a vendor's payment or write-off, a payroll run,
+#: a late charge.
+NOT_BILLS = ("payment:", "payroll:", "late:")
+
+
+def _amount(value) -> Decimal:
+    """A ledger amount as a Decimal, whether the frame holds it as text or as a decimal."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _dates(column: pd.Series) -> list[date]:
+    """Local calendar dates of a ledger date column (dates, naive or zoned timestamps)."""
+    stamps = pd.to_datetime(column)
+    return list(stamps.dt.date)
+
+
+def transactions(ledger: pd.DataFrame) -> list[L.Transaction]:
+    """The ledger frame's transactions again (one per ``tx``), postings in frame order."""
+    if ledger.empty:
+        return []
+    days = _dates(ledger["date"])
+    grouped: dict[int, list] = {}
+    for tx, day, ref, memo, account, amount in zip(ledger["tx"].tolist(), days, ledger["ref"].tolist(),
+                                                   ledger["memo"].tolist(), ledger["account"].tolist(),
+                                                   ledger["amount"].tolist()):
+        entry = grouped.get(tx)
+        if entry is None:
+            entry = grouped[tx] = [day, "" if ref is None else str(ref), str(memo), []]
+        entry[3].append(L.Posting(account=str(account), amount=_amount(amount)))
+    return [L.Transaction(date=day, ref=ref, memo=memo, postings=postings)
+            for day, ref, memo, postings in (grouped[k] for k in sorted(grouped))]
+
+
+def _is_bill(tx: L.Transaction) -> bool:
+    return bool(tx.ref) and not tx.ref.startswith(NOT_BILLS)
+
+
+def invoice_rows(txs: list[L.Transaction], terms: PaymentTerms) -> list[dict]:
+    """One row per vendor invoice, numbered in order of issue (then request id).
+
+    ``late_charge`` is what the terms' monthly charge comes to on the unpaid principal up to
+    the day the invoice was paid (or written off; for one still open, the ledger's last day).
+    The simulated books do not post it (vendors are drawn to pay the invoice's total), so it
+    is not in the summary's money: it is what the operator could bill on top."""
+    bills = [tx for tx in txs if _is_bill(tx)]
+    card: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for tx in bills:
+        for p in tx.postings:
+            if p.account == L.CARD_FEE or p.account.startswith(L.CARD_FEE + ":"):
+                card[tx.ref.split("#")[0]] -= p.amount
+    paid: dict[str, date] = {}
+    written_off: dict[str, date] = {}
+    for tx in txs:
+        if tx.ref.startswith("payment:"):
+            ref = tx.ref[len("payment:"):]
+            for p in tx.postings:
+                if p.account == L.CASH and p.amount > 0:
+                    paid[ref] = max(paid.get(ref, tx.date), tx.date)
+                elif p.account == L.BAD_DEBT and p.amount > 0:
+                    written_off[ref] = tx.date
+    last_day = max((tx.date for tx in txs), default=None)
+    found = sorted(invoices(bills, terms), key=lambda inv: (inv.issued, inv.ref, inv.vendor))
+    rows = []
+    for number, inv in enumerate(found, 1):
+        payments: list[Payment] = []
+        if inv.ref in paid:
+            status, as_of = "paid", paid[inv.ref]
+            if inv.amount > 0:
+                payments.append(Payment(ref=inv.ref, vendor=inv.vendor, day=as_of, amount=inv.amount))
+        elif inv.ref in written_off:
+            status, as_of = "written_off", written_off[inv.ref]
+        else:
+            status, as_of = "open", last_day
+        late = sum((-p.amount for tx in late_charges(inv, payments, as_of, terms) for p in tx.postings
+                    if p.account == L.LATE_CHARGE), ZERO)
+        fee = card.get(inv.ref, ZERO)
+        rows.append({"invoice": f"INV-{number:06d}", "request_id": inv.ref, "vendor": inv.vendor,
+                     "issued": inv.issued.isoformat(), "due": inv.due.isoformat(), "subtotal": fmt(inv.amount - fee),
+                     "card_fee": fmt(fee), "total": fmt(inv.amount), "status": status,
+                     "paid": paid[inv.ref].isoformat() if status == "paid" else "",
+                     "written_off": written_off[inv.ref].isoformat() if status == "written_off" else "",
+                     "late_charge": fmt(late)})
+    return rows
+
+
+def _officer_of(account: str) -> str | None:
+    prefix = L.OFFICER_PAYABLE + ":"
+    return account[len(prefix):] if account.startswith(prefix) else None
+
+
+def payroll_rows(txs: list[L.Transaction], shifts: pd.DataFrame, terms: PaymentTerms) -> list[dict]:
+    """One row per officer per pay week: gross pay from :func:`weekly_payroll` over the
+    bills, hours the hours clocked on the shifts that pay is for (a shift's hours count in the
+    week its pay was earned; pay with no hours clocked -- a cancellation's, a no-show's
+    minimum -- has none)."""
+    bills = [tx for tx in txs if _is_bill(tx)]
+    earned_week: dict[tuple[str, str], date] = {}  # (shift ref, badge) -> payroll week
+    for tx in bills:
+        for p in tx.postings:
+            badge = _officer_of(p.account)
+            if badge is not None:
+                earned_week.setdefault((tx.ref, badge), week_of(tx.date, terms.payroll_week_start))
+    hours: dict[tuple[str, date], float] = defaultdict(float)
+    if len(shifts):
+        worked = shifts[pd.to_numeric(shifts["worked_hours"]).fillna(0) > 0]
+        for ref, badge, h in zip(worked["shift_id"].astype(str), worked["officer"].astype(str),
+                                 pd.to_numeric(worked["worked_hours"]).astype(float)):
+            week = earned_week.get((ref, badge))
+            if week is not None:
+                hours[(badge, week)] += h
+    pay: dict[tuple[str, date], Decimal] = {}
+    for run in weekly_payroll(bills, terms):
+        for badge, amount in run.officers:
+            pay[(badge, run.week_start)] = amount
+    rows = []
+    for badge, week in sorted(set(pay) | set(hours), key=lambda k: (k[1], _badge_key(k[0]))):
+        end = week + timedelta(days=6)
+        rows.append({"badge": badge, "week_start": week.isoformat(), "week_end": end.isoformat(),
+                     "pay_date": (end + timedelta(days=terms.payroll_pay_days_after)).isoformat(),
+                     "hours": f"{hours.get((badge, week), 0.0):.2f}", "gross_pay": fmt(pay.get((badge, week), ZERO))})
+    return rows
+
+
+def _badge_key(badge: str):
+    return (0, int(badge), badge) if badge.isdigit() else (1, 0, badge)
+
+
+def city_rows(txs: Iterable[L.Transaction]) -> list[dict]:
+    """What is owed to each city per calendar month of the work (its payable postings)."""
+    prefix = L.CITY_PAYABLE + ":"
+    owed: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for tx in txs:
+        for p in tx.postings:
+            if p.account.startswith(prefix):
+                owed[(p.account[len(prefix):], f"{tx.date.year:04d}-{tx.date.month:02d}")] -= p.amount
+    return [{"city": city, "month": month, "owed": fmt(amount)} for (city, month), amount in sorted(owed.items())]
+
+
+def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
+    """Whole or not at all: a temporary file beside ``path``, moved into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=list(columns), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write(out: str | Path, ledger: pd.DataFrame, shifts: pd.DataFrame, terms: PaymentTerms) -> list[Path]:
+    """Write ``invoices.csv``, ``payroll.csv`` and ``city.csv`` into the folder ``out`` from
+    one run's ledger and shifts frames; ``terms`` are the rules' payment terms the run used."""
+    out = Path(out)
+    txs = transactions(ledger)
+    tables = {"invoices.csv": (INVOICE_COLUMNS, invoice_rows(txs, terms)),
+              "payroll.csv": (PAYROLL_COLUMNS, payroll_rows(txs, shifts, terms)),
+              "city.csv": (CITY_COLUMNS, city_rows(txs))}
+    paths = []
+    for name, (columns, rows) in tables.items():
+        _write_csv(out / name, columns, rows)
+        paths.append(out / name)
+    return paths

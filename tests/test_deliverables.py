@@ -1,0 +1,151 @@
+"""invoices.csv, payroll.csv and city.csv: written by ``offduty simulate``, read off the ledger,
+their totals tied to summary.json."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from offduty_core import ledger as L
+from offduty_core.spec import PaymentTerms
+from offduty_simulations import deliverables as D
+from offduty_simulations.calibrate import dumps_toml
+from sim_helpers import ROOT, small
+
+MONEY = r"^-?\d+\.\d\d$"
+
+
+def simulate(tmp_path, name: str, seed: int = 5):
+    scenario = tmp_path / "small.toml"
+    if not scenario.exists():
+        scenario.write_text(dumps_toml(small(days=28, officers=25)))
+    out = tmp_path / name
+    result = subprocess.run([sys.executable, "-m", "offduty_core.cli", "simulate", "--scenario", str(scenario),
+                             "--seed", str(seed), "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return simulate(tmp_path_factory.mktemp("deliverables"), "out")
+
+
+def read(out, name):
+    return pd.read_csv(out / name, dtype=str, keep_default_na=False)
+
+
+def total(column) -> Decimal:
+    return sum(map(Decimal, column), Decimal("0"))
+
+
+def test_the_csvs_totals_equal_the_summarys(run):
+    summary = json.loads((run / "summary.json").read_text())
+    money, cash = summary["money"], summary["cash"]
+    invoices, payroll, city = read(run, "invoices.csv"), read(run, "payroll.csv"), read(run, "city.csv")
+    assert len(invoices) > 20 and len(payroll) > 20 and len(city) >= 1
+    assert total(invoices["total"]) == Decimal(money["vendor_billed"])
+    assert total(invoices["card_fee"]) == Decimal(money["card_fee"]) > 0
+    assert total(invoices["subtotal"]) + total(invoices["card_fee"]) == total(invoices["total"])
+    paid = invoices[invoices["status"] == "paid"]
+    assert total(paid["total"]) == Decimal(cash["vendor_payments_received"])
+    assert total(invoices.loc[invoices["status"] == "written_off", "total"]) == Decimal(money["bad_debt"])
+    assert total(payroll["gross_pay"]) == Decimal(money["officer_pay"]) == Decimal(cash["payroll_paid"])
+    assert total(city["owed"]) == Decimal(money["city"]) > 0
+
+
+def test_every_money_column_is_an_exact_two_place_string(run):
+    for name, columns in [("invoices.csv", ("subtotal", "card_fee", "total", "late_charge")),
+                          ("payroll.csv", ("gross_pay", "hours")), ("city.csv", ("owed",))]:
+        frame = read(run, name)
+        for column in columns:
+            assert frame[column].str.match(MONEY).all(), (name, column)
+    invoices = read(run, "invoices.csv")
+    assert list(invoices.columns) == list(D.INVOICE_COLUMNS)
+    assert invoices["invoice"].is_unique and invoices["invoice"].iloc[0] == "INV-000001"
+    assert (invoices["due"] > invoices["issued"]).all()
+    assert (invoices.loc[invoices["status"] == "paid", "paid"] != "").all()
+
+
+def test_payroll_rows_are_the_ledgers_payroll_runs(run):
+    ledger = pd.read_parquet(run / "ledger.parquet")
+    runs = ledger[ledger["ref"].str.startswith("payroll:")]
+    posted: dict[tuple[str, str], Decimal] = defaultdict(lambda: Decimal("0"))
+    for ref, account, amount, day in zip(runs["ref"], runs["account"], runs["amount"], runs["date"]):
+        if account.startswith(L.OFFICER_PAYABLE + ":"):
+            posted[(account.rsplit(":", 1)[1], ref.split(":", 1)[1])] += Decimal(str(amount))
+    payroll = read(run, "payroll.csv")
+    written = {(b, w): Decimal(g) for b, w, g in zip(payroll["badge"], payroll["week_start"], payroll["gross_pay"])
+               if Decimal(g)}
+    assert written == dict(posted)
+    pay_dates = dict(zip(runs["ref"].str.split(":").str[1], pd.to_datetime(runs["date"]).dt.date.astype(str)))
+    assert all(pay_dates[w] == d for w, d in zip(payroll["week_start"], payroll["pay_date"]))
+    shifts = pd.read_parquet(run / "shifts.parquet")
+    assert abs(pd.to_numeric(payroll["hours"]).sum() - shifts["worked_hours"].sum()) <= 0.005 * len(payroll)
+
+
+def test_city_rows_are_by_city_and_month(run):
+    city = read(run, "city.csv")
+    assert list(city.columns) == ["city", "month", "owed"]
+    assert city["month"].str.match(r"^\d{4}-\d\d$").all() and not city.duplicated(["city", "month"]).any()
+
+
+def test_the_same_seed_writes_byte_identical_csvs(run, tmp_path):
+    again = simulate(tmp_path, "again")
+    for name in D.FILES:
+        assert (again / name).read_bytes() == (run / name).read_bytes(), name
+
+
+def test_a_ledger_typed_as_decimals_and_dates_gives_the_same_rows(run):
+    """The readers work from data: money as decimals and dates as zoned timestamps or dates (as
+    a typed Parquet file would have them) give the same invoices, payroll and city rows."""
+    ledger = pd.read_parquet(run / "ledger.parquet")
+    shifts = pd.read_parquet(run / "shifts.parquet")
+    decimals = [Decimal(a) for a in ledger["amount"]]
+    terms = PaymentTerms()
+    plain = D.transactions(ledger)
+    for typed in (ledger.assign(amount=decimals, date=pd.to_datetime(ledger["date"]).dt.tz_localize("America/Phoenix")),
+                  ledger.assign(amount=decimals, date=pd.to_datetime(ledger["date"]).dt.date)):
+        other = D.transactions(typed)
+        assert D.invoice_rows(plain, terms) == D.invoice_rows(other, terms)
+        assert D.payroll_rows(plain, shifts, terms) == D.payroll_rows(other, shifts, terms)
+        assert D.city_rows(plain) == D.city_rows(other)
+    assert D.invoice_rows(plain, terms) == read(run, "invoices.csv").to_dict("records")
+
+
+def bill(ref: str, day: date, vendor_cents: int, card_cents: int = 0) -> L.Transaction:
+    amounts = {L.account(L.RECEIVABLE, "acme"): Decimal(vendor_cents).scaleb(-2),
+               L.account(L.OFFICER_PAYABLE, "7"): -Decimal(vendor_cents - card_cents - 1000).scaleb(-2),
+               L.ADMIN_FEE: Decimal(-1000).scaleb(-2)}
+    if card_cents:
+        amounts[L.CARD_FEE] = -Decimal(card_cents).scaleb(-2)
+    return L.transaction(day, f"{ref}: work", amounts, ref=f"{ref}#0")
+
+
+def test_an_invoice_paid_two_months_late_carries_the_terms_late_charge():
+    terms = PaymentTerms()
+    paid = L.transaction(date(2027, 4, 20), "payment", {L.CASH: Decimal("103.00"),
+                                                        L.account(L.RECEIVABLE, "acme"): Decimal("-103.00")},
+                         ref="payment:r1")
+    written_off = L.transaction(date(2027, 5, 1), "written off", {L.BAD_DEBT: Decimal("50.00"),
+                                                                  L.account(L.RECEIVABLE, "acme"): Decimal("-50.00")},
+                                ref="payment:r2")
+    txs = [bill("r1", date(2027, 1, 10), 10300, card_cents=300), paid, bill("r2", date(2027, 1, 12), 5000),
+           written_off]
+    rows = D.invoice_rows(txs, terms)
+    assert [(r["invoice"], r["request_id"], r["status"]) for r in rows] == [
+        ("INV-000001", "r1", "paid"), ("INV-000002", "r2", "written_off")]
+    first, second = rows
+    assert (first["issued"], first["due"], first["paid"]) == ("2027-01-10", "2027-02-09", "2027-04-20")
+    assert (first["subtotal"], first["card_fee"], first["total"]) == ("100.00", "3.00", "103.00")
+    # unpaid on 2027-03-09 and 2027-04-09: 1.5 % of 103.00 = 1.545 -> 1.55, twice
+    assert first["late_charge"] == "3.10"
+    # due 2027-02-11, written off 2027-05-01: charged 2027-03-11 and 2027-04-11 at 0.75
+    assert (second["written_off"], second["late_charge"]) == ("2027-05-01", "1.50")
