@@ -54,7 +54,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 import attrs
 
@@ -511,6 +511,63 @@ class Job:
         return max(s.shift.end for s in slots)
 
 
+# --- timers -----------------------------------------------------------------------------
+
+
+class PostTimer(NamedTuple):
+    """Post the job's shifts at its approval."""
+
+    at: datetime
+    job: Job
+
+
+class MethodTimer(NamedTuple):
+    """A wake-up the posting's distribution method asked for (``desk.wake``); stale once the
+    posting is reposted (``version``) or closed."""
+
+    at: datetime
+    posting: Posting
+    version: int
+    tag: Any
+
+
+class StageTimer(NamedTuple):
+    """Open the posting to its back-up agencies."""
+
+    at: datetime
+    posting: Posting
+    version: int
+
+
+class AlertTimer(NamedTuple):
+    """Tell the vendor the shift is still unfilled; stale once filled or moved (``epoch``)."""
+
+    at: datetime
+    job: Job
+    st: SlotState
+    epoch: int
+
+
+class StartTimer(NamedTuple):
+    """The shift starts: unfilled if nobody holds it; stale once filled or moved (``epoch``)."""
+
+    at: datetime
+    job: Job
+    st: SlotState
+    epoch: int
+
+
+class SettleTimer(NamedTuple):
+    """Bill the job; stale once it is rescheduled (``gen``) or completed."""
+
+    at: datetime
+    job: Job
+    gen: int
+
+
+Timer = PostTimer | MethodTimer | StageTimer | AlertTimer | StartTimer | SettleTimer
+
+
 # --- the board --------------------------------------------------------------------------
 
 
@@ -521,11 +578,16 @@ class JobBoard:
     with :class:`DistributionConfig` values or plain dicts (:meth:`DistributionConfig.from_dict`).
     ``settle_after``: how long after a job's last shift ends it is billed without a
     :class:`Complete` (clock records may arrive until then).
+    ``schedule``: who keeps the board's wake-ups.  By default the board keeps them in its own
+    heap (:meth:`advance`, :meth:`next_wakeup`); a caller with its own event queue (the
+    simulator's SimPy environment) passes a function that is handed each :data:`Timer` as it
+    is set and calls :meth:`fire` with it at its ``at``, so there is one queue, not two.
     """
 
     def __init__(self, registry: Any, roster: Roster, *,
                  distribution: Mapping[str, Mapping[str, DistributionConfig | Mapping[str, Any]]] | None = None,
-                 settle_after: timedelta = timedelta(hours=24), book: OfficerBook | None = None):
+                 settle_after: timedelta = timedelta(hours=24), book: OfficerBook | None = None,
+                 schedule: Callable[[Timer], None] | None = None):
         self.registry = registry
         self.roster = roster
         self.book = book if book is not None else OfficerBook.for_registry(roster, registry)
@@ -541,11 +603,12 @@ class JobBoard:
         self.records: list[Record] = []
         self.jobs: dict[str, Job] = {}
         self.refused: dict[str, Refused] = {}
-        # Wake-ups as (POSIX seconds, sequence, instant, payload): a heap ordered by float
-        # seconds (distinct for distinct microseconds in any year the board sees) compares
-        # far faster than by aware datetimes, and the sequence keeps pushes of one instant in order.
-        self._timers: list[tuple[float, int, datetime, tuple]] = []
+        # Wake-ups as (POSIX seconds, sequence, timer): a heap ordered by float seconds
+        # (distinct for distinct microseconds in any year the board sees) compares far faster
+        # than by aware datetimes, and the sequence keeps pushes of one instant in order.
+        self._timers: list[tuple[float, int, Timer]] = []
         self._seq = itertools.count()
+        self._schedule = schedule
         self._shared: dict[Any, Any] = {}
         self._methods: dict[tuple[str, str], tuple[DistributionConfig, DistributionMethod]] = {}
         self._eligibility: dict[tuple[str, int], Eligibility] = {}
@@ -581,19 +644,30 @@ class JobBoard:
         timers = self._timers
         limit = until.timestamp()
         while timers and timers[0][0] <= limit:
-            _, _, at, payload = heapq.heappop(timers)
-            if self.now is None or at > self.now:
-                self.now = at
-            self._fire(payload)
+            timer = heapq.heappop(timers)[2]
+            if self.now is None or timer.at > self.now:
+                self.now = timer.at
+            self._fire(timer)
         if self.now is None or until > self.now:
             self.now = until
 
     def next_wakeup(self) -> datetime | None:
         """When the board next needs :meth:`advance` (None: nothing pending)."""
         timers, live = self._timers, self._live
-        while timers and not live(timers[0][3]):
+        while timers and not live(timers[0][2]):
             heapq.heappop(timers)
-        return timers[0][2] if timers else None
+        return timers[0][2].at if timers else None
+
+    def fire(self, timer: Timer, at: datetime | None = None) -> list[Record]:
+        """Run one wake-up that the caller's ``schedule`` kept, at ``timer.at`` (or ``at``, the
+        caller's clock when it is due; never before the board's ``now``); a stale one (the
+        posting reposted, the slot filled, ...) does nothing.  Returns the records made."""
+        mark = len(self.records)
+        when = timer.at if at is None else at
+        if self.now is None or when > self.now:
+            self.now = when
+        self._fire(timer)
+        return self.records[mark:]
 
     def run(self, events: Iterable[Input], until: datetime | None = None) -> list[Record]:
         """Handle ``events`` (sorted by time, stable), then every wake-up (up to ``until``)."""
@@ -607,45 +681,44 @@ class JobBoard:
                 self.advance(t)
         return self.records[mark:]
 
-    def _push(self, at: datetime, payload: tuple) -> None:
-        heapq.heappush(self._timers, (at.timestamp(), next(self._seq), at, payload))
+    def _push(self, timer: Timer) -> None:
+        if self._schedule is not None:
+            self._schedule(timer)
+        else:
+            heapq.heappush(self._timers, (timer.at.timestamp(), next(self._seq), timer))
 
-    def _live(self, payload: tuple) -> bool:
-        kind = payload[0]
-        if kind == "post":
-            job = self.jobs.get(payload[1])
-            return job is not None and job.status == "approved"
-        if kind in ("method", "stage"):
-            posting, version = payload[1], payload[2]
-            return posting.is_open and posting.version == version
-        if kind in ("alert", "start"):
-            job, st, epoch = payload[1], payload[2], payload[3]
-            return st.epoch == epoch and st.status in ("pending", "open") and job.status != "completed"
-        if kind == "settle":
-            job, gen = payload[1], payload[2]
-            return job.status != "completed" and job.settle_gen == gen
-        return True  # pragma: no cover
+    def _live(self, timer: Timer) -> bool:
+        """Whether ``timer`` still means something (wake-ups are never unscheduled: a change
+        makes the old ones stale instead)."""
+        kind = type(timer)
+        if kind is StartTimer or kind is AlertTimer:
+            st = timer.st
+            return st.epoch == timer.epoch and st.status in ("pending", "open") and timer.job.status != "completed"
+        if kind is SettleTimer:
+            job = timer.job
+            return job.status != "completed" and job.settle_gen == timer.gen
+        if kind is MethodTimer or kind is StageTimer:
+            posting = timer.posting
+            return posting.is_open and posting.version == timer.version
+        return timer.job.status == "approved"  # PostTimer
 
-    def _fire(self, payload: tuple) -> None:
-        if not self._live(payload):
+    def _fire(self, timer: Timer) -> None:
+        if not self._live(timer):
             return
-        kind = payload[0]
-        if kind == "post":
-            self._post_job(self.jobs[payload[1]])
-        elif kind == "method":
-            posting = payload[1]
-            posting.method.on_timer(self, posting, payload[3])
-        elif kind == "stage":
-            self._open_stage(payload[1])
-        elif kind == "alert":
-            job, st = payload[1], payload[2]
-            lead = job.rules.unfilled_alert
-            self._record(AlertSent, job, st, lead=lead, start=st.shift.start)
-        elif kind == "start":
-            job, st = payload[1], payload[2]
-            self._unfilled(job, st, "still unfilled at its start")
-        elif kind == "settle":
-            self._complete(payload[1])
+        kind = type(timer)
+        if kind is SettleTimer:
+            self._complete(timer.job)
+        elif kind is StartTimer:
+            self._unfilled(timer.job, timer.st, "still unfilled at its start")
+        elif kind is AlertTimer:
+            job, st = timer.job, timer.st
+            self._record(AlertSent, job, st, lead=job.rules.unfilled_alert, start=st.shift.start)
+        elif kind is MethodTimer:
+            timer.posting.method.on_timer(self, timer.posting, timer.tag)
+        elif kind is StageTimer:
+            self._open_stage(timer.posting)
+        else:
+            self._post_job(timer.job)
 
     # --- the desk (what methods call) -------------------------------------------------------
 
@@ -718,7 +791,7 @@ class JobBoard:
         self._record(Offered, job, st, badge=badge, deadline=deadline, basis=basis)
 
     def wake(self, posting: Posting, at: datetime, tag: Any) -> None:
-        self._push(at, ("method", posting, posting.version, tag))
+        self._push(MethodTimer(at, posting, posting.version, tag))
 
     def release(self, posting: Posting, why: str) -> None:
         if posting.mode == "first_come":
@@ -868,7 +941,7 @@ class JobBoard:
                                       posts_at=max(request.approved, self.now), notes=admission.notes))
         self._schedule_settle(job)
         if request.approved > self.now:
-            self._push(request.approved, ("post", request.id))  # before the alerts of the same instant
+            self._push(PostTimer(request.approved, job))  # before the alerts of the same instant
             for st in slots:
                 self._schedule_slot(job, st)
         else:
@@ -887,15 +960,15 @@ class JobBoard:
 
     def _schedule_settle(self, job: Job) -> None:
         job.settle_gen += 1
-        self._push(max(job.last_end + self.settle_after, self.now), ("settle", job, job.settle_gen))
+        self._push(SettleTimer(max(job.last_end + self.settle_after, self.now), job, job.settle_gen))
 
     def _schedule_slot(self, job: Job, st: SlotState) -> None:
         st.epoch += 1
         epoch, start, now = st.epoch, st.shift.start, self.now
         lead = job.rules.unfilled_alert
         if lead is not None:
-            self._push(max(start - lead, now, job.request.approved), ("alert", job, st, epoch))
-        self._push(start if start >= now else now, ("start", job, st, epoch))  # max(start, now)
+            self._push(AlertTimer(max(start - lead, now, job.request.approved), job, st, epoch))
+        self._push(StartTimer(start if start >= now else now, job, st, epoch))  # max(start, now)
 
     def _post_job(self, job: Job) -> None:
         job.status = "posted"
@@ -943,7 +1016,7 @@ class JobBoard:
                                     method=method.name, audience=posting.audience_agencies(),
                                     group=config.group if posting.stage == 0 else None, repost=repost))
         if posting.stage == 0 and posting.stage_opens_at is not None:
-            self._push(posting.stage_opens_at, ("stage", posting, posting.version))
+            self._push(StageTimer(posting.stage_opens_at, posting, posting.version))
         method.on_post(self, posting)
 
     def _open_stage(self, posting: Posting) -> None:

@@ -131,9 +131,12 @@ class ScenarioRegistry:
 class FillAdapter:
     """The job board of one replication, and the few questions the model asks about it."""
 
-    def __init__(self, scenario: Scenario, rules: AgencyRules, roster: Roster, clock, registry: Any = None):
+    def __init__(self, scenario: Scenario, rules: AgencyRules, roster: Roster, clock, registry: Any = None,
+                 schedule: Any = None):
         """``registry``: where the agency, its methods and any back-up agencies come from
-        (default: the installed plugins, :func:`offduty_core.default_registry`)."""
+        (default: the installed plugins, :func:`offduty_core.default_registry`).
+        ``schedule``: who keeps the board's wake-ups (the board's ``schedule``; default: the
+        board itself, read with :meth:`next_wakeup` and run with :meth:`advance`)."""
         registry = ScenarioRegistry(default_registry() if registry is None else registry, rules)
         agencies = set(roster.agencies) | {rules.name}
         zones = {a: registry.rules(a).info.tz for a in agencies}
@@ -144,7 +147,7 @@ class FillAdapter:
         book = OfficerBook(roster, zones, self.caps)
         overrides = scenario.distribution.overrides()
         self.board = lc.JobBoard(registry, roster, distribution={rules.name: overrides} if overrides else None,
-                                 book=book)
+                                 book=book, schedule=schedule)
         self.book = book
         self.roster = roster
         self.clock = clock
@@ -195,6 +198,14 @@ class FillAdapter:
 
     def advance(self, now: float) -> list:
         return self.board.advance(self._at(now))
+
+    def fire(self, timer, now: float) -> list:
+        """Run a board wake-up handed to ``schedule``, now that it is due."""
+        return self.board.fire(timer, self._at(now))
+
+    def hours_of(self, timer) -> float:
+        """When a board wake-up is due, in simulation hours."""
+        return self.clock.hours(timer.at)
 
     def next_wakeup(self) -> float | None:
         t = self.board.next_wakeup()

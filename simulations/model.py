@@ -7,8 +7,8 @@ pay.  Everything the agency's rules decide -- admission, eligibility, who is awa
 by the agency's distribution method, reposts and back-ups, cancellation and change charges,
 billing -- happens in the core's :class:`~offduty_core.lifecycle.JobBoard`, reached only
 through :mod:`offduty_simulations.fill`.  The board's wake-ups (windows closing,
-offers lapsing, stages opening, shifts starting unfilled, jobs settling) are scheduled as
-SimPy events.
+offers lapsing, stages opening, shifts starting unfilled, jobs settling) are handed to the
+model as they are set and scheduled as SimPy events, so there is one event queue.
 
 Processes and callbacks emit immutable records: the board's own (``Posted``, ``Awarded``,
 ``Billed``, ...) and the model's :class:`Record` (``cap_hit``, ``paid``, ``defaulted``).
@@ -138,9 +138,10 @@ class YearModel:
         self.progress = progress
         self.clock = demand_mod.Clock(scenario.agency.first_day, rules.info.tz)
         self.roster = F.build_roster(scenario, rules, rng["roster"])
-        self.fill = F.FillAdapter(scenario, rules, self.roster, self.clock, registry=registry)
         start = min((j.received for j in jobs), default=0.0)
         self.env = simpy.Environment(initial_time=min(0.0, start))
+        self.fill = F.FillAdapter(scenario, rules, self.roster, self.clock, registry=registry,
+                                  schedule=self._schedule_board)
         self.records: list[Record] = []
         self.emit = self.records.append
         # The streams drawn from per look, per award and per shift, read a block at a time.
@@ -163,14 +164,12 @@ class YearModel:
         self.drop_rate, self.no_show_rate, self.release_rate = ch.drop_rate, ch.no_show_rate, ch.early_release_rate
         self._pay_cache: dict[tuple, float] = {}
         self._vendor_method: dict[str, str] = {}
-        self._wake_at = INF
-        self._wake_token = 0
         self.env.process(self._arrivals())
 
     # --- the board ----------------------------------------------------------------------
 
     def _handle(self, records: list) -> None:
-        """React to the board's new records, then make sure its next wake-up is scheduled."""
+        """React to the board's new records."""
         for r in records:
             t = type(r)
             if t is F.Posted:
@@ -193,23 +192,15 @@ class YearModel:
                     self._plan_work(r.request_id, r.slot, r.badge, drop=False)
             elif t is F.Billed:
                 self._payment(r)
-        self._arm()
 
-    def _arm(self) -> None:
-        """Schedule the board's next wake-up unless an earlier one is already scheduled (only
-        the latest-armed callback acts: the others are stale)."""
-        t = self.fill.next_wakeup()
-        if t is not None and t < self._wake_at:
-            self._wake_at = t
-            self._wake_token += 1
-            token = self._wake_token
-            self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(lambda _e: self._on_wake(token))
+    def _schedule_board(self, timer) -> None:
+        """The board's wake-ups (windows closing, offers lapsing, stages opening, shifts
+        starting unfilled, jobs settling) go into SimPy's queue as they are set: one queue."""
+        delay = self.fill.hours_of(timer) - self.env.now
+        self.env.timeout(delay if delay > 0.0 else 0.0).callbacks.append(functools.partial(self._board_due, timer))
 
-    def _on_wake(self, token: int) -> None:
-        if token != self._wake_token:
-            return
-        self._wake_at = INF
-        self._handle(self.fill.advance(self.env.now))
+    def _board_due(self, timer, _event) -> None:
+        self._handle(self.fill.fire(timer, self.env.now))
 
     # --- helpers ------------------------------------------------------------------------
 
