@@ -147,7 +147,7 @@ class FillAdapter:
         book = OfficerBook(roster, zones, self.caps)
         overrides = scenario.distribution.overrides()
         self.board = lc.JobBoard(registry, roster, distribution={rules.name: overrides} if overrides else None,
-                                 book=book, schedule=schedule)
+                                 book=book, schedule=schedule, keep_settled=False)
         self.book = book
         self.roster = roster
         self.clock = clock
@@ -214,7 +214,8 @@ class FillAdapter:
     # --- reading ---------------------------------------------------------------------------
 
     def slot(self, request_id: str, slot: int):
-        """The board's state of a slot (``status``, ``officer``, ``shift``, ``posting``)."""
+        """The board's state of a slot (``status``, ``officer``, ``shift``, ``posting``) while
+        its job is unsettled (the board drops a job once it is billed)."""
         return self.board.slot_state(request_id, slot)
 
     def slots(self, request_id: str) -> list:
@@ -245,8 +246,19 @@ class FillAdapter:
         return badge in posting.applicants
 
     def offer_open(self, request_id: str, slot: int, badge: str) -> bool:
-        posting = self.board.slot_state(request_id, slot).posting
+        job = self.board.jobs.get(request_id)
+        if job is None:  # settled (cancelled) meanwhile
+            return False
+        posting = job.slots[slot].posting
         return posting is not None and posting.is_open and posting.pending == badge
+
+    def holds(self, request_id: str, slot: int, badge: str) -> bool:
+        """Whether ``badge`` holds the slot now (False once its job has settled)."""
+        job = self.board.jobs.get(request_id)
+        if job is None:
+            return False
+        st = job.slots[slot]
+        return st.status == "filled" and st.officer == badge
 
     def why_not(self, posting, officer: Officer):
         """None if ``officer`` may take ``posting`` now, else the board's reason."""
@@ -294,5 +306,6 @@ ShiftUnfilled = lc.ShiftUnfilled
 Clocked = lc.Clocked
 ReleasedEarly = lc.ReleasedEarly
 NoShowReported = lc.NoShowReported
+Completed = lc.Completed
 Billed = lc.Billed
 BillingFailed = lc.BillingFailed

@@ -190,6 +190,9 @@ class YearModel:
                     self._start_looks(r.request_id, r.slot)
                 if r.kept and r.badge:
                     self._plan_work(r.request_id, r.slot, r.badge, drop=False)
+            elif t is F.Completed:
+                for i in range(len(r.slots)):  # settled: nothing more happens to its slots
+                    self.slots.pop((r.request_id, i), None)
             elif t is F.Billed:
                 self._payment(r)
 
@@ -438,19 +441,15 @@ class YearModel:
             env.timeout(max(0.0, lead)).callbacks.append(
                 functools.partial(self._shift_starts, rid, slot, badge, b, b.work))
 
-    def _holds(self, rid: str, slot: int, badge: str) -> bool:
-        st = self.fill.slot(rid, slot)
-        return st.status == "filled" and st.officer == badge
-
     def _drop_due(self, rid: str, slot: int, badge: str, b: SlotBehaviour, token: int, _event) -> None:
-        if b.work != token or not self._holds(rid, slot, badge) or self.env.now >= b.start_h:
+        if b.work != token or not self.fill.holds(rid, slot, badge) or self.env.now >= b.start_h:
             return
         self._handle(self.fill.drop(self.env.now, rid, slot, badge))
 
     def _shift_starts(self, rid: str, slot: int, badge: str, b: SlotBehaviour, token: int, _event) -> None:
         """The start: the officer does not come, or clocks in and is released early or works
         to the scheduled end (one more event either way)."""
-        if b.work != token or not self._holds(rid, slot, badge):
+        if b.work != token or not self.fill.holds(rid, slot, badge):
             return
         env = self.env
         if self.no_show_rate and self.noshow_draw.random() < self.no_show_rate:
@@ -467,11 +466,11 @@ class YearModel:
             functools.partial(self._shift_ends, rid, slot, badge, clock_in, False))
 
     def _shift_ends(self, rid: str, slot: int, badge: str, clock_in: float, released: bool, _event) -> None:
-        if not self._holds(rid, slot, badge):
+        if not self.fill.holds(rid, slot, badge):
             return
         if released:
             self._handle(self.fill.release(self.env.now, rid, slot))
-            if not self._holds(rid, slot, badge):
+            if not self.fill.holds(rid, slot, badge):
                 return
         self._handle(self.fill.clock_out(self.env.now, rid, slot, clock_in))
 
