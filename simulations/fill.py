@@ -26,7 +26,8 @@ import numpy as np
 
 from offduty_core import default_registry
 from offduty_core import lifecycle as lc
-from offduty_core.eligibility import OfficerBook, week_key
+from offduty_core.days import epoch
+from offduty_core.eligibility import OfficerBook
 from offduty_core.officers import CycleSchedule, Officer, Rank, Roster, load_roster
 from offduty_core.rules import AgencyRules
 from offduty_core.spec import HourCaps
@@ -153,6 +154,7 @@ class FillAdapter:
         self.clock = clock
         self.agency = rules.name
         self.week_start = self.caps[rules.name].week_start
+        self.days = rules.days  # the agency's local days (integer instants -> week keys)
         self.status = ENGINE
 
     # --- inputs (each returns the board's new records) ---------------------------------------
@@ -277,7 +279,7 @@ class FillAdapter:
 
     def week_of(self, when: datetime) -> int:
         """The book's key of the agency week holding ``when``."""
-        return week_key(when.astimezone(self.clock.tz).date().toordinal(), self.week_start)
+        return self.days.week_of(epoch(when), self.week_start)
 
     def hours_in_week(self, badge: str, week: int) -> float:
         """Off-duty hours booked for ``badge`` in ``week`` (:meth:`week_of`)."""
