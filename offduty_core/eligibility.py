@@ -42,7 +42,8 @@ import attrs
 from .days import month_key, week_key
 from .eligibility_rules import (_BOOK_RULES, _CORE_TYPES, ApprovedActive, Barred, DailyCap, FunctionRule, JobsPerDay,
                                 MinimumRest, MonthlyCap, NoOverlap, OnDuty, Qualification, RoleRank, Rule, WeeklyCap,
-                                _first_core_objection, _fixed_core_objection, core_rules)
+                                PeriodCap, _first_core_objection, _fixed_core_objection, core_rules,
+                                starts_with_core)
 from .errors import PluginError
 from .officer_book import OfficerBook
 from .officers import Officer
@@ -53,7 +54,7 @@ from .shifts import UTC, Booking, Shift, ShiftKey, ShiftShape, fmt_gap, fmt_h, s
 __all__ = [
     "Eligibility", "Reason", "check_rules", "Rule", "core_rules", "Shift", "ShiftKey", "ShiftShape", "Booking",
     "OfficerBook", "ApprovedActive", "RoleRank", "Qualification", "Barred", "OnDuty", "NoOverlap", "MinimumRest",
-    "DailyCap", "WeeklyCap", "MonthlyCap", "JobsPerDay", "FunctionRule", "fmt_h", "fmt_gap", "shape_of",
+    "DailyCap", "WeeklyCap", "MonthlyCap", "PeriodCap", "JobsPerDay", "FunctionRule", "fmt_h", "fmt_gap", "shape_of",
     "to_utc", "week_key", "month_key", "UTC",
 ]
 
@@ -89,8 +90,7 @@ class Eligibility:
                             for rule in self.rules)
         # Rules that start with exactly the core rules (the board's always do) have those
         # asked in one call (_first_core_objection); ``_core`` is how many that covers.
-        n = len(_CORE_TYPES)
-        self._core = n if tuple(type(rule) for rule in self.rules[:n]) == _CORE_TYPES else 0
+        self._core = len(_CORE_TYPES) if starts_with_core(self.rules) else 0
         self._duty_rest = self.rules[4].rest_before_duty if self._core else True
 
     def with_rules(self, extra: Iterable[Rule]) -> "Eligibility":

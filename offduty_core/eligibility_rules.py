@@ -185,80 +185,72 @@ def _own(pieces: tuple[tuple[int, int], ...] | None, key: int) -> int:
     return 0
 
 
+#: Per cap period: its place in ``OfficerBook.cap_secs``, the book's table of seconds booked
+#: per (badge, key), and the field of a ShiftShape (and of a booking's) listing (key, seconds).
+_PERIODS: dict[str, tuple[int, str, str]] = {"daily": (0, "day_secs", "days"), "weekly": (1, "week_secs", "weeks"),
+                                             "monthly": (2, "month_secs", "months")}
+
+
 @attrs.frozen
-class DailyCap:
-    name = "daily-cap"
+class PeriodCap:
+    """At most the officer's home agency's cap of off-duty hours in every local day, week
+    (from the agency's week-start day) or month the shift touches (``period``: ``daily``,
+    ``weekly`` or ``monthly``), counting hours already scheduled and worked.  One rule over
+    a period: the three caps differ only in the book table they read and in their words."""
+
+    period: str = attrs.field(validator=attrs.validators.in_(tuple(_PERIODS)))
+
+    @property
+    def name(self) -> str:
+        return f"{self.period}-cap"
 
     def find(self, officer: Officer, shift: Shift, book: OfficerBook) -> tuple | None:
-        limit = book.cap_secs[officer.agency][0]
+        """The objection's facts, unworded: (limit, period key, seconds already booked,
+        seconds this shift adds), or None."""
+        index, table_name, pieces_name = _PERIODS[self.period]
+        limit = book.cap_secs[officer.agency][index]
         if limit is None:
             return None
-        shape = book.shift_shape(officer, shift)
+        pieces = getattr(book.shift_shape(officer, shift), pieces_name)
         held = book.held(officer.badge, shift.key)
-        for ordinal, secs in shape.days:
-            have = book.day_secs.get((officer.badge, ordinal), 0) - _own(held and held.days, ordinal)
+        own = getattr(held, pieces_name) if held is not None else None
+        table, badge = getattr(book, table_name), officer.badge
+        for key, secs in pieces:
+            have = table.get((badge, key), 0) - _own(own, key)
             if have + secs > limit:
-                return (limit, ordinal, have, secs)
+                return (limit, key, have, secs)
         return None
 
     def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
         found = self.find(officer, shift, book)
         if found is None:
             return None
-        limit, ordinal, have, secs = found
-        return (f"daily cap {fmt_h(limit)} would be exceeded on {date.fromordinal(ordinal)}: "
+        return self.words(found, officer, book)
+
+    def words(self, found: tuple, officer: Officer, book: OfficerBook) -> str:
+        """:meth:`find`'s facts as a coordinator reads them (only when shown)."""
+        limit, key, have, secs = found
+        if self.period == "daily":
+            return (f"daily cap {fmt_h(limit)} would be exceeded on {date.fromordinal(key)}: "
+                    f"{fmt_h(have)} scheduled + {fmt_h(secs)}")
+        if self.period == "weekly":
+            first = date.fromordinal(key * 7 + 1 + book.caps[officer.agency].week_start)
+            return (f"weekly cap {fmt_h(limit)} would be exceeded: {fmt_h(have)} scheduled + {fmt_h(secs)} "
+                    f"(week from {first:%a} {first})")
+        return (f"monthly cap {fmt_h(limit)} would be exceeded in {key // 12}-{key % 12 + 1:02d}: "
                 f"{fmt_h(have)} scheduled + {fmt_h(secs)}")
 
 
-@attrs.frozen
-class WeeklyCap:
-    name = "weekly-cap"
-
-    def find(self, officer: Officer, shift: Shift, book: OfficerBook) -> tuple | None:
-        limit = book.cap_secs[officer.agency][1]
-        if limit is None:
-            return None
-        shape = book.shift_shape(officer, shift)
-        held = book.held(officer.badge, shift.key)
-        for wk, secs in shape.weeks:
-            have = book.week_secs.get((officer.badge, wk), 0) - _own(held and held.weeks, wk)
-            if have + secs > limit:
-                return (limit, wk, have, secs)
-        return None
-
-    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
-        found = self.find(officer, shift, book)
-        if found is None:
-            return None
-        limit, wk, have, secs = found
-        first = date.fromordinal(wk * 7 + 1 + book.caps[officer.agency].week_start)
-        return (f"weekly cap {fmt_h(limit)} would be exceeded: {fmt_h(have)} scheduled + {fmt_h(secs)} "
-                f"(week from {first:%a} {first})")
+def DailyCap() -> PeriodCap:  # noqa: N802 (the rule's former class name)
+    return PeriodCap("daily")
 
 
-@attrs.frozen
-class MonthlyCap:
-    name = "monthly-cap"
+def WeeklyCap() -> PeriodCap:  # noqa: N802
+    return PeriodCap("weekly")
 
-    def find(self, officer: Officer, shift: Shift, book: OfficerBook) -> tuple | None:
-        limit = book.cap_secs[officer.agency][2]
-        if limit is None:
-            return None
-        shape = book.shift_shape(officer, shift)
-        held = book.held(officer.badge, shift.key)
-        for mk, secs in shape.months:
-            have = book.month_secs.get((officer.badge, mk), 0) - _own(held and held.months, mk)
-            if have + secs > limit:
-                return (limit, mk, have, secs)
-        return None
 
-    def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
-        found = self.find(officer, shift, book)
-        if found is None:
-            return None
-        limit, mk, have, secs = found
-        return (f"monthly cap {fmt_h(limit)} would be exceeded in {mk // 12}-{mk % 12 + 1:02d}: "
-                f"{fmt_h(have)} scheduled + {fmt_h(secs)}")
+def MonthlyCap() -> PeriodCap:  # noqa: N802
+    return PeriodCap("monthly")
 
 
 @attrs.frozen
@@ -300,7 +292,7 @@ class FunctionRule:
 
 #: Rules whose answer depends only on the officer, the shift and the book's state.
 _BOOK_RULES: frozenset[type] = frozenset({ApprovedActive, RoleRank, Qualification, Barred, OnDuty, NoOverlap,
-                                          MinimumRest, DailyCap, WeeklyCap, MonthlyCap, JobsPerDay})
+                                          MinimumRest, PeriodCap, JobsPerDay})
 
 
 def core_rules() -> tuple[Rule, ...]:
@@ -311,7 +303,16 @@ def core_rules() -> tuple[Rule, ...]:
 
 #: The types of :func:`core_rules`, in order (see :func:`_first_core_objection`).
 _CORE_TYPES: tuple[type, ...] = (ApprovedActive, RoleRank, Qualification, Barred, OnDuty, NoOverlap, MinimumRest,
-                                 DailyCap, WeeklyCap, MonthlyCap)
+                                 PeriodCap, PeriodCap, PeriodCap)
+_CORE_PERIODS = ("daily", "weekly", "monthly")
+
+
+def starts_with_core(rules: tuple) -> bool:
+    """Whether ``rules`` begin with the core's rules in their order (the caps daily, weekly,
+    monthly): then :func:`_first_core_objection` may ask them all in one call."""
+    n = len(_CORE_TYPES)
+    return (len(rules) >= n and tuple(type(rule) for rule in rules[:n]) == _CORE_TYPES
+            and tuple(rule.period for rule in rules[n - 3:n]) == _CORE_PERIODS)
 
 
 def _first_core_objection(officer: Officer, shift: Shift, book: OfficerBook, duty_rest: bool) -> int:

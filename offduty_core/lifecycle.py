@@ -292,6 +292,12 @@ class JobBoard(BoardChanges):
         if reason is not None:
             self.refuse(posting, badge, str(reason))
             return reason
+        self._grant(posting, officer, basis)
+        return None
+
+    def _grant(self, posting: Posting, officer: Officer, basis: str) -> None:
+        """Award ``posting`` to ``officer``, whom :meth:`why_not` has just cleared."""
+        badge = officer.badge
         shift = posting.shift
         job = self.jobs[shift.request_id]
         st = job.slots[shift.slot]
@@ -308,7 +314,6 @@ class JobBoard(BoardChanges):
                                      method=posting.method.name, basis=basis, start=shift.start, end=shift.end))
         posting.method.on_filled(self, posting, badge)
         posting.method.on_closed(self, posting)
-        return None
 
     def offer(self, posting: Posting, badge: str, deadline: datetime, basis: str) -> None:
         job, st = self._where(posting)
@@ -592,8 +597,8 @@ class JobBoard(BoardChanges):
         if reason is not None:
             self._record(ResponseRefused, job, st, badge=officer.badge, reason=str(reason))
             return
-        if posting.mode == "first_come":
-            self.award(posting, officer.badge, "first eligible officer to accept")
+        if posting.mode == "first_come":  # cleared just above: no second check
+            self._grant(posting, officer, "first eligible officer to accept")
             return
         if officer.badge in posting.applicants:
             self._record(ResponseRefused, job, st, badge=officer.badge,
