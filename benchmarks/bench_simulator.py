@@ -7,8 +7,10 @@ Cases: a mid-size agency (about 300 officers, 15,000 shifts a year) and a large 
 2,000 officers, 100,000 shifts), Chandler's rules, immediate release for most work and
 seniority for school shifts.  Each case runs in a fresh process so its peak memory
 (``ru_maxrss``) is its own.  Printed per case: shifts, seconds for demand / model / outputs,
-shifts simulated per second, peak memory, the SimPy events the model stepped through, and the
-time bare SimPy takes for the same number of timeouts (the floor any SimPy model pays).
+shifts simulated per second, peak memory, the SimPy events the model stepped through, the
+time bare SimPy takes for the same number of timeouts (the floor any SimPy model pays), and
+what a shift costs counted in bare SimPy timeouts measured in the same process (``/shift``:
+demand, model and outputs; ``model``: the model alone; issue 11's target is 100).
 The scaling block runs the mid-size year with 150 and 600 officers (flat in officers?) and
 half and double the shifts (linear in shifts?).  Figures only: nothing is asserted.
 """
@@ -49,8 +51,6 @@ def scenario_data(officers: int, shifts_per_year: int, days: int = 365) -> dict:
 
 
 def run_case(data: dict, seed: int, queue) -> None:
-    import simpy
-
     from offduty_core import default_registry
     from offduty_simulations import demand
     from offduty_simulations.model import YearModel, scenario_rules
@@ -79,25 +79,40 @@ def run_case(data: dict, seed: int, queue) -> None:
     out = build(result)
     t3 = time.perf_counter()
 
-    # Bare SimPy: the same number of events as plain timeouts in one process.
-    env = simpy.Environment()
-
-    def ticker(n: int):
-        for _ in range(n):
-            yield env.timeout(1.0)
-
-    env.process(ticker(steps))
-    b0 = time.perf_counter()
-    env.run()
-    bare = time.perf_counter() - b0
+    bare, per_timeout = bare_simpy(steps)
     shifts = int(out.summary["shifts"]["total"])
     queue.put({
         "officers": scenario.officers.count, "requests": len(jobs), "shifts": shifts,
         "demand_s": t1 - t0, "model_s": t2 - t1, "outputs_s": t3 - t2, "total_s": t3 - t0,
         "shifts_per_s": shifts / (t3 - t0), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "simpy_events": steps, "bare_simpy_s": bare, "fill_rate": out.summary["fill_rate"],
+        "simpy_events": steps, "bare_simpy_s": bare, "bare_timeout_us": per_timeout * 1e6,
+        "shift_in_timeouts": (t3 - t0) / shifts / per_timeout,
+        "model_shift_in_timeouts": (t2 - t1) / shifts / per_timeout, "fill_rate": out.summary["fill_rate"],
         "balanced": out.summary["ledger"]["balanced"],
     })
+
+
+def bare_simpy(events: int) -> tuple[float, float]:
+    """Bare SimPy in this process: seconds for ``events`` plain timeouts in one process, and
+    the seconds one timeout costs (timed over at least 300,000 of them, best of three, so
+    the unit a shift's cost is counted in is steady even for a small case)."""
+    import simpy
+
+    def once(n: int) -> float:
+        env = simpy.Environment()
+
+        def ticker():
+            for _ in range(n):
+                yield env.timeout(1.0)
+
+        env.process(ticker())
+        b0 = time.perf_counter()
+        env.run()
+        return time.perf_counter() - b0
+
+    n = max(events, 300_000)
+    per = min(once(n) for _ in range(3)) / n
+    return per * events, per
 
 
 def measure(data: dict, seed: int = 1) -> dict:
@@ -113,7 +128,8 @@ def measure(data: dict, seed: int = 1) -> dict:
 def show(label: str, r: dict) -> None:
     print(f"{label:<28} {r['officers']:>6} {r['shifts']:>8} {r['demand_s']:>7.2f} {r['model_s']:>7.2f} "
           f"{r['outputs_s']:>7.2f} {r['total_s']:>7.2f} {r['shifts_per_s']:>9,.0f} {r['peak_mb']:>8.0f} "
-          f"{r['simpy_events']:>10,} {r['bare_simpy_s']:>7.2f} {r['fill_rate']:>6.3f} {r['balanced']!s:>5}",
+          f"{r['simpy_events']:>10,} {r['bare_simpy_s']:>7.2f} {r['shift_in_timeouts']:>6.0f} "
+          f"{r['model_shift_in_timeouts']:>6.0f} {r['fill_rate']:>6.3f} {r['balanced']!s:>5}",
           flush=True)
 
 
@@ -139,9 +155,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small cases only")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--only", action="append", metavar="CASE",
+                        help="run only the cases whose label starts with CASE (repeatable; 'sweep' for the sweep)")
     args = parser.parse_args(argv)
     header = (f"{'case':<28} {'officers':>6} {'shifts':>8} {'demand':>7} {'model':>7} {'outputs':>7} "
-              f"{'total s':>7} {'shifts/s':>9} {'peak MB':>8} {'events':>10} {'bare':>7} {'fill':>6} {'bal':>5}")
+              f"{'total s':>7} {'shifts/s':>9} {'peak MB':>8} {'events':>10} {'bare':>7} {'/shift':>6} "
+              f"{'model':>6} {'fill':>6} {'bal':>5}")
     print(f"python {sys.version.split()[0]}, one process per case")
     print(header)
     print("-" * len(header))
@@ -149,15 +168,19 @@ def main(argv=None) -> int:
     cases = [("mid-size", 300, 15_000), ("large", 2_000, 100_000)]
     if args.quick:
         cases = [("mid-size / 10", 300, 1_500), ("large / 20", 2_000, 5_000)]
+    else:
+        cases += [("mid, 150 officers", 150, 15_000), ("mid, 600 officers", 600, 15_000),
+                  ("mid, half the shifts", 300, 7_500), ("mid, double the shifts", 300, 30_000)]
+
+    def wanted(label: str) -> bool:
+        return not args.only or any(label.startswith(prefix) for prefix in args.only)
+
     for label, officers, shifts in cases:
-        figures[label] = r = measure(scenario_data(officers, shifts))
-        show(label, r)
-    if not args.quick:
-        for label, officers, shifts in [("mid, 150 officers", 150, 15_000), ("mid, 600 officers", 600, 15_000),
-                                        ("mid, half the shifts", 300, 7_500), ("mid, double the shifts", 300, 30_000)]:
+        if wanted(label):
             figures[label] = r = measure(scenario_data(officers, shifts))
             show(label, r)
-    sweep_speedup(scenario_data(300, 1_500 if args.quick else 4_000), replications=4)
+    if wanted("sweep"):
+        sweep_speedup(scenario_data(300, 1_500 if args.quick else 4_000), replications=4)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(figures, fh, indent=2)

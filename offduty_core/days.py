@@ -32,6 +32,18 @@ def from_epoch(seconds: int) -> datetime:
     return EPOCH + timedelta(seconds=seconds)
 
 
+def week_key(day_ordinal: int, week_start: int) -> int:
+    """Index of the week (starting on ``week_start``, 0 = Monday) that holds the day with
+    ``day_ordinal`` (:meth:`date.toordinal`): an integer key for hours booked per week."""
+    # date(1, 1, 1) has ordinal 1 and is a Monday.
+    return (day_ordinal - 1 - week_start) // 7
+
+
+def month_key(day: date) -> int:
+    """An integer key for the calendar month holding ``day`` (year * 12 + month - 1)."""
+    return day.year * 12 + day.month - 1
+
+
 class Piece(NamedTuple):
     """A stretch of billed time inside one local day and between two rate splits.
 
@@ -109,6 +121,18 @@ class DayTable:
                 self._dates.clear()
             self._dates[instant] = found
         return found
+
+    def day_ordinal(self, instant: int) -> int:
+        """The ordinal (:meth:`date.toordinal`) of the local day holding ``instant``."""
+        return self.local_date(instant).toordinal()
+
+    def week_of(self, instant: int, week_start: int) -> int:
+        """:func:`week_key` of the local week (starting on ``week_start``) holding ``instant``."""
+        return week_key(self.local_date(instant).toordinal(), week_start)
+
+    def month_of(self, instant: int) -> int:
+        """:func:`month_key` of the local month holding ``instant``."""
+        return month_key(self.local_date(instant))
 
     def holiday(self, day: date) -> str | None:
         return self._year(day.year).holidays.get((day - date(day.year, 1, 1)).days)

@@ -26,7 +26,8 @@ import numpy as np
 
 from offduty_core import default_registry
 from offduty_core import lifecycle as lc
-from offduty_core.eligibility import OfficerBook, week_key
+from offduty_core.days import epoch
+from offduty_core.eligibility import OfficerBook
 from offduty_core.officers import CycleSchedule, Officer, Rank, Roster, load_roster
 from offduty_core.rules import AgencyRules
 from offduty_core.spec import HourCaps
@@ -131,9 +132,12 @@ class ScenarioRegistry:
 class FillAdapter:
     """The job board of one replication, and the few questions the model asks about it."""
 
-    def __init__(self, scenario: Scenario, rules: AgencyRules, roster: Roster, clock, registry: Any = None):
+    def __init__(self, scenario: Scenario, rules: AgencyRules, roster: Roster, clock, registry: Any = None,
+                 schedule: Any = None):
         """``registry``: where the agency, its methods and any back-up agencies come from
-        (default: the installed plugins, :func:`offduty_core.default_registry`)."""
+        (default: the installed plugins, :func:`offduty_core.default_registry`).
+        ``schedule``: who keeps the board's wake-ups (the board's ``schedule``; default: the
+        board itself, read with :meth:`next_wakeup` and run with :meth:`advance`)."""
         registry = ScenarioRegistry(default_registry() if registry is None else registry, rules)
         agencies = set(roster.agencies) | {rules.name}
         zones = {a: registry.rules(a).info.tz for a in agencies}
@@ -144,12 +148,13 @@ class FillAdapter:
         book = OfficerBook(roster, zones, self.caps)
         overrides = scenario.distribution.overrides()
         self.board = lc.JobBoard(registry, roster, distribution={rules.name: overrides} if overrides else None,
-                                 book=book)
+                                 book=book, schedule=schedule, keep_settled=False)
         self.book = book
         self.roster = roster
         self.clock = clock
         self.agency = rules.name
         self.week_start = self.caps[rules.name].week_start
+        self.days = rules.days  # the agency's local days (integer instants -> week keys)
         self.status = ENGINE
 
     # --- inputs (each returns the board's new records) ---------------------------------------
@@ -196,6 +201,14 @@ class FillAdapter:
     def advance(self, now: float) -> list:
         return self.board.advance(self._at(now))
 
+    def fire(self, timer, now: float) -> list:
+        """Run a board wake-up handed to ``schedule``, now that it is due."""
+        return self.board.fire(timer, self._at(now))
+
+    def hours_of(self, timer) -> float:
+        """When a board wake-up is due, in simulation hours."""
+        return self.clock.hours(timer.at)
+
     def next_wakeup(self) -> float | None:
         t = self.board.next_wakeup()
         return None if t is None else self.clock.hours(t)
@@ -203,7 +216,8 @@ class FillAdapter:
     # --- reading ---------------------------------------------------------------------------
 
     def slot(self, request_id: str, slot: int):
-        """The board's state of a slot (``status``, ``officer``, ``shift``, ``posting``)."""
+        """The board's state of a slot (``status``, ``officer``, ``shift``, ``posting``) while
+        its job is unsettled (the board drops a job once it is billed)."""
         return self.board.slot_state(request_id, slot)
 
     def slots(self, request_id: str) -> list:
@@ -234,8 +248,19 @@ class FillAdapter:
         return badge in posting.applicants
 
     def offer_open(self, request_id: str, slot: int, badge: str) -> bool:
-        posting = self.board.slot_state(request_id, slot).posting
+        job = self.board.jobs.get(request_id)
+        if job is None:  # settled (cancelled) meanwhile
+            return False
+        posting = job.slots[slot].posting
         return posting is not None and posting.is_open and posting.pending == badge
+
+    def holds(self, request_id: str, slot: int, badge: str) -> bool:
+        """Whether ``badge`` holds the slot now (False once its job has settled)."""
+        job = self.board.jobs.get(request_id)
+        if job is None:
+            return False
+        st = job.slots[slot]
+        return st.status == "filled" and st.officer == badge
 
     def why_not(self, posting, officer: Officer):
         """None if ``officer`` may take ``posting`` now, else the board's reason."""
@@ -254,7 +279,7 @@ class FillAdapter:
 
     def week_of(self, when: datetime) -> int:
         """The book's key of the agency week holding ``when``."""
-        return week_key(when.astimezone(self.clock.tz).date().toordinal(), self.week_start)
+        return self.days.week_of(epoch(when), self.week_start)
 
     def hours_in_week(self, badge: str, week: int) -> float:
         """Off-duty hours booked for ``badge`` in ``week`` (:meth:`week_of`)."""
@@ -283,5 +308,6 @@ ShiftUnfilled = lc.ShiftUnfilled
 Clocked = lc.Clocked
 ReleasedEarly = lc.ReleasedEarly
 NoShowReported = lc.NoShowReported
+Completed = lc.Completed
 Billed = lc.Billed
 BillingFailed = lc.BillingFailed

@@ -7,8 +7,8 @@ pay.  Everything the agency's rules decide -- admission, eligibility, who is awa
 by the agency's distribution method, reposts and back-ups, cancellation and change charges,
 billing -- happens in the core's :class:`~offduty_core.lifecycle.JobBoard`, reached only
 through :mod:`offduty_simulations.fill`.  The board's wake-ups (windows closing,
-offers lapsing, stages opening, shifts starting unfilled, jobs settling) are scheduled as
-SimPy events.
+offers lapsing, stages opening, shifts starting unfilled, jobs settling) are handed to the
+model as they are set and scheduled as SimPy events, so there is one event queue.
 
 Processes and callbacks emit immutable records: the board's own (``Posted``, ``Awarded``,
 ``Billed``, ...) and the model's :class:`Record` (``cap_hit``, ``paid``, ``defaulted``).
@@ -150,9 +150,10 @@ class YearModel:
         self.progress = progress
         self.clock = demand_mod.Clock(scenario.agency.first_day, rules.info.tz)
         self.roster = F.build_roster(scenario, rules, rng["roster"])
-        self.fill = F.FillAdapter(scenario, rules, self.roster, self.clock, registry=registry)
         start = min((j.received for j in jobs), default=0.0)
         self.env = simpy.Environment(initial_time=min(0.0, start))
+        self.fill = F.FillAdapter(scenario, rules, self.roster, self.clock, registry=registry,
+                                  schedule=self._schedule_board)
         self.records: list[Record] = []
         self.emit = self.records.append
         # The streams drawn from per look, per award and per shift, read a block at a time.
@@ -179,14 +180,12 @@ class YearModel:
         self.drop_rate, self.no_show_rate, self.release_rate = ch.drop_rate, ch.no_show_rate, ch.early_release_rate
         self._pay_cache: dict[tuple, float] = {}
         self._vendor_method: dict[str, str] = {}
-        self._wake_at = INF
-        self._wake_token = 0
         self.env.process(self._arrivals())
 
     # --- the board ----------------------------------------------------------------------
 
     def _handle(self, records: list) -> None:
-        """React to the board's new records, then make sure its next wake-up is scheduled."""
+        """React to the board's new records."""
         for r in records:
             t = type(r)
             if t is F.Posted:
@@ -207,25 +206,20 @@ class YearModel:
                     self._start_looks(r.request_id, r.slot)
                 if r.kept and r.badge:
                     self._plan_work(r.request_id, r.slot, r.badge, drop=False)
+            elif t is F.Completed:
+                for i in range(len(r.slots)):  # settled: nothing more happens to its slots
+                    self.slots.pop((r.request_id, i), None)
             elif t is F.Billed:
                 self._payment(r)
-        self._arm()
 
-    def _arm(self) -> None:
-        """Schedule the board's next wake-up unless an earlier one is already scheduled (only
-        the latest-armed callback acts: the others are stale)."""
-        t = self.fill.next_wakeup()
-        if t is not None and t < self._wake_at:
-            self._wake_at = t
-            self._wake_token += 1
-            token = self._wake_token
-            self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(lambda _e: self._on_wake(token))
+    def _schedule_board(self, timer) -> None:
+        """The board's wake-ups (windows closing, offers lapsing, stages opening, shifts
+        starting unfilled, jobs settling) go into SimPy's queue as they are set: one queue."""
+        delay = self.fill.hours_of(timer) - self.env.now
+        self.env.timeout(delay if delay > 0.0 else 0.0).callbacks.append(functools.partial(self._board_due, timer))
 
-    def _on_wake(self, token: int) -> None:
-        if token != self._wake_token:
-            return
-        self._wake_at = INF
-        self._handle(self.fill.advance(self.env.now))
+    def _board_due(self, timer, _event) -> None:
+        self._handle(self.fill.fire(timer, self.env.now))
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -329,13 +323,13 @@ class YearModel:
         b = self.slots[(rid, slot)]
         b.looks += 1
         b.restarted_at = self.env.now
-        posting = self.fill.slot(rid, slot).posting
-        if self.fill.answer_mode(posting) is None:
+        state = self.fill.slot(rid, slot)
+        if self.fill.answer_mode(state.posting) is None:
             return
         if self.instant:
-            self._instant(rid, slot, b, posting)
+            self._instant(rid, slot, b, state.posting)
         else:
-            self.env.process(self._looks(rid, slot, b, b.looks))
+            self._plan_look(rid, slot, b, b.looks, state)
 
     def _instant(self, rid: str, slot: int, b: SlotBehaviour, posting) -> None:
         """Theory mode: every officer in the audience sees the posting at once."""
@@ -351,82 +345,84 @@ class YearModel:
                 self._handle(fill.respond(self.env.now, rid, slot, officer.badge))
                 return
 
-    def _looks(self, rid: str, slot: int, b: SlotBehaviour, token: int):
-        """Officers look at the posting as a Poisson stream (fewer at night) until it is taken,
-        closed, superseded by a new posting, starts, or has had ``max_views`` looks; each look
-        is by an officer drawn uniformly from the posting's audience.
+    def _plan_look(self, rid: str, slot: int, b: SlotBehaviour, token: int, state) -> None:
+        """Plan the next look at the posting that might be a "yes" and schedule it (one SimPy
+        event with :meth:`_look` as its callback; no process).
 
-        Looks are planned ahead, and the process wakes only for a look that might be a "yes".
-        A look is a certain "no" that changes nothing, and is only counted, when
+        Officers look at the posting as a Poisson stream (fewer at night) until it is taken,
+        closed, superseded by a new posting (``token``), starts, or has had ``max_views`` looks;
+        each look is by an officer drawn uniformly from the posting's audience.  A look is a
+        certain "no" that changes nothing, and is only counted, when
         - its acceptance draw ``u`` is at or above the most any officer could accept at that
           moment (:meth:`p_ceiling`), or
         - the officer drawn is refused for a reason that stands while the posting keeps its
           stage and shift (on duty, barred: ``fill.fixed_objection``; never a cap, so no
           ``cap_hit`` is lost).  A new stage or shift restarts the looks.
-        At a wake the officer accepts if ``u`` is below their exact probability then, and the
-        rules are asked whether they may.  The same decisions in law as waking for every look,
-        at a fraction of the events."""
+        The same decisions in law as an event for every look, at a fraction of the events."""
+        if b.looks != token or b.views >= self.max_views:
+            return
         env, fill = self.env, self.fill
+        now = env.now
+        start_h = b.start_h
+        if now >= start_h:
+            return
+        posting = state.posting
+        if fill.answer_mode(posting) is None:
+            return
+        kept = b.audience
+        if kept is not None and kept[0] is posting and kept[1] == posting.stage and kept[2] is posting.shift:
+            audience = kept[3]
+        else:
+            audience = fill.audience(posting)
+            b.audience = (posting, posting.stage, posting.shift, audience)
         exponential, below, uniform = self.looks_draw.exponential, self.looks_draw.below, self.accept_draw.random
         day_scale, night_scale = self.look_scale  # a view rate a quarter as high at night
-        max_views, max_applicants = self.max_views, self.max_applicants
         ceiling, fixed_objection = self.p_ceiling, fill.fixed_objection
         activity, always = self.activity, self.acc.always  # a look by an officer who never works is a "no"
-        state = fill.slot(rid, slot)  # the board's state of the slot (the same object throughout)
-        while b.looks == token and b.views < max_views:
-            now = env.now
-            start_h = b.start_h
-            if now >= start_h:
+        t, skipped, left = now, [], self.max_views - b.views
+        while True:
+            t += exponential(night_scale if int(t % 24.0) in NIGHT else day_scale)
+            if t >= start_h:
+                b.views += len(skipped)
                 return
-            posting = state.posting
-            mode = fill.answer_mode(posting)
-            if mode is None:
+            u = uniform()
+            if u < ceiling(b, t) and audience:
+                officer = audience[below(len(audience))]
+                if (always or officer.badge in activity) and not fixed_objection(posting, officer):
+                    break
+            skipped.append(t)
+            if len(skipped) >= left:
+                b.views = self.max_views
                 return
-            kept = b.audience
-            if kept is not None and kept[0] is posting and kept[1] == posting.stage and kept[2] is posting.shift:
-                audience = kept[3]
-            else:
-                audience = fill.audience(posting)
-                b.audience = (posting, posting.stage, posting.shift, audience)
-            # Plan ahead to the next look that might be a "yes".
-            t, skipped, left = now, [], max_views - b.views
-            while True:
-                t += exponential(night_scale if int(t % 24.0) in NIGHT else day_scale)
-                if t >= start_h:
-                    b.views += len(skipped)
-                    return
-                u = uniform()
-                if u < ceiling(b, t) and audience:
-                    officer = audience[below(len(audience))]
-                    if (always or officer.badge in activity) and not fixed_objection(posting, officer):
-                        break
-                skipped.append(t)
-                if len(skipped) >= left:
-                    b.views = max_views
-                    return
-            yield env.timeout(t - now)
-            if b.looks != token:  # superseded: count the looks made before the new posting
-                b.views += sum(1 for x in skipped if x < b.restarted_at)
-                return
-            b.views += len(skipped) + 1
-            mode = fill.answer_mode(posting)
-            if mode is None or state.posting is not posting:
-                return  # taken or closed meanwhile (a new posting restarts the looks)
-            if mode == "apply":
-                if fill.applicants(posting) >= max_applicants:
-                    return  # enough sign-ups: the window's close decides
-                if fill.has_applied(posting, officer.badge):
-                    continue
-            # The officer decides first; the rules then say whether they may (a cap hit is an
-            # officer who wanted the shift and was over a cap).
-            if u >= self.p_accept(b, officer.badge, posting.shift.start):
-                continue
+        env.timeout(t - now).callbacks.append(
+            functools.partial(self._look, rid, slot, b, token, state, posting, officer, u, skipped))
+
+    def _look(self, rid: str, slot: int, b: SlotBehaviour, token: int, state, posting, officer, u: float,
+              skipped: list, _event=None) -> None:
+        """A look that might be a "yes": the officer accepts if ``u`` is below their exact
+        probability now, and the rules are asked whether they may; then the next look is planned."""
+        if b.looks != token:  # superseded: count the looks made before the new posting
+            b.views += sum(1 for x in skipped if x < b.restarted_at)
+            return
+        b.views += len(skipped) + 1
+        fill = self.fill
+        mode = fill.answer_mode(posting)
+        if mode is None or state.posting is not posting:
+            return  # taken or closed meanwhile (a new posting restarts the looks)
+        if mode == "apply":
+            if fill.applicants(posting) >= self.max_applicants:
+                return  # enough sign-ups: the window's close decides
+            if fill.has_applied(posting, officer.badge):
+                return self._plan_look(rid, slot, b, token, state)
+        # The officer decides first; the rules then say whether they may (a cap hit is an
+        # officer who wanted the shift and was over a cap).
+        if u < self.p_accept(b, officer.badge, posting.shift.start):
             rule = fill.objection(posting, officer)
-            if rule is not None:
-                if rule in F.CAP_RULES:
-                    self.emit(Record(env.now, "cap_hit", rid, slot, officer.badge, note=rule))
-                continue
-            self._handle(fill.respond(env.now, rid, slot, officer.badge))
+            if rule is None:
+                self._handle(fill.respond(self.env.now, rid, slot, officer.badge))
+            elif rule in F.CAP_RULES:
+                self.emit(Record(self.env.now, "cap_hit", rid, slot, officer.badge, note=rule))
+        self._plan_look(rid, slot, b, token, state)
 
     def _answer_later(self, offer) -> None:
         env = self.env
@@ -452,47 +448,53 @@ class YearModel:
         self._plan_work(r.request_id, r.slot, r.badge, drop=True)
 
     def _plan_work(self, rid: str, slot: int, badge: str, drop: bool) -> None:
+        """Schedule what the officer now holding the slot does next: drop it (a timed event),
+        or turn up at the start (:meth:`_shift_starts`).  Events with callbacks, no process;
+        ``b.work`` is the token a newer plan supersedes this one with."""
         b = self.slots[(rid, slot)]
         b.work += 1
-        drop_at = None
-        lead = b.start_h - self.env.now
+        env = self.env
+        lead = b.start_h - env.now
         if drop and self.drop_rate and lead > 1.0 and self.drops_draw.random() < self.drop_rate:
-            drop_at = self.env.now + lead * self.drops_draw.random()
-        self.env.process(self._work(rid, slot, badge, b, b.work, drop_at))
+            drop_at = env.now + lead * self.drops_draw.random()
+            env.timeout(drop_at - env.now).callbacks.append(
+                functools.partial(self._drop_due, rid, slot, badge, b, b.work))
+        else:
+            env.timeout(max(0.0, lead)).callbacks.append(
+                functools.partial(self._shift_starts, rid, slot, badge, b, b.work))
 
-    def _holds(self, rid: str, slot: int, badge: str) -> bool:
-        st = self.fill.slot(rid, slot)
-        return st.status == "filled" and st.officer == badge
+    def _drop_due(self, rid: str, slot: int, badge: str, b: SlotBehaviour, token: int, _event) -> None:
+        if b.work != token or not self.fill.holds(rid, slot, badge) or self.env.now >= b.start_h:
+            return
+        self._handle(self.fill.drop(self.env.now, rid, slot, badge))
 
-    def _work(self, rid: str, slot: int, badge: str, b: SlotBehaviour, token: int, drop_at: float | None):
-        env, fill = self.env, self.fill
-        if drop_at is not None:
-            yield env.timeout(drop_at - env.now)
-            if b.work != token or not self._holds(rid, slot, badge) or env.now >= b.start_h:
-                return
-            self._handle(fill.drop(env.now, rid, slot, badge))
+    def _shift_starts(self, rid: str, slot: int, badge: str, b: SlotBehaviour, token: int, _event) -> None:
+        """The start: the officer does not come, or clocks in and is released early or works
+        to the scheduled end (one more event either way)."""
+        if b.work != token or not self.fill.holds(rid, slot, badge):
             return
-        if b.start_h > env.now:
-            yield env.timeout(b.start_h - env.now)
-        if b.work != token or not self._holds(rid, slot, badge):
-            return
+        env = self.env
         if self.no_show_rate and self.noshow_draw.random() < self.no_show_rate:
-            self._handle(fill.no_show(env.now, rid, slot))
+            self._handle(self.fill.no_show(env.now, rid, slot))
             return
-        clock_in, out = env.now, b.end_h
+        clock_in = env.now
         if self.release_rate and self.release_draw.random() < self.release_rate:
             length = b.end_h - clock_in
             cut = round(length * (0.3 + 0.6 * self.release_draw.random()) * 4) / 4
             if 0 < cut < length:
-                out = clock_in + cut
-                yield env.timeout(out - env.now)
-                if not self._holds(rid, slot, badge):
-                    return
-                self._handle(fill.release(env.now, rid, slot))
-        if out > env.now:
-            yield env.timeout(out - env.now)
-        if self._holds(rid, slot, badge):
-            self._handle(fill.clock_out(env.now, rid, slot, clock_in))
+                env.timeout(cut).callbacks.append(functools.partial(self._shift_ends, rid, slot, badge, clock_in, True))
+                return
+        env.timeout(max(0.0, b.end_h - env.now)).callbacks.append(
+            functools.partial(self._shift_ends, rid, slot, badge, clock_in, False))
+
+    def _shift_ends(self, rid: str, slot: int, badge: str, clock_in: float, released: bool, _event) -> None:
+        if not self.fill.holds(rid, slot, badge):
+            return
+        if released:
+            self._handle(self.fill.release(self.env.now, rid, slot))
+            if not self.fill.holds(rid, slot, badge):
+                return
+        self._handle(self.fill.clock_out(self.env.now, rid, slot, clock_in))
 
     # --- vendors --------------------------------------------------------------------------
 
@@ -527,9 +529,8 @@ class YearModel:
     # --- payment --------------------------------------------------------------------------
 
     def _payment(self, billed) -> None:
-        """How the vendor pays the job's invoice, drawn when the job settles: a default is
-        recorded then, a payment when it is made (an event, not a process: nothing happens
-        in between)."""
+        """How the vendor pays the job's invoice, drawn when the job settles and recorded then
+        (a ``paid`` record carries its day): nothing happens in between, so no event waits for it."""
         env = self.env
         method = billed.bill.payment_method or "ach"
         pay = self.scenario.payment
@@ -543,8 +544,7 @@ class YearModel:
             return
         days = min(max(0.0, round(float(pay.days_to_pay.draw(g)))), MAX_DAYS)
         day = invoice + days * 24.0
-        paid = Record(day, "paid", billed.request_id, a=day, note=method)
-        env.timeout(day - env.now).callbacks.append(lambda _event: self.emit(paid))
+        self.emit(Record(day, "paid", billed.request_id, a=day, note=method))
 
     # --- run ----------------------------------------------------------------------------
 

@@ -271,7 +271,8 @@ def test_fused_core_check_agrees_with_the_rules_one_by_one(seed):
     book = OfficerBook(Roster(officers), TZ, HourCaps(**caps))
     for elig in (Eligibility(book), Eligibility(book, core_rules() + (JobsPerDay(1),)),
                  Eligibility(book, core_rules()[:4] + (type(core_rules()[4])(rest_before_duty=False),)
-                             + core_rules()[5:])):
+                             + core_rules()[5:]),
+                 Eligibility(book, core_rules()[:7] + core_rules()[7:][::-1])):  # caps in another order
         for n in range(400):
             day = datetime(2027, 3, 1, 7, tzinfo=timezone.utc) + timedelta(days=rng.randrange(40),
                                                                          minutes=15 * rng.randrange(96))
@@ -291,3 +292,15 @@ def test_fused_core_check_agrees_with_the_rules_one_by_one(seed):
                 book.book(o, s.key, s.start, s.end)  # fill the book as the checks go
             elif rng.random() < 0.05 and book.booking(s.key) is not None:
                 book.set_hours(s.key, s.start, s.start + timedelta(minutes=30))
+
+
+def test_the_three_caps_are_one_rule_over_a_period():
+    from offduty_core.eligibility import PeriodCap
+    from offduty_core.eligibility_rules import starts_with_core
+
+    assert [rule.name for rule in core_rules()[7:]] == ["daily-cap", "weekly-cap", "monthly-cap"]
+    assert {type(rule) for rule in core_rules()[7:]} == {PeriodCap}
+    with pytest.raises(ValueError):
+        PeriodCap("yearly")
+    # Only the core's own order is asked in one fused call; another order is asked rule by rule.
+    assert starts_with_core(core_rules()) and not starts_with_core(core_rules()[:7] + core_rules()[7:][::-1])

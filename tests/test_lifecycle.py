@@ -162,6 +162,57 @@ def test_lynnwood_refuses_a_phone_cancellation_and_charges_4_hours_inside_5_days
             CancelRequest(at=local(tz, "2027-03-08T12:00"), request_id="L-1"))
 
 
+def test_a_board_that_drops_settled_jobs_bills_them_alike_and_still_refuses_them_by_name():
+    # keep_settled=False (the simulator's board): a settled job's state goes, its records and
+    # bill stay, and a later event for it is refused as on a board that keeps it.
+    tz = "America/Los_Angeles"
+    boards = [seed_board("lynnwood-wa", ["L1", "L2"], keep_settled=keep) for keep in (True, False)]
+    for board in boards:
+        board.handle(SubmitRequest(agency="lynnwood-wa", request=seed_request(
+            tz, "L-1", "2027-03-01T08:00", "2027-03-10T16:00", "2027-03-10T22:00", n=2)))
+        board.handle(Accept(at=local(tz, "2027-03-01T09:00"), request_id="L-1", slot=0, badge="L1"))
+        board.handle(CancelRequest(at=local(tz, "2027-03-08T11:00"), request_id="L-1", channel="email"))
+        with pytest.raises(InputError, match="completed and billed"):
+            board.handle(CancelRequest(at=local(tz, "2027-03-08T12:00"), request_id="L-1"))
+        with pytest.raises(InputError, match="already on this board"):
+            board.handle(SubmitRequest(agency="lynnwood-wa", request=seed_request(
+                tz, "L-1", "2027-03-08T12:00", "2027-03-10T16:00", "2027-03-10T22:00")))
+    kept, dropped = boards
+    assert "L-1" in kept.jobs and "L-1" not in dropped.jobs and dropped.settled == {"L-1"}
+    assert billed(kept, "L-1") == billed(dropped, "L-1")
+    assert [type(r).__name__ for r in kept.records] == [type(r).__name__ for r in dropped.records]
+
+
+def test_wake_ups_handed_to_a_caller_s_scheduler_run_as_the_board_s_own_heap_runs_them():
+    # schedule= (the simulator's SimPy queue): each timer is handed over as it is set and the
+    # caller fires it when due; the records are those of a board keeping its own heap.
+    import heapq
+    import itertools
+
+    tz = "America/Los_Angeles"
+    seq = itertools.count()
+    queue: list = []
+    own = seed_board("lynnwood-wa", ["L1", "L2"])
+    handed = seed_board("lynnwood-wa", ["L1", "L2"],
+                        schedule=lambda timer: heapq.heappush(queue, (timer.at, next(seq), timer)))
+    inputs = [SubmitRequest(agency="lynnwood-wa", request=seed_request(
+                  tz, "L-1", "2027-03-01T08:00", "2027-03-10T16:00", "2027-03-10T22:00", n=2)),
+              Accept(at=local(tz, "2027-03-01T09:00"), request_id="L-1", slot=0, badge="L1"),
+              ClockShift(request_id="L-1", slot=0, clock_in=local(tz, "2027-03-10T16:00"),
+                         clock_out=local(tz, "2027-03-10T22:00"))]
+    own.run(inputs)
+    for event in inputs:
+        while queue and queue[0][0] <= event.at:
+            handed.fire(heapq.heappop(queue)[2])
+        handed.handle(event)
+    while queue:
+        handed.fire(heapq.heappop(queue)[2])
+    assert handed.next_wakeup() is None  # nothing in the board's own heap
+    assert [type(r).__name__ for r in handed.records] == [type(r).__name__ for r in own.records]
+    assert "ShiftUnfilled" in {type(r).__name__ for r in own.records}  # a timer that acted
+    assert billed(handed, "L-1") == billed(own, "L-1")
+
+
 def test_a_reduction_cancels_only_the_given_slots():
     board = make_board([cop("1"), cop("2")])
     submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00", n=2)

@@ -1,0 +1,285 @@
+"""The :class:`OfficerBook`: who is booked on which off-duty shift, and the hours booked per
+officer and local day, week and month (integer-keyed tables), that eligibility reads.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from datetime import datetime
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+
+from .days import month_key, week_key
+from .errors import InputError
+from .officers import Officer, Roster
+from .spec import HourCaps
+from .shifts import Booking, Shift, ShiftKey, ShiftShape, _month_of_ordinal, shape_of
+
+class OfficerBook:
+    """Who is booked on what, and how many off-duty hours each officer has, where.
+
+    ``zones`` and ``caps`` map each home agency to its time zone and
+    :class:`~offduty_core.rules.HourCaps` (a single ``HourCaps`` applies to every agency).
+    Officers' ``history`` records count toward caps and look-backs from the start.
+    """
+
+    def __init__(self, roster: Roster, zones: Mapping[str, ZoneInfo | str] | ZoneInfo | str,
+                 caps: Mapping[str, HourCaps] | HourCaps | None = None):
+        self.roster = roster
+        agencies = set(roster.agencies)
+        if isinstance(zones, (ZoneInfo, str)):
+            zones = {a: zones for a in agencies}
+        self.zones: dict[str, ZoneInfo] = {a: (z if isinstance(z, ZoneInfo) else ZoneInfo(z)) for a, z in zones.items()}
+        if caps is None or isinstance(caps, HourCaps):
+            caps = {a: caps or HourCaps() for a in agencies | set(self.zones)}
+        self.caps: dict[str, HourCaps] = dict(caps)
+        for agency in agencies:
+            if agency not in self.zones:
+                raise InputError("roster.agency", agency, f"has no time zone; known agencies: "
+                                                          f"{', '.join(sorted(self.zones)) or 'none'}")
+            self.caps.setdefault(agency, HourCaps())
+        self.rest_secs: dict[str, int] = {a: int(c.min_rest.total_seconds()) for a, c in self.caps.items()}
+        # Cap limits in whole seconds (None: no cap), computed once rather than per check.
+        self.cap_secs: dict[str, tuple[int | None, int | None, int | None]] = {
+            a: tuple(None if v is None else int(v * 3600) for v in (c.daily, c.weekly, c.monthly))
+            for a, c in self.caps.items()}
+        self._shape_keys: dict[str, tuple[str, int]] = {
+            a: (self.zones[a].key, self.caps[a].week_start) for a in self.zones if a in self.caps}
+        # The last shift shape looked up, by (start, end) objects and agency: booking the shift
+        # that was just checked needs it again.
+        self._last_shape: tuple | None = None
+        # The last neighbours asked for (overlap and rest both ask); ``_stamp`` changes with
+        # every booking.
+        self._last_neighbours: tuple[tuple, tuple] | None = None
+        self._stamp = 0
+        # On-duty start instants by local day, per (schedule, zone): see duty_starts().
+        self._duty_by_schedule: dict[tuple, tuple[dict[int, int | None], int, dict[int, str]]] = {}
+        self._duty: dict[str, tuple] = {}
+        self._starts: dict[str, list[int]] = {}
+        self._entries: dict[str, list[tuple[int, int, ShiftKey]]] = {}
+        self._bookings: dict[ShiftKey, Booking] = {}
+        self.day_secs: dict[tuple[str, int], int] = {}
+        self.week_secs: dict[tuple[str, int], int] = {}
+        self.month_secs: dict[tuple[str, int], int] = {}
+        self.day_jobs: dict[tuple[str, int], int] = {}
+        self.month_jobs: dict[tuple[str, int], int] = {}
+        for officer in roster:
+            ws = self.caps[officer.agency].week_start
+            for record in officer.history:
+                secs = int(record.hours * 3600)
+                ordinal = record.day.toordinal()
+                self._add(self.day_secs, (officer.badge, ordinal), secs)
+                self._add(self.week_secs, (officer.badge, week_key(ordinal, ws)), secs)
+                self._add(self.month_secs, (officer.badge, month_key(record.day)), secs)
+                self._add(self.day_jobs, (officer.badge, ordinal), 1)
+                self._add(self.month_jobs, (officer.badge, month_key(record.day)), 1)
+
+    @classmethod
+    def for_registry(cls, roster: Roster, registry: Any) -> "OfficerBook":
+        """A book with each roster agency's zone and caps from the installed plugins."""
+        zones, caps = {}, {}
+        for agency in roster.agencies:
+            rules = registry.rules(agency)
+            zones[agency] = rules.info.tz
+            caps[agency] = rules.caps
+        return cls(roster, zones, caps)
+
+    @staticmethod
+    def _add(table: dict, key: tuple, value: int) -> None:
+        new = table.get(key, 0) + value
+        if new:
+            table[key] = new
+        else:
+            table.pop(key, None)
+
+    # --- shapes and lookups ---------------------------------------------------------------
+
+    def tz(self, officer: Officer) -> ZoneInfo:
+        return self.zones[officer.agency]
+
+    def shape(self, officer: Officer, start: datetime, end: datetime) -> ShiftShape:
+        last = self._last_shape
+        if last is not None and last[0] is start and last[1] is end and last[2] == officer.agency:
+            return last[3]  # the shift just checked is being booked
+        return shape_of(start, end, self.zones[officer.agency].key, self.caps[officer.agency].week_start)
+
+    def shift_shape(self, officer: Officer, shift: "Shift") -> ShiftShape:
+        """:meth:`shape` of ``shift`` for ``officer``'s home agency (kept on the shift: every
+        rule of a check, and every check of the shift, asks for it)."""
+        key = self._shape_keys[officer.agency]
+        kept = shift.shapes
+        if type(kept) is tuple:
+            if kept[0] == key:
+                self._last_shape = (shift.start, shift.end, officer.agency, kept[1])
+                return kept[1]
+            kept = {kept[0]: kept[1]}
+            object.__setattr__(shift, "shapes", kept)
+        elif kept is not None:
+            shape = kept.get(key)
+            if shape is not None:
+                return shape
+        shape = shape_of(shift.start, shift.end, key[0], key[1])
+        self._last_shape = (shift.start, shift.end, officer.agency, shape)
+        if kept is None:
+            object.__setattr__(shift, "shapes", (key, shape))
+        else:
+            kept[key] = shape
+        return shape
+
+    def duty_starts(self, officer: Officer) -> tuple[dict[int, int | None], int, dict[int, str]]:
+        """``officer``'s on-duty shift start (epoch seconds, or None when off) by local day
+        ordinal, filled in as days are asked for (``schedule.duty_start``); the shift's length
+        in seconds; and a place to keep the wording of each duty shift for messages.
+        Officers with equal schedules in one zone share the tables."""
+        schedule = officer.schedule
+        entry = self._duty.get(officer.badge)
+        tz_name = self.zones[officer.agency].key
+        if entry is None or entry[0] is not schedule or entry[1] != tz_name:
+            key = (schedule, tz_name)
+            table = self._duty_by_schedule.get(key)
+            if table is None:
+                table = self._duty_by_schedule[key] = ({}, int(schedule.shift_hours * 3600), {})
+            entry = self._duty[officer.badge] = (schedule, tz_name) + table
+        return entry[2], entry[3], entry[4]
+
+    def holder(self, key: ShiftKey) -> str | None:
+        booking = self._bookings.get(key)
+        return booking.badge if booking else None
+
+    def booking(self, key: ShiftKey) -> Booking | None:
+        return self._bookings.get(key)
+
+    def bookings_of(self, badge: str) -> list[tuple[int, int, ShiftKey]]:
+        return list(self._entries.get(badge, ()))
+
+    def neighbours(self, badge: str, start: int, end: int, ignore: ShiftKey | None = None
+                   ) -> tuple[tuple[int, int, ShiftKey] | None, tuple[int, int, ShiftKey] | None]:
+        """The last booking of ``badge`` that starts before ``start`` and the first that
+        starts at or after it (skipping ``ignore``).  Bookings never overlap, so these two
+        alone decide overlap and rest."""
+        last = self._last_neighbours
+        key = (badge, start, ignore, self._stamp)
+        if last is not None and last[0] == key:
+            return last[1]
+        starts = self._starts.get(badge)
+        if not starts:
+            return None, None
+        entries = self._entries[badge]
+        i = bisect_left(starts, start)
+        prev = nxt = None
+        j = i - 1
+        while j >= 0:
+            if entries[j][2] != ignore:
+                prev = entries[j]
+                break
+            j -= 1
+        j = i
+        while j < len(entries):
+            if entries[j][2] != ignore:
+                nxt = entries[j]
+                break
+            j += 1
+        self._last_neighbours = (key, (prev, nxt))
+        return prev, nxt
+
+    def held(self, badge: str, key: ShiftKey) -> ShiftShape | None:
+        """The hours of ``badge``'s own booking of ``key`` (ignored when re-checking it)."""
+        booking = self._bookings.get(key)
+        return booking.hours if booking is not None and booking.badge == badge else None
+
+    # --- changes --------------------------------------------------------------------------
+
+    def book(self, officer: Officer, key: ShiftKey, start: datetime, end: datetime) -> Booking:
+        """Book ``officer`` on shift ``key`` for ``[start, end)``: O(k) list insert in the
+        officer's own bookings (k is small) and O(days) dict updates."""
+        if key in self._bookings:
+            raise InputError("shift", f"{key[0]} slot {key[1]}",
+                             f"is already booked to badge {self._bookings[key].badge}")
+        shape = self.shape(officer, start, end)
+        badge = officer.badge
+        starts = self._starts.setdefault(badge, [])
+        entries = self._entries.setdefault(badge, [])
+        i = bisect_left(starts, shape.start)
+        starts.insert(i, shape.start)
+        entries.insert(i, (shape.start, shape.end, key))
+        booking = Booking(badge=badge, key=key, start=shape.start, end=shape.end, hours=shape)
+        self._bookings[key] = booking
+        self._stamp += 1
+        self._count(badge, shape, +1)
+        return booking
+
+    def unbook(self, key: ShiftKey) -> Booking | None:
+        booking = self._bookings.pop(key, None)
+        if booking is None:
+            return None
+        starts = self._starts[booking.badge]
+        entries = self._entries[booking.badge]
+        i = bisect_left(starts, booking.start)
+        while entries[i][2] != key:
+            i += 1
+        del starts[i]
+        del entries[i]
+        self._stamp += 1
+        self._count(booking.badge, booking.hours, -1)
+        return booking
+
+    def rebook(self, key: ShiftKey, start: datetime, end: datetime) -> Booking:
+        """Move ``key``'s booking to ``[start, end)`` (a moved start the officer accepted)."""
+        booking = self._bookings.get(key)
+        if booking is None:
+            raise InputError("shift", f"{key[0]} slot {key[1]}", "is not booked")
+        officer = self.roster.get(booking.badge)
+        self.unbook(key)
+        return self.book(officer, key, start, end)
+
+    def set_hours(self, key: ShiftKey, start: datetime, end: datetime) -> Booking:
+        """Count ``[start, end)`` (hours actually worked) instead of the scheduled span; the
+        booked interval, which overlap and rest look at, stays the scheduled one."""
+        booking = self._bookings.get(key)
+        if booking is None:
+            raise InputError("shift", f"{key[0]} slot {key[1]}", "is not booked")
+        officer = self.roster.get(booking.badge)
+        shape = self.shape(officer, start, end)
+        if shape is booking.hours or shape == booking.hours:
+            return booking  # worked as scheduled: the counts stand
+        self._count(booking.badge, booking.hours, -1)
+        self._count(booking.badge, shape, +1)
+        updated = Booking(badge=booking.badge, key=booking.key, start=booking.start, end=booking.end, hours=shape)
+        self._bookings[key] = updated
+        self._stamp += 1
+        return updated
+
+    def _count(self, badge: str, shape: ShiftShape, sign: int) -> None:
+        # _add(table, (badge, k), value) for each piece, inlined: every booking, unbooking and
+        # worked-hours change comes here.
+        for table, pieces in ((self.day_secs, shape.days), (self.week_secs, shape.weeks),
+                              (self.month_secs, shape.months)):
+            for k, secs in pieces:
+                key = (badge, k)
+                new = table.get(key, 0) + sign * secs
+                if new:
+                    table[key] = new
+                else:
+                    table.pop(key, None)
+        self._add(self.day_jobs, (badge, shape.first_day), sign)
+        self._add(self.month_jobs, (badge, _month_of_ordinal(shape.first_day)), sign)
+
+    # --- look-backs (fairness, bidding order) ---------------------------------------------
+
+    def lookback(self, officer: Officer, kind: str, now: datetime) -> int:
+        """Off-duty seconds (or jobs, for ``job_count``) on local dates in the look-back
+        ending today: ``year_to_date`` (1 January to today), ``rolling_30_days`` (today and
+        the 29 days before) or ``job_count`` (jobs starting 1 January to today).  Hours
+        already scheduled later today count."""
+        badge = officer.badge
+        today = now.astimezone(self.zones[officer.agency]).date()
+        if kind == "rolling_30_days":
+            t = today.toordinal()
+            return sum(self.day_secs.get((badge, d), 0) for d in range(t - 29, t + 1))
+        if kind not in ("year_to_date", "job_count"):
+            raise InputError("lookback", kind, "look-backs are year_to_date, rolling_30_days, job_count")
+        by_month, by_day = (self.month_jobs, self.day_jobs) if kind == "job_count" else (self.month_secs, self.day_secs)
+        total = sum(by_month.get((badge, today.year * 12 + m), 0) for m in range(today.month - 1))
+        first = today.replace(day=1).toordinal()
+        return total + sum(by_day.get((badge, d), 0) for d in range(first, today.toordinal() + 1))

@@ -1,0 +1,179 @@
+"""A shift as eligibility sees it (:class:`Shift`), its shape in the officer's home agency's
+local days, weeks and months (:class:`ShiftShape`, integer keys), a booking of it, and the
+small formatters the rules word their objections with.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from .days import month_key, week_key
+from .errors import InputError
+from .officers import Rank
+from .timeutil import _ONE_DAY, _utc_midnight, split_at_local_midnight
+
+UTC = timezone.utc
+ShiftKey = tuple[str, int]
+
+
+def to_utc(value: object, field: str) -> datetime:
+    """Instants are kept in UTC: aware datetimes sharing one ``ZoneInfo`` subtract and
+    compare by wall clock, which is wrong across a daylight-saving change."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InputError(field, value, "must be a timezone-aware datetime")
+    return value.astimezone(UTC)
+
+
+def _start_utc(value: object) -> datetime:
+    if value.__class__ is datetime and value.tzinfo is UTC:
+        return value  # already UTC (the board's shifts): nothing to convert or check
+    return to_utc(value, "shift.start")
+
+
+def _end_utc(value: object) -> datetime:
+    if value.__class__ is datetime and value.tzinfo is UTC:
+        return value
+    return to_utc(value, "shift.end")
+
+
+@attrs.frozen(kw_only=True)
+class Shift:
+    """One officer slot of a request, as it is posted.
+
+    ``ranks``: ranks allowed (None: any); ``qualifications``: every one is required;
+    ``barred``: badges that may not take it; ``set_id``: shifts opened together (bidding).
+    """
+
+    request_id: str
+    slot: int
+    role: str
+    category: str
+    agency: str
+    start: datetime = attrs.field(converter=_start_utc)
+    end: datetime = attrs.field(converter=_end_utc)
+    ranks: frozenset[Rank] | None = None
+    qualifications: frozenset[str] = frozenset()
+    barred: frozenset[str] = frozenset()
+    set_id: str | None = None
+    # Epoch seconds of start and end, computed once (every rule compares in them).
+    start_ts: int = attrs.field(init=False, eq=False, repr=False)
+    end_ts: int = attrs.field(init=False, eq=False, repr=False)
+    # The shift's ShiftShape per (zone, week start), computed once (see OfficerBook.shift_shape):
+    # None, one (key, shape) pair, or a dict of them when asked for several zones.
+    shapes: Any = attrs.field(init=False, eq=False, repr=False, default=None)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "start_ts", int(self.start.timestamp()))
+        object.__setattr__(self, "end_ts", int(self.end.timestamp()))
+
+    @end.validator
+    def _after(self, attribute: attrs.Attribute, value: datetime) -> None:
+        if value <= self.start:
+            raise InputError("shift.end", value.isoformat(timespec="minutes"), "must be after the shift's start")
+
+    @property
+    def key(self) -> ShiftKey:
+        return (self.request_id, self.slot)
+
+    @property
+    def label(self) -> str:
+        return f"{self.request_id} slot {self.slot}"
+
+    @property
+    def seconds(self) -> int:
+        return int((self.end - self.start).total_seconds())
+
+
+def fmt_h(seconds: int | float) -> str:
+    """Hours for messages: ``22 h``, ``3.5 h``, ``7.25 h``."""
+    value = Decimal(int(seconds)) / 3600
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{text} h"
+
+
+def fmt_gap(seconds: int) -> str:
+    hours, rest = divmod(int(seconds), 3600)
+    minutes = rest // 60
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def _ts(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _local(ts: int, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _span(start: int, end: int, tz: ZoneInfo) -> str:
+    a = datetime.fromtimestamp(start, tz)
+    b = datetime.fromtimestamp(end, tz)
+    tail = b.strftime("%H:%M") if a.date() == b.date() else b.strftime("%Y-%m-%d %H:%M")
+    return f"{a:%Y-%m-%d %H:%M}-{tail}"
+
+
+@lru_cache(maxsize=65536)
+def _month_of_ordinal(ordinal: int) -> int:
+    """:func:`month_key` of the day with ``ordinal``."""
+    return month_key(date.fromordinal(ordinal))
+
+
+@attrs.frozen
+class ShiftShape:
+    """A time span cut the way the book counts hours: epoch seconds, and the seconds on
+    each local day, week and month (for one zone and week-start day)."""
+
+    start: int
+    end: int
+    days: tuple[tuple[int, int], ...]  # (day ordinal, seconds)
+    weeks: tuple[tuple[int, int], ...]  # (week key, seconds)
+    months: tuple[tuple[int, int], ...]  # (month key, seconds)
+    first_day: int  # local ordinal of the start
+
+
+@lru_cache(maxsize=65536)
+def shape_of(start: datetime, end: datetime, tz_name: str, week_start: int) -> ShiftShape:
+    tz = ZoneInfo(tz_name)
+    day = start.astimezone(tz).date()
+    first_day = day.toordinal()
+    if start < end:
+        # Most shifts lie inside one local day: split_at_local_midnight's single piece, worked
+        # out directly (the same arithmetic, without the lists and dicts).
+        cursor, stop = start.astimezone(UTC), end.astimezone(UTC)
+        if stop <= _utc_midnight(day + _ONE_DAY, tz):
+            seconds = int((stop - cursor).total_seconds())
+            if seconds > 0:
+                return ShiftShape(start=_ts(start), end=_ts(end), days=((first_day, seconds),),
+                                  weeks=((week_key(first_day, week_start), seconds),),
+                                  months=((month_key(day), seconds),), first_day=first_day)
+    days: list[tuple[int, int]] = []
+    weeks: dict[int, int] = {}
+    months: dict[int, int] = {}
+    for day, seconds in split_at_local_midnight(start, end, tz):
+        ordinal = day.toordinal()
+        days.append((ordinal, seconds))
+        wk = week_key(ordinal, week_start)
+        weeks[wk] = weeks.get(wk, 0) + seconds
+        mk = month_key(day)
+        months[mk] = months.get(mk, 0) + seconds
+    return ShiftShape(start=_ts(start), end=_ts(end), days=tuple(days), weeks=tuple(weeks.items()),
+                      months=tuple(months.items()), first_day=first_day)
+
+
+@attrs.frozen
+class Booking:
+    """``badge`` holds shift ``key`` over ``[start, end)`` (epoch seconds; what overlap and
+    rest look at) and counts ``hours`` toward caps (the scheduled span, or the hours
+    actually worked once known)."""
+
+    badge: str
+    key: ShiftKey
+    start: int
+    end: int
+    hours: ShiftShape

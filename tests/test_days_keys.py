@@ -1,0 +1,42 @@
+"""Week and month keys of integer instants from an agency's day table agree with the same
+keys computed through aware datetimes (local midnights, DST changes, week starts)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from offduty_core.days import EPOCH, DayTable, epoch, month_key, week_key
+
+DENVER = ZoneInfo("America/Denver")
+TABLE = DayTable(DENVER, None)
+START = epoch(datetime(2026, 12, 1, tzinfo=DENVER))
+
+
+def test_keys_name_weeks_from_their_start_day_and_months_in_order():
+    monday = date(2027, 3, 1)  # a Monday
+    assert week_key(monday.toordinal(), 0) == week_key((monday + timedelta(days=6)).toordinal(), 0)
+    assert week_key(monday.toordinal(), 0) + 1 == week_key((monday + timedelta(days=7)).toordinal(), 0)
+    assert week_key(monday.toordinal(), 6) == week_key((monday - timedelta(days=1)).toordinal(), 6)  # Sunday weeks
+    assert month_key(date(2027, 12, 31)) + 1 == month_key(date(2028, 1, 1))
+
+
+def test_an_instant_just_before_local_midnight_is_in_the_day_before():
+    midnight = epoch(datetime(2027, 3, 15, tzinfo=DENVER))  # a Monday, after the DST change
+    assert TABLE.day_ordinal(midnight) == date(2027, 3, 15).toordinal()
+    assert TABLE.day_ordinal(midnight - 1) == date(2027, 3, 14).toordinal()
+    assert TABLE.week_of(midnight - 1, 0) + 1 == TABLE.week_of(midnight, 0)
+    assert TABLE.month_of(epoch(datetime(2027, 4, 1, tzinfo=DENVER)) - 1) == month_key(date(2027, 3, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(offset=st.integers(0, 2 * 366 * 86400), week_start=st.integers(0, 6))
+def test_keys_of_integer_instants_match_the_local_calendar(offset, week_start):
+    instant = START + offset
+    local = (EPOCH + timedelta(seconds=instant)).astimezone(DENVER).date()
+    assert TABLE.day_ordinal(instant) == local.toordinal()
+    assert TABLE.week_of(instant, week_start) == week_key(local.toordinal(), week_start)
+    assert TABLE.month_of(instant) == month_key(local)
