@@ -101,11 +101,13 @@ class OutFolder:
     def commit(self) -> Path:
         """Move :attr:`tmp` into place as ``out`` (SIGINT and SIGTERM wait until it is done)."""
         self._check()  # the folder may have changed while the year was simulated
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        mask = getattr(signal, "pthread_sigmask", None)  # POSIX only
+        blocked = mask(signal.SIG_BLOCK, _STOP_SIGNALS) if mask else None
         try:
             _swap(self.tmp, self.out)
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            if mask:
+                mask(signal.SIG_SETMASK, blocked)
         return self.out
 
 
@@ -132,9 +134,8 @@ def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically with Linux's ``renameat2(RENAME_EXCHANGE)``; False where the
     system or file system has no such call."""
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError, TypeError):  # not glibc >= 2.28 (or not Linux at all)
         return False
     at_fdcwd, rename_exchange = -100, 2
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0

@@ -209,11 +209,12 @@ def test_summary_keys_are_in_natural_order(run):
 
 def test_a_whole_year_lists_months_one_to_twelve():
     from offduty_simulations.outputs import _rates
-    import pandas as pd
 
-    keys = pd.Series([12, 1, 10, 2, 11, 3, 9, 4, 8, 5, 7, 6])
-    every = pd.Series([True] * 12)
-    assert list(_rates(keys, every, every)) == [str(m) for m in range(1, 13)]
+    months = [12, 1, 10, 2, 11, 3, 9, 4, 8, 5, 7, 6, 1]
+    status = ["worked"] * 11 + ["unfilled", "cancelled"]
+    rates = _rates(months, status, range(1, 13))
+    assert list(rates) == [str(m) for m in range(1, 13)]
+    assert rates["6"] == {"due": 1, "filled": 0, "fill_rate": 0.0} and rates["1"]["due"] == 1  # cancelled: not due
 
 
 # --- other readers ------------------------------------------------------------------------------

@@ -70,6 +70,20 @@ def test_existing_results_are_refused_without_force_and_replaced_with_it(tmp_pat
     assert leftovers(tmp_path) == []
 
 
+def test_without_an_atomic_exchange_the_old_folder_is_renamed_away_first(tmp_path, monkeypatch):
+    from offduty_simulations import writing
+
+    calls = []
+    monkeypatch.setattr(writing, "_exchange", lambda a, b: calls.append((a, b)) or False)
+    out = tmp_path / "run"
+    out.mkdir()
+    fill(out, "old")
+    with OutFolder(out, force=True) as folder:
+        fill(folder.tmp, "new")
+        folder.commit()
+    assert calls and (out / "ledger.parquet").read_text() == "new ledger.parquet" and leftovers(tmp_path) == []
+
+
 def test_an_empty_folder_is_used_without_force(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
