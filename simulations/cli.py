@@ -51,7 +51,7 @@ def configure_simulate(p: argparse.ArgumentParser):
     def run(args: argparse.Namespace, registry) -> int:
         from . import demand
         from .model import YearModel, scenario_rules
-        from .outputs import build, provenance
+        from .outputs import build, provenance_of
         from .writing import OutFolder
 
         scenario = _load(args.scenario)
@@ -70,7 +70,7 @@ def configure_simulate(p: argparse.ArgumentParser):
             # The command without where it wrote (--out, --force, --quiet): the same command
             # writes the same bytes into any folder.
             command = ["offduty", "simulate", "--scenario", args.scenario, "--seed", str(args.seed)]
-            out = build(result, provenance(scenario, args.seed, command))
+            out = build(result, provenance_of(scenario, args.seed, command))
             out.write_files(folder.tmp)
             folder.commit()
         s = out.summary

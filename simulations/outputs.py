@@ -129,7 +129,7 @@ def scenario_hash(scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def provenance(scenario, seed: Any = None, command: list[str] | str | None = None) -> dict:
+def provenance_of(scenario, seed: Any = None, command: list[str] | str | None = None) -> dict:
     """What made a run's files: the offduty version, the seed (an int, or a SeedSequence's
     entropy and spawn key), the scenario's name and hash, and the command line if there was
     one.  Nothing here depends on the machine or the time, so the files stay byte-identical."""
@@ -175,11 +175,11 @@ def _slot_change(d: dict, r, hours) -> None:
 
 
 def build(result: ModelResult, provenance: dict | None = None) -> Outputs:
-    """The tables and summary of a finished run.  ``provenance`` (see :func:`provenance`)
+    """The tables and summary of a finished run.  ``provenance`` (see :func:`provenance_of`)
     goes into the summary and the files' metadata; without it, the scenario's alone."""
     with paused_gc():
         out = _build(result)
-    out.summary = {"provenance": provenance or globals()["provenance"](result.scenario), **out.summary}
+    out.summary = {"provenance": provenance or provenance_of(result.scenario), **out.summary}
     return out
 
 

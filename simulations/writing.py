@@ -38,7 +38,8 @@ class OutFolder:
 
     def __init__(self, out: str | Path, force: bool = False, option: str = "--out",
                  files: tuple[str, ...] = RESULT_FILES):
-        self.out = Path(out)
+        self.shown = str(out)
+        self.out = Path(os.path.abspath(out))  # "." and "a/.." have a parent to write beside
         self.force = force
         self.option = option
         self.files = files
@@ -48,28 +49,32 @@ class OutFolder:
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=self.out.parent))
             self.tmp.chmod(0o777 & ~_umask())  # mkdtemp's is private; results get a folder's usual mode
         except OSError as exc:
-            raise InputError(option, str(out), f"cannot be written ({exc.strerror or exc}); give a folder you "
+            raise InputError(option, self.shown, f"cannot be written ({exc.strerror or exc}); give a folder you "
                                                f"can write to") from None
         self._previous: dict = {}
 
     def _check(self) -> None:
-        out = self.out
+        out, shown = self.out, self.shown
+        cwd = Path.cwd()
+        if out == cwd or out in cwd.parents:
+            raise InputError(self.option, shown, "holds the current folder, and results replace the whole folder; "
+                                                 "give a folder for them, e.g. ./out")
         if out.exists() and not out.is_dir():
-            raise InputError(self.option, str(out), "is a file; give a folder (it is made if missing)")
+            raise InputError(self.option, shown, "is a file; give a folder (it is made if missing)")
         if not out.is_dir():
             return
         try:
             names = sorted(p.name for p in out.iterdir())
         except OSError as exc:
-            raise InputError(self.option, str(out), f"cannot be read ({exc.strerror}); give a folder you can "
+            raise InputError(self.option, shown, f"cannot be read ({exc.strerror}); give a folder you can "
                                                     f"write to") from None
         others = [n for n in names if n not in self.files]
         if others:
-            raise InputError(self.option, str(out), f"holds other files ({others[0]}"
+            raise InputError(self.option, shown, f"holds other files ({others[0]}"
                                                     f"{f' and {len(others) - 1} more' if len(others) > 1 else ''}); "
                                                     f"results replace the whole folder, so give a new or empty one")
         if names and not self.force:
-            raise InputError(self.option, str(out), f"already holds results ({', '.join(names)}); give --force to "
+            raise InputError(self.option, shown, f"already holds results ({', '.join(names)}); give --force to "
                                                     f"replace them, or another folder")
 
     def __enter__(self) -> "OutFolder":

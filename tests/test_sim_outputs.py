@@ -184,10 +184,10 @@ def test_the_scenario_hash_follows_the_parameters_not_the_layout():
 
 
 def test_a_seed_sequence_is_recorded_as_its_entropy_and_spawn_key():
-    from offduty_simulations.outputs import provenance
+    from offduty_simulations.outputs import provenance_of
 
     child = np.random.SeedSequence(77).spawn(2)[1]
-    prov = provenance(from_dict(small(days=3, officers=5)), child, ["offduty", "simulate", "--out", "a b"])
+    prov = provenance_of(from_dict(small(days=3, officers=5)), child, ["offduty", "simulate", "--out", "a b"])
     assert prov["seed"] == {"entropy": 77, "spawn_key": [1]}
     assert prov["command"] == "offduty simulate --out 'a b'"
     json.dumps(prov)
