@@ -1,17 +1,19 @@
 """The ``offduty`` command line.
 
-Exit codes: 0 success; 1 a self-check found a problem; 2 bad input or a refused request
-(one line on stderr, nothing on stdout).
+Exit codes: 0 success; 1 a self-check found a problem, or an internal error; 2 bad input or
+a refused request (one line on stderr, nothing on stdout); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from typing import Callable, Sequence
 
-from .errors import OffdutyError
+from .errors import InputError, OffdutyError
 from .plugins import Registry, default_registry
 
 #: Subcommands added by later layers: name -> (configure parser, run).  Filled by modules
@@ -59,23 +61,13 @@ def cmd_check_agency(args: argparse.Namespace, registry: Registry) -> int:
 
 
 def cmd_bill(args: argparse.Namespace, registry: Registry) -> int:
-    from .billing import bill
-    from .story import load_json, parse_story
+    """Bill every story given.  A refused story is reported on stderr (one line, naming its
+    file or its line of JSON Lines) and the others are still billed; exit 2 if any was
+    refused.  A single story prints its JSON as it always has; several print JSON Lines, one
+    result a line with its ``source``; ``--format csv`` prints every bill's lines as one table."""
+    from .cli_bill import bill_stories
 
-    if args.file == "-":
-        text, source = sys.stdin.read(), "stdin"
-    else:
-        try:
-            with open(args.file, encoding="utf-8") as fh:
-                text = fh.read()
-        except OSError as exc:
-            from .errors import InputError
-            raise InputError("FILE", args.file, f"cannot be read ({exc.strerror})") from None
-        source = args.file
-    story = parse_story(load_json(text, source), registry)
-    result = bill(story.rules, story.request, story.events, story.payment_method)
-    print(json.dumps(result.to_dict(), indent=2))
-    return 0
+    return bill_stories(args.files, registry, args.format, lambda exc: _report(exc, args.debug))
 
 
 def cmd_new_agency(args: argparse.Namespace, registry: Registry) -> int:
@@ -89,19 +81,36 @@ def cmd_new_agency(args: argparse.Namespace, registry: Registry) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("offduty")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="offduty", description=__doc__.splitlines()[0],
-                                     epilog="--debug (anywhere) shows the traceback behind an error")
+    parser = _Parser(
+        prog="offduty",
+        description="Run and forecast police off-duty programs: bill job stories exactly, check agency "
+                    "plugins, and simulate a year of shifts, fill and money.",
+        epilog="--debug (anywhere) shows the traceback behind an error. "
+               "'offduty COMMAND --help' describes a command.")
+    parser.add_argument("--version", action="version", version=f"offduty {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("agencies", help="list installed agency plugins")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(run=cmd_agencies)
     p = sub.add_parser("check-agency", help="run an agency plugin's self-check")
-    p.add_argument("name")
+    p.add_argument("name", metavar="NAME", help="installed agency name (see `offduty agencies`)")
     p.add_argument("--strict", action="store_true", help="exit 1 when a check finds a difference")
     p.set_defaults(run=cmd_check_agency)
-    p = sub.add_parser("bill", help="bill a job story (JSON file, or - for stdin)")
-    p.add_argument("file", metavar="FILE")
+    p = sub.add_parser("bill", help="bill job stories (JSON files, or - for stdin: one story, or JSON Lines)")
+    p.add_argument("files", metavar="FILE", nargs="+",
+                   help="a story JSON file; - reads stdin (one story, or JSON Lines: one story a line)")
+    p.add_argument("--format", choices=("json", "csv"), default="json",
+                   help="json (default: one story's JSON, or JSON Lines for several) or csv (every bill's lines)")
     p.set_defaults(run=cmd_bill)
     p = sub.add_parser("new-agency", help="write an installable agency plugin package to start from")
     p.add_argument("name", help="agency name, e.g. springfield-il (a US state suffix sets the zone)")
@@ -113,31 +122,99 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (help_text, configure, _) in sorted(_EXTRA.items()):
         p = sub.add_parser(name, help=help_text)
         p.set_defaults(run=configure(p))
+    for summary in sub._choices_actions:  # each command's --help opens with its one-line summary
+        command = sub.choices[summary.dest]
+        command.description = command.description or summary.help
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors as one line (it prints the usage and the error)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"offduty: {self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
+def message(exc: BaseException) -> str:
+    """The one line a user sees for ``exc``: its text on one line, an input error's value
+    shortened."""
+    from .readers import short
+
+    text = str(exc)
+    if isinstance(exc, InputError) and text == f"{exc.field}: {exc.value!r} is not allowed; {exc.allowed}":
+        text = f"{exc.field}: {short(exc.value)} is not allowed; {exc.allowed}"
+    text = " ".join(text.split())
+    return text if len(text) <= 4000 else text[:3997] + "..."
+
+
+def _report(exc: BaseException, debug: bool, internal: bool = False) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc.__cause__ if isinstance(exc, OffdutyError) and exc.__cause__ else exc,
+                                  file=sys.stderr)
+    if internal:
+        print(f"offduty: internal error: {type(exc).__name__}: {message(exc)[:300]} "
+              "(run again with --debug for the traceback, and please report it)", file=sys.stderr)
+    else:
+        print(f"offduty: {message(exc)}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command: 0 on success, 2 on refused input (one line on stderr), 1 on an
+    internal error (one line; ``--debug`` adds the traceback), 130 on Ctrl-C."""
     _load_extensions()
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     if debug:
         argv.remove("--debug")
-    args = build_parser().parse_args(argv)
+    previous = _catch_sigint()
     try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # --help, or a usage error already printed in one line
+            return exc.code if isinstance(exc.code, int) else 2
+        args.debug = debug
         return args.run(args, default_registry())
     except OffdutyError as exc:
-        if debug:
-            import traceback
-
-            traceback.print_exception(exc.__cause__ or exc, file=sys.stderr)
-        print(f"offduty: {' '.join(str(exc).split())}", file=sys.stderr)
+        _report(exc, debug)
         return 2
     except BrokenPipeError:
         # The reader went away (`offduty bill x.json | head`): stop quietly, as Unix tools do.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except KeyboardInterrupt:
+        print("offduty: interrupted", file=sys.stderr)
+        return 130
+    except (RecursionError, MemoryError) as exc:
+        # Input nested or sized past what a reader bounds: refused, not a crash.
+        print(f"offduty: the input is too large or too deeply nested ({type(exc).__name__}); "
+              "see docs/limits.md", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - an internal error: one line, traceback with --debug
+        _report(exc, debug, internal=True)
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _catch_sigint():
+    """Ctrl-C reaches every process of the terminal's group, the sweep's pool workers too.
+    A worker forked from this process leaves quietly (the parent reports the interruption in
+    one line); this process raises KeyboardInterrupt as usual.  Returns the handler to
+    restore (None when signals cannot be set here, off the main thread)."""
+    main_pid = os.getpid()
+
+    def on_sigint(signum, frame):
+        if os.getpid() != main_pid:
+            os._exit(130)
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:
+        return None
 
 
 def _load_extensions() -> None:

@@ -14,17 +14,13 @@ from datetime import datetime
 
 from .cli import subcommand
 from .errors import InputError
+from .limits import MAX_PROBLEMS, MAX_ROSTER_BYTES, MAX_STORY_BYTES
+from .readers import read_text
 from .officers import CycleSchedule, DateSchedule, Rank, WeeklySchedule, check_roster
 
 
-def _read(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise InputError("FILE", path, f"cannot be read ({exc.strerror})") from None
+def _read(path: str, limit: int = MAX_ROSTER_BYTES) -> str:
+    return read_text(path, "FILE", limit)
 
 
 def _schedule_name(officer) -> str:
@@ -47,9 +43,10 @@ def run_validate(args: argparse.Namespace, registry) -> int:
     agencies = None if args.any_agency else registry.names()
     officers, errors = check_roster(_read(args.file), source, agencies)
     if errors:
-        for line in errors:
+        for line in errors[:MAX_PROBLEMS]:
             print(line, file=sys.stderr)
-        print(f"{source}: {len(errors)} problem{'s' if len(errors) != 1 else ''}; fix them and run again",
+        listed = f" (the first {MAX_PROBLEMS} are listed)" if len(errors) > MAX_PROBLEMS else ""
+        print(f"{source}: {len(errors)} problem{'s' if len(errors) != 1 else ''}{listed}; fix them and run again",
               file=sys.stderr)
         return 2
     if args.json:
@@ -74,10 +71,17 @@ def run_validate(args: argparse.Namespace, registry) -> int:
     return 0
 
 
-@subcommand("roster", "check a roster CSV file (columns: see offduty_core/officers.py)")
+_ROSTER_COLUMNS = ("A roster CSV has one officer a line; the first line names the columns: badge, agency, "
+                   "seniority_date (required); rank, qualifications, approved, active, schedule, shift_start, "
+                   "shift_hours, anchor, days_off, duty_dates, history, name (optional).")
+
+
+@subcommand("roster", "check a roster CSV file, one officer a line")
 def configure_roster(parser: argparse.ArgumentParser):
+    parser.description = _ROSTER_COLUMNS
     sub = parser.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
-    p = sub.add_parser("validate", help="check every line of a roster CSV; exit 2 listing each problem")
+    p = sub.add_parser("validate", help="check every line of a roster CSV; exit 2 listing each problem",
+                       description=_ROSTER_COLUMNS)
     p.add_argument("file", metavar="FILE", help="roster CSV (or - for stdin)")
     p.add_argument("--any-agency", action="store_true", help="do not require the agencies to be installed")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -92,7 +96,8 @@ def run_explain(args: argparse.Namespace, registry) -> int:
     from .story import load_json, parse_story
     from .timeutil import parse_time
 
-    story = parse_story(load_json(_read(args.story), "stdin" if args.story == "-" else args.story), registry)
+    story = parse_story(load_json(_read(args.story, MAX_STORY_BYTES), "stdin" if args.story == "-" else args.story),
+                        registry)
     roster = parse_roster(_read(args.roster), args.roster, registry.names())
     config = None
     staged = bool(args.group or args.backup_agency or args.release_after_hours is not None

@@ -1,35 +1,18 @@
-"""The core's own answers to the collecting hooks, registered as a plugin like any other.
+"""The core's own answer to the self-check hook, registered as a plugin like any other:
+the generic findings (share plus fee equals total, published percentages, holidays).
 
-The channel and request-number rules of a spec's cancellation policy, and the generic
-self-check findings (share plus fee equals total, published percentages, holidays).
+The cancellation policy's channel and request-number rules are data of the spec, checked by
+the compiled rules (:meth:`offduty_core.rules.AgencyRules.check_cancel`), not by a hook.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from .errors import Refusal
 from .hookspecs import hookimpl
-from .model import AgencyInfo, Cancel, Request
+from .model import AgencyInfo
 from .money import cents
 from .spec import AgencySpec, Finding
-
-
-@hookimpl(trylast=True)
-def offduty_check_event(agency: AgencyInfo, request: Request, event, spec: AgencySpec):
-    """The cancellation policy's channel and request-number requirements."""
-    if not isinstance(event, Cancel):
-        return None
-    policy = spec.cancellation
-    if policy.written_channels is not None and event.channel not in policy.written_channels:
-        allowed = " or ".join(sorted(policy.written_channels))
-        return Refusal(agency.name, "cancellation.in-writing",
-                       f"cancellations must be in writing ({allowed}); got one by {event.channel}")
-    if policy.require_request_id and event.request_id != request.id:
-        quoted = "none" if event.request_id is None else repr(event.request_id)
-        return Refusal(agency.name, "cancellation.request-number",
-                       f"a cancellation must quote the request number {request.id!r}; it quoted {quoted}")
-    return None
 
 
 @hookimpl(trylast=True)

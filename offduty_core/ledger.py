@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 import attrs
 
@@ -39,7 +39,17 @@ class UnbalancedError(InputError):
 
 
 def account(base: str, party: str) -> str:
+    """``base:party``, with the party's name (a vendor, a badge: the user's text) escaped so
+    that it stays one component of one line: ``:`` and unprintable characters (newlines,
+    tabs, controls) become ``%XX`` (UTF-8 bytes).  ``%`` itself is left as it is, so escaping
+    an escaped name changes nothing (payroll rebuilds accounts from their last component)."""
+    if ":" in party or not party.isprintable():
+        party = "".join(ch if ch != ":" and ch.isprintable() else _percent(ch) for ch in party)
     return f"{base}:{party}"
+
+
+def _percent(ch: str) -> str:
+    return "".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
 
 
 @attrs.frozen(kw_only=True)
@@ -121,6 +131,46 @@ def _balanced_transaction(date_: date, memo: str, ref: str, postings: tuple[Post
     _set_ref(tx, ref)
     _set_postings(tx, postings)
     return tx
+
+
+class Entry(NamedTuple):
+    """A transaction as billing computes it: legs of ``(account, integer cents)`` that sum to
+    zero (checked where the amounts were computed).  :meth:`transaction` makes the
+    :class:`Transaction` with ``Decimal`` postings for the edges (JSON, reports)."""
+
+    date: date
+    memo: str
+    ref: str
+    legs: tuple[tuple[str, int], ...]
+
+    def transaction(self) -> Transaction:
+        return _balanced_transaction(self.date, self.memo, self.ref, tuple(map(_kept_posting, self.legs)))
+
+
+_POSTINGS: dict[tuple[str, int], Posting] = {}
+
+
+def _kept_posting(leg: tuple[str, int]) -> Posting:
+    """The posting of an ``(account, cents)`` leg.  Postings are immutable values and a year's
+    ledger repeats the same few thousand legs, so equal legs share one posting."""
+    found = _POSTINGS.get(leg)
+    if found is None:
+        if len(_POSTINGS) > 200_000:
+            _POSTINGS.clear()
+        found = _POSTINGS[leg] = _cent_posting(leg[0], Decimal(leg[1]).scaleb(-2))
+    return found
+
+
+def entry(date_: date, memo: str, ref: str, legs: Iterable[tuple[str, int]]) -> Entry | None:
+    """An :class:`Entry` of the non-zero ``legs`` (None if all are zero); refused unless they
+    sum to zero."""
+    kept = tuple((account, amount) for account, amount in legs if amount)
+    if not kept:
+        return None
+    residual = sum(amount for _, amount in kept)
+    if residual:
+        raise UnbalancedError(memo, str(Decimal(residual).scaleb(-2)))
+    return Entry(date_, memo, ref, kept)
 
 
 def cent_transaction(date_: date, memo: str, amounts: Mapping[str, Decimal], ref: str = "") -> Transaction | None:

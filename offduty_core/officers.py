@@ -77,7 +77,8 @@ WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturd
 
 def badge_key(badge: str) -> tuple:
     """Sort key for badges: numbers numerically (``9`` before ``10``), then text."""
-    return (0, int(badge), "") if badge.isdigit() else (1, 0, badge)
+    # isdigit alone is true of '²', which int() refuses: only ASCII digits are numbers here.
+    return (0, int(badge), "") if badge.isascii() and badge.isdigit() else (1, 0, badge)
 
 
 def _hours(value: object, field: str) -> Decimal:
@@ -351,12 +352,32 @@ class RosterError(OffdutyError):
     def __init__(self, errors: Sequence[str]):
         self.errors = list(errors)
         more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-        super().__init__(f"{errors[0]}{more}")
+        see = "; `offduty roster validate FILE` lists every one" if len(errors) > 1 else ""
+        super().__init__(f"{errors[0]}{more}{see}")
 
 
 class _Bad(Exception):
     def __init__(self, column: str, value: str, why: str):
         self.column, self.value, self.why = column, value, why
+
+
+class _Bads(Exception):
+    """Every bad cell of one line."""
+
+    def __init__(self, bads: list[_Bad]):
+        self.bads = bads
+
+
+def _cells(bads: list[_Bad], parse, *args):
+    """``parse(*args)``, or None with its problem added to ``bads`` (so a line's every bad
+    column is reported, not only the first)."""
+    try:
+        return parse(*args)
+    except _Bad as bad:
+        bads.append(bad)
+    except InputError as exc:
+        bads.append(_Bad(exc.field, exc.value, exc.allowed))
+    return None
 
 
 def _date(value: str, column: str) -> date:
@@ -446,36 +467,47 @@ def _history(text: str) -> tuple[OffDutyRecord, ...]:
 
 
 def _officer(row: Mapping[str, str], agencies: Iterable[str] | None) -> Officer:
+    bads: list[_Bad] = []
     for column in REQUIRED:
         if not (row.get(column) or "").strip():
-            raise _Bad(column, row.get(column) or "", "is required")
-    badge = row["badge"].strip()
+            bads.append(_Bad(column, row.get(column) or "", "is required"))
+    badge = (row.get("badge") or "").strip()
     if "," in badge or " " in badge:
-        raise _Bad("badge", row["badge"], "must not contain spaces or commas")
-    agency = row["agency"].strip()
-    if agencies is not None and agency not in agencies:
-        raise _Bad("agency", row["agency"], f"is not an installed agency; agencies are {', '.join(sorted(agencies))}")
+        bads.append(_Bad("badge", row["badge"], "must not contain spaces or commas"))
+    agency = (row.get("agency") or "").strip()
+    if agency and agencies is not None and agency not in agencies:
+        bads.append(_Bad("agency", row["agency"],
+                         f"is not an installed agency; agencies are {', '.join(sorted(agencies))}"))
     rank_text = (row.get("rank") or "officer").strip().lower() or "officer"
     aliases = {"sergeant": "supervisor", "sgt": "supervisor", "lieutenant": "supervisor"}
     rank_text = aliases.get(rank_text, rank_text)
     if rank_text not in ("officer", "supervisor"):
-        raise _Bad("rank", row["rank"], "must be officer or supervisor (sergeant and above)")
+        bads.append(_Bad("rank", row["rank"], "must be officer or supervisor (sergeant and above)"))
     quals_text = (row.get("qualifications") or "").strip()
     quals = [q for q in re.split(r"[; ]+", quals_text.lower()) if q]
     for q in quals:
         if not re.fullmatch(r"[a-z][a-z0-9_\-]*", q):
-            raise _Bad("qualifications", row["qualifications"], f"{q!r} is not a qualification name "
-                                                                 "(lower-case, e.g. sso)")
+            bads.append(_Bad("qualifications", row["qualifications"], f"{q!r} is not a qualification name "
+                                                                       "(lower-case, e.g. sso)"))
+            break
+    seniority = _cells(bads, _date, row.get("seniority_date") or "", "seniority_date") \
+        if (row.get("seniority_date") or "").strip() else None
+    approved = _cells(bads, _flag, row.get("approved") or "", "approved")
+    active = _cells(bads, _flag, row.get("active") or "", "active")
+    schedule = _cells(bads, _schedule, row)
+    history = _cells(bads, _history, row.get("history") or "")
+    if bads:
+        raise _Bads(bads)
     return Officer(
         badge=badge,
         agency=agency,
         rank=Rank(rank_text),
-        seniority_date=_date(row["seniority_date"], "seniority_date"),
+        seniority_date=seniority,
         qualifications=quals,
-        approved=_flag(row.get("approved") or "", "approved"),
-        active=_flag(row.get("active") or "", "active"),
-        schedule=_schedule(row),
-        history=_history(row.get("history") or ""),
+        approved=approved,
+        active=active,
+        schedule=schedule,
+        history=history,
         name=(row.get("name") or "").strip(),
     )
 
@@ -485,6 +517,14 @@ def check_roster(text: str, source: str = "roster.csv",
     """Parse roster CSV ``text``; return the officers read and every problem found
     (one message per bad line, naming the line, the column and the value)."""
     agencies = None if agencies is None else set(agencies)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:  # CRLF from a spreadsheet, CR alone from an old Mac
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        return [], [f"{source} line {text.count(chr(10), 0, text.index(chr(0))) + 1}: a NUL character; the file is "
+                    "not text (UTF-16 or a binary file?); save it as CSV UTF-8"]
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # a cell may be as long as the file
     reader = csv.DictReader(io.StringIO(text))
     errors: list[str] = []
     header = reader.fieldnames
@@ -512,18 +552,26 @@ def check_roster(text: str, source: str = "roster.csv",
     officers: list[Officer] = []
     seen: dict[str, int] = {}
     line = 1
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a quote left open to the end of the file
+            errors.append(f"{source} line {reader.line_num}: not readable as CSV ({exc})")
+            break
         line = reader.line_num
         if None in row:
             errors.append(f"{source} line {line}: {len(names) + len(row[None])} values for {len(names)} columns")
             continue
         try:
             officer = _officer(row, agencies)
-        except _Bad as bad:
-            errors.append(f"{source} line {line}, {bad.column}: {bad.value!r} {bad.why}")
+        except _Bads as bad:
+            errors.extend(f"{source} line {line}, {b.column}: {_cell_text(b.value)} {b.why}" for b in bad.bads)
             continue
         except InputError as exc:
-            errors.append(f"{source} line {line}, {exc.field}: {exc.value!r} {exc.allowed}")
+            errors.append(f"{source} line {line}, {exc.field}: {_cell_text(exc.value)} {exc.allowed}")
             continue
         if officer.badge in seen:
             errors.append(f"{source} line {line}, badge: {officer.badge!r} is already used on line {seen[officer.badge]}")
@@ -533,6 +581,11 @@ def check_roster(text: str, source: str = "roster.csv",
     if not officers and not errors:
         errors.append(f"{source}: no officers (only a header line)")
     return officers, errors
+
+
+def _cell_text(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def parse_roster(text: str, source: str = "roster.csv", agencies: Iterable[str] | None = None) -> Roster:
@@ -545,12 +598,10 @@ def parse_roster(text: str, source: str = "roster.csv", agencies: Iterable[str] 
 
 def load_roster(path: str, agencies: Iterable[str] | None = None) -> Roster:
     """Read a roster CSV file (see the module docstring for its columns)."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise InputError("roster", path, f"cannot be read ({exc.strerror})") from None
-    return parse_roster(text, str(path), agencies)
+    from .limits import MAX_ROSTER_BYTES
+    from .readers import read_text
+
+    return parse_roster(read_text(path, "roster", MAX_ROSTER_BYTES), str(path), agencies)
 
 
 def roster_to_csv(roster: Iterable[Officer]) -> str:

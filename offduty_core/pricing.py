@@ -14,12 +14,17 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from . import ledger
-from .days import epoch
 from .model import Request
 from .rules import AgencyRules, Rate
 from .spec import Applies, ChargeRule, Extra, FeeHours, Per, ShareHours
 
 _HOUR = 3600
+
+
+def round_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` cents rounded half up to a whole cent (amounts >= 0): the
+    engine's one rounding point."""
+    return (numerator * 2 + denominator) // (2 * denominator)
 
 
 def half_up(rate_cents: int, seconds: int) -> int:
@@ -119,19 +124,6 @@ class Line(NamedTuple):
         return out
 
 
-class Priced(NamedTuple):
-    """A priced charge: its lines, its ledger transaction, and its sums in cents."""
-
-    lines: list[Line]
-    transaction: ledger.Transaction | None
-    vendor: int
-    pay: int
-    share: int
-    fee: int
-    city: int
-    worked: int  # seconds worked
-
-
 class Shape(NamedTuple):
     """How one shape of charge is priced, whatever slot and officer it is for.
 
@@ -150,7 +142,7 @@ class Shape(NamedTuple):
     fee: int
     city: int
     worked: int
-    legs: tuple[ledger.Posting, ...]
+    legs: tuple[tuple[str, int], ...]  # (account, cents)
 
 
 class _Class:
@@ -169,58 +161,64 @@ class _Class:
 Segment = tuple[tuple[str, ...], int, "str | None"]
 
 _new = tuple.__new__
+_NO_SEGMENTS: tuple[tuple, int] = ((), 0)
+_MAX_KEPT = 20_000
 
 
 class Pricer:
-    """Prices the charges of one request under one agency's compiled rules."""
+    """Prices the charges of one request under one agency's compiled rules.
+
+    A charge's time is cut into segments (rate classes, seconds, holiday) once per interval:
+    on the compiled rules when the agency picks classes by the core's rule, which depends
+    only on the role, the holiday and the notice tier; per request when a plugin's
+    ``offduty_rate_class`` hook (which sees the request) picks them.  Equal segment tuples
+    share one small integer id (:attr:`AgencyRules.segment_ids`), so a shape is looked up
+    by a key of strings and integers.
+    """
+
+    __slots__ = ("rules", "request", "notice_class", "_segments", "_hooked")
 
     def __init__(self, rules: AgencyRules, request: Request, notice_class: str | None):
         self.rules = rules
         self.request = request
         self.notice_class = notice_class
-        self.agency = rules.name
-        self._segments: dict[tuple, tuple[Segment, ...]] = {}
-        self._receivable = ledger.account(ledger.RECEIVABLE, request.vendor)
-        self.worked_any = False
+        self._hooked = rules.has_rate_hook
+        self._segments = {} if self._hooked else rules.segments
 
     def segments(self, interval: tuple[int, int] | None, role: str, scheduled: tuple[int, int],
-                 worked: tuple[int, int] | None) -> tuple[Segment, ...]:
+                 worked: tuple[int, int] | None) -> tuple[tuple[Segment, ...], int]:
+        """The segments of ``interval`` and their id (0 for no time)."""
         if interval is None:
-            return ()
-        key = (interval, role, scheduled, worked)
+            return _NO_SEGMENTS
+        key = (interval, role, scheduled, worked) if self._hooked else (interval, role, self.notice_class)
         found = self._segments.get(key)
         if found is None:
             rules, notice = self.rules, self.notice_class
-            found = self._segments[key] = tuple(
-                (rules.rate_classes(self.request, role, piece, notice, scheduled, worked), piece.end - piece.start,
-                 piece.holiday)
-                for piece in rules.days.pieces(interval[0], interval[1]))
+            segs = tuple((rules.rate_classes(self.request, role, piece, notice, scheduled, worked),
+                          piece.end - piece.start, piece.holiday)
+                         for piece in rules.days.pieces(interval[0], interval[1]))
+            ids = rules.segment_ids
+            if len(ids) >= _MAX_KEPT:  # a long run: start the memos afresh, together
+                ids.clear()
+                rules.segments.clear()
+                rules.shapes.clear()
+            sid = ids.get(segs)
+            if sid is None:
+                sid = ids[segs] = len(ids) + 1
+            found = self._segments[key] = (segs, sid)
         return found
 
-    def price(self, slot: int, role: str, officer: str, kind: str, rule: ChargeRule, rule_id: str,
-              scheduled: tuple[int, int], worked: tuple[int, int] | None, memo: str) -> Priced:
-        rules = self.rules
-        wsegs = self.segments(worked, role, scheduled, worked)
-        ssegs = self.segments(scheduled, role, scheduled, worked)
-        key = (rule, rule_id, kind, role, wsegs, ssegs, self.request.vehicle)
-        shape = rules.shapes.get(key)
-        if shape is None:
-            if len(rules.shapes) > 20_000:
-                rules.shapes.clear()
-            shape = rules.shapes[key] = self._shape(role, kind, rule, rule_id, wsegs, ssegs)
-        if shape.worked:
-            self.worked_any = True
-        place = (slot, officer, role)
-        lines = [_new(Line, head + place + tail) for head, tail in shape.lines]
-        postings = [ledger._cent_posting(self._receivable, dec(shape.vendor))] if shape.vendor else []
-        if shape.pay:
-            postings.append(ledger._cent_posting(ledger.account(ledger.OFFICER_PAYABLE, officer), dec(-shape.pay)))
-        postings.extend(shape.legs)
-        tx = None
-        if postings:
-            tx = ledger._balanced_transaction(rules.days.local_date(scheduled[0]), memo, f"{self.request.id}#{slot}",
-                                              tuple(postings))
-        return Priced(lines, tx, shape.vendor, shape.pay, shape.share, shape.fee, shape.city, shape.worked)
+    def shape(self, role: str, kind: str, rule: ChargeRule, rule_id: str, scheduled: tuple[int, int],
+              worked: tuple[int, int] | None) -> Shape:
+        """The priced shape of one charge (``rule_id`` names ``rule`` in these rules)."""
+        wsegs, wid = self.segments(worked, role, scheduled, worked)
+        ssegs, sid = self.segments(scheduled, role, scheduled, worked)
+        key = (rule_id, kind, role, wid, sid, self.request.vehicle)
+        shapes = self.rules.shapes
+        found = shapes.get(key)
+        if found is None:
+            found = shapes[key] = self._shape(role, kind, rule, rule_id, wsegs, ssegs)
+        return found
 
     def _highest(self, segments: tuple[Segment, ...] | list[Segment], role: str) -> Rate:
         classes = self.rules.classes
@@ -234,7 +232,7 @@ class Pricer:
     def _shape(self, role: str, kind: str, rule: ChargeRule, rule_id: str, wsegs: tuple[Segment, ...],
                ssegs: tuple[Segment, ...]) -> Shape:
         """Price one shape of charge (see :class:`Shape`)."""
-        rules, agency = self.rules, self.agency
+        rules, agency = self.rules, self.rules.name
         compiled = rules.charge(rule)
         worked_s = sum(s for _, s, _ in wsegs)
         minimum_s = rules.minimum_s[role]
@@ -385,13 +383,13 @@ class Pricer:
             legs.append((rules.accounts[2], gap))
         if vendor - pay + sum(amount for _, amount in legs) != 0:
             raise ledger.UnbalancedError(f"{agency}:{rule_id}", fmt_cents(vendor - pay + sum(a for _, a in legs)))
-        postings = tuple(ledger._cent_posting(account, dec(amount)) for account, amount in legs if amount)
-        return Shape(tuple(lines), vendor, pay, share_billed, fee, city, worked_s, postings)
+        return Shape(tuple(lines), vendor, pay, share_billed, fee, city, worked_s,
+                     tuple((account, amount) for account, amount in legs if amount))
 
     def extra_parts(self, item: Extra, seconds: int | None) -> list[tuple[tuple, tuple]]:
         """The vendor lines of an extra (its first hour apart when priced apart) and, where the
         city gets a share, the city's lines, as (fields before, fields after) the slot."""
-        rule = f"{self.agency}:extra.{item.name}"
+        rule = f"{self.rules.name}:extra.{item.name}"
         total, owed = int(item.total * 100), int(item.city_share * 100)
         if seconds is None:
             parts = [(item.label, None, total, owed)]
@@ -426,15 +424,4 @@ def _hours_text(seconds: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def cent_transaction(day, memo: str, ref: str, legs: list[tuple[str, int]]) -> ledger.Transaction | None:
-    """A balanced transaction of integer-cent legs (zero legs dropped).  The balance is checked
-    here in integers, so the ledger's own check of the Decimal postings is not repeated."""
-    legs = [(account, amount) for account, amount in legs if amount]
-    if not legs:
-        return None
-    if sum(amount for _, amount in legs) != 0:
-        raise ledger.UnbalancedError(memo, fmt_cents(sum(amount for _, amount in legs)))
-    return ledger._balanced_transaction(day, memo, ref, tuple(ledger._cent_posting(a, dec(v)) for a, v in legs))
-
-
-__all__ = ["Line", "Pricer", "Priced", "cent_transaction", "dec", "epoch", "fmt_cents", "fmt_hours", "half_up"]
+__all__ = ["Line", "Pricer", "Shape", "dec", "fmt_cents", "fmt_hours", "half_up", "round_half_up"]

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from . import ledger
 from .days import DayTable, Piece, from_epoch
 from .errors import InputError, OffdutyError, PluginError, Refusal
-from .model import ROLES, AgencyInfo, Request
+from .model import ROLES, AgencyInfo, Cancel, Request
 from .spec import (AgencySpec, CancellationPolicy, ChargeRule, Extra, HourCaps, NoticeRule, PaymentTerms, RateClass,
                    RateTable, SupervisorRule)
 
@@ -129,8 +129,15 @@ class AgencyRules:
         windows += [(w, r, f"inside-{int(w.total_seconds() // 3600)}h-window") for w, r in spec.cancellation.tiers]
         self.windows = tuple((int(w.total_seconds()), r, tag) for w, r, tag in sorted(windows, key=lambda t: t[0]))
         self._charges: dict[ChargeRule, CompiledCharge] = {}
+        #: Each payment method's processing fee as an exact ratio (3 % -> (3, 100)).
+        self.method_fees: dict[str, tuple[int, int]] = {
+            method: rate.as_integer_ratio() for method, rate in spec.terms.method_fees.items()}
         #: Priced charge shapes by value (see :class:`~offduty_core.pricing.Shape`).
         self.shapes: dict[tuple, Any] = {}
+        #: Segments of billed time by (interval, role, notice class), and the id of each
+        #: distinct segment tuple (see :class:`~offduty_core.pricing.Pricer`).
+        self.segments: dict[tuple, tuple[tuple, int]] = {}
+        self.segment_ids: dict[tuple, int] = {}
         self._default_classes: dict[tuple, tuple[str, ...]] = {}
         self.accounts = tuple(ledger.account(base, self.name)
                               for base in (ledger.CITY_PAYABLE, ledger.ADMIN_FEE, ledger.RETAINED_SHARE))
@@ -139,6 +146,9 @@ class AgencyRules:
         self._rate_hooks = self._impls("offduty_rate_class")
         self._request_hooks = self._impls("offduty_check_request")
         self._event_hooks = self._impls("offduty_check_event")
+        #: Whether a plugin picks rate classes itself, or checks events.
+        self.has_rate_hook = bool(self._rate_hooks)
+        self.has_event_hook = bool(self._event_hooks)
 
     # --- hooks -----------------------------------------------------------------------------
 
@@ -158,11 +168,6 @@ class AgencyRules:
         except Exception as exc:
             raise _hook_error(self.name, impl, hook, exc) from exc
 
-    @property
-    def has_rate_hook(self) -> bool:
-        """Whether a plugin picks rate classes itself (``offduty_rate_class``)."""
-        return bool(self._rate_hooks)
-
     def check_request(self, request: Request) -> None:
         """Raise the first :class:`Refusal` a plugin returns for ``request``."""
         for impl in self._request_hooks:
@@ -172,12 +177,28 @@ class AgencyRules:
                 raise refusal
 
     def check_event(self, request: Request, event: Any) -> None:
+        """Raise the first :class:`Refusal` a plugin returns for ``event``, then the spec's own
+        requirements of a cancellation."""
         for impl in self._event_hooks:
             refusal = self.call(impl, "offduty_check_event", agency=self.info, request=request, event=event,
                                 spec=self.spec)
             if refusal is not None:
                 _refusal(refusal, impl, "offduty_check_event", self.name)
                 raise refusal
+        if type(event) is Cancel:
+            self.check_cancel(request, event)
+
+    def check_cancel(self, request: Request, event: Any) -> None:
+        """The cancellation policy's channel and request-number requirements."""
+        policy = self.cancellation
+        if policy.written_channels is not None and event.channel not in policy.written_channels:
+            allowed = " or ".join(sorted(policy.written_channels))
+            raise Refusal(self.name, "cancellation.in-writing",
+                          f"cancellations must be in writing ({allowed}); got one by {event.channel}")
+        if policy.require_request_id and event.request_id != request.id:
+            quoted = "none" if event.request_id is None else repr(event.request_id)
+            raise Refusal(self.name, "cancellation.request-number",
+                          f"a cancellation must quote the request number {request.id!r}; it quoted {quoted}")
 
     # --- rates -----------------------------------------------------------------------------
 
@@ -246,6 +267,18 @@ class AgencyRules:
                                                          seconds_of(rule.officer_min_hours), to_cents(rule.flat),
                                                          to_cents(rule.flat_officer))
         return found
+
+    def method_fee(self, method: str) -> tuple[int, int]:
+        """``method``'s processing fee as (numerator, denominator), or refused by name."""
+        found = self.method_fees.get(method)
+        if found is None:
+            self.terms.method_fee(method)  # raises the one-line refusal naming the methods
+        return found
+
+    def card_fee_text(self, method: str) -> str:
+        """'card processing fee 3 %': the words of a payment method's fee line."""
+        rate = self.terms.method_fee(method)
+        return f"{method} processing fee {rate * 100:.2f} %".replace(".00 %", " %")
 
     def window_rule(self, remaining_s: int) -> tuple[ChargeRule, str]:
         """The charge for a cancellation ``remaining_s`` before the start, and its tag."""

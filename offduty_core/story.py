@@ -12,6 +12,8 @@ from typing import Any, Mapping
 import attrs
 
 from .errors import InputError
+from .limits import MAX_EVENTS, MAX_JSON_DEPTH, MAX_POSITIONS, MAX_SHIFT_HOURS
+from .readers import short
 from .model import CHANNELS, EVENT_CLASSES, ROLES, Assign, Cancel, ChangeStart, Clock, Drop, Event, NoShow, Release, Request, Unfilled
 from .plugins import Registry
 from .rules import AgencyRules
@@ -20,6 +22,10 @@ from .timeutil import parse_time
 
 @attrs.frozen(kw_only=True)
 class Story:
+    """A parsed story, ready to bill: ``bill(story.rules, story.request, story.events,
+    story.payment_method)``.  ``rules`` are the agency's compiled rules, so parsing and billing
+    see the same agency; ``payment_method`` is None when the story names none."""
+
     rules: AgencyRules
     request: Request
     events: tuple[Event, ...]
@@ -27,10 +33,57 @@ class Story:
 
 
 def load_json(text: str, source: str = "story") -> Any:
+    """Decode ``text`` as JSON, or raise :class:`InputError` naming ``source`` (a file name, or
+    ``stdin``) and the line and column, so a broken file is reported as one line, not a
+    ``JSONDecodeError`` traceback.  Numbers past what a story can mean (``NaN``,
+    ``Infinity``, integers of thousands of digits) and nesting deeper than
+    :data:`~offduty_core.limits.MAX_JSON_DEPTH` are refused here, before parsing recurses.
+    The result is not checked: pass it to :func:`parse_story`."""
+    depth = _depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise InputError(source, f"{depth} levels of nesting", f"a story nests at most {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(source, f"line {exc.lineno} column {exc.colno}", f"must be valid JSON ({exc.msg})") from None
+    except ValueError:  # an integer past the interpreter's digit limit, NaN, Infinity
+        raise InputError(source, "a number", "numbers must be JSON numbers of fewer than 4,300 digits "
+                                             "(NaN and Infinity are not JSON)") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of brackets outside strings (cheap: one pass over the text, only
+    when brackets are many)."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return 0
+    deepest = depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _key(key: str) -> str:
+    """A JSON key as it may appear in a field path: printable keys as they are, others
+    quoted (a key with a newline must not split the one-line message)."""
+    return key if key.isprintable() and len(key) <= 40 else short(key, 40)
 
 
 def _obj(value: Any, field: str) -> Mapping[str, Any]:
@@ -43,7 +96,7 @@ def _only(data: Mapping[str, Any], field: str, allowed: tuple[str, ...]) -> None
     for key in data:
         if key not in allowed:
             prefix = f"{field}." if field else ""
-            raise InputError(f"{prefix}{key}", data[key], f"unknown field; fields are {', '.join(allowed)}")
+            raise InputError(f"{prefix}{_key(key)}", data[key], f"unknown field; fields are {', '.join(allowed)}")
 
 
 def _str(data: Mapping[str, Any], key: str, field: str, required: bool = True) -> str | None:
@@ -86,6 +139,14 @@ EVENT_FIELDS = {
 
 
 def parse_request(data: Any, rules: AgencyRules, field: str = "request") -> Request:
+    """The story's ``request`` object as a :class:`Request`.
+
+    Times without an offset are local to the agency of ``rules`` (a time skipped by a
+    daylight-saving change is refused); ``positions`` defaults to one officer and missing roles
+    count 0.  Only the format is checked here: whether the agency accepts the request (notice,
+    prohibited categories) is decided when it is billed or posted.  ``field`` is the path used
+    in error messages, so a caller embedding requests elsewhere can name its own.
+    """
     data = _obj(data, field)
     _only(data, field, REQUEST_FIELDS)
     tz = rules.info.tz
@@ -93,13 +154,20 @@ def parse_request(data: Any, rules: AgencyRules, field: str = "request") -> Requ
     positions = _obj(positions, f"{field}.positions")
     for role, count in positions.items():
         if role not in ROLES:
-            raise InputError(f"{field}.positions.{role}", count, f"roles are {', '.join(ROLES)}")
-        if _int(count, f"{field}.positions.{role}") < 0:
-            raise InputError(f"{field}.positions.{role}", count, "must be >= 0")
+            raise InputError(f"{field}.positions.{_key(role)}", count, f"roles are {', '.join(ROLES)}")
+        if not 0 <= _int(count, f"{field}.positions.{role}") <= MAX_POSITIONS:
+            raise InputError(f"{field}.positions.{role}", count, f"must be from 0 to {MAX_POSITIONS}")
+    if sum(positions.values()) > MAX_POSITIONS:
+        raise InputError(f"{field}.positions", dict(positions),
+                         f"a request asks for at most {MAX_POSITIONS} positions in all (docs/limits.md)")
     times = {}
     for key in ("received_at", "start", "end"):
         times[key] = parse_time(data.get(key) if key in data else _missing(f"{field}.{key}"), tz, f"{field}.{key}")
+    _span(times["start"], times["end"], f"{field}.end", "a shift")
     approved = data.get("approved_at")
+    for key in ("site", "post_orders"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise InputError(f"{field}.{key}", data[key], "must be a string")
     return Request(
         id=_str(data, "id", field),
         vendor=_str(data, "vendor", field),
@@ -115,15 +183,31 @@ def parse_request(data: Any, rules: AgencyRules, field: str = "request") -> Requ
     )
 
 
+def _span(start: Any, end: Any, field: str, what: str) -> None:
+    """Refuse a span longer than :data:`~offduty_core.limits.MAX_SHIFT_HOURS` (it sizes the
+    work of splitting and pricing it)."""
+    if (end - start).total_seconds() > MAX_SHIFT_HOURS * 3600:
+        raise InputError(field, end.isoformat(timespec="minutes"),
+                         f"{what} lasts at most {MAX_SHIFT_HOURS} h (docs/limits.md); this one ends "
+                         f"{(end - start).total_seconds() / 3600:,.0f} h after it starts")
+
+
 def _missing(field: str) -> Any:
     raise InputError(field, None, "is required")
 
 
 def parse_event(data: Any, rules: AgencyRules, index: int) -> Event:
+    """Event ``index`` of a story's ``events`` list as its :mod:`~offduty_core.model` event.
+
+    Each type allows only its own fields (a ``clock`` with an ``at`` is refused, not ignored),
+    and every error names the event's path (``events[2].at``).  A ``cancel`` must name its
+    channel, because some agencies accept only written cancellations.  Whether the event is
+    allowed at that point of the job is the agency's decision at billing, not the parser's.
+    """
     field = f"events[{index}]"
     data = _obj(data, field)
     kind = data.get("type")
-    if kind not in EVENT_CLASSES:
+    if not isinstance(kind, str) or kind not in EVENT_CLASSES:
         raise InputError(f"{field}.type", kind, f"event types are {', '.join(EVENT_CLASSES)}")
     _only(data, field, EVENT_FIELDS[kind])
     tz = rules.info.tz
@@ -164,13 +248,17 @@ def parse_event(data: Any, rules: AgencyRules, index: int) -> Event:
                 raise InputError(f"{field}.request_id", request_id, "must be a string")
             return Cancel(at=time("at"), channel=channel(), request_id=request_id, slots=slots())
         if kind == "change_start":
-            return ChangeStart(at=time("at"), start=time("start"), end=time("end"),
+            start, end = time("start"), time("end")
+            _span(start, end, f"{field}.end", "a changed shift")
+            return ChangeStart(at=time("at"), start=start, end=end,
                                officer_accepts=_bool(data, "officer_accepts", field, True),
                                channel=channel(), slots=slots())
         if kind == "release":
             return Release(slot=slot(), at=time("at"))
         if kind == "clock":
-            return Clock(slot=slot(), clock_in=time("in"), clock_out=time("out"))
+            clock_in, clock_out = time("in"), time("out")
+            _span(clock_in, clock_out, f"{field}.out", "a clock record")
+            return Clock(slot=slot(), clock_in=clock_in, clock_out=clock_out)
         if kind == "drop":
             officer = data.get("officer")
             if officer is not None and not isinstance(officer, str):
@@ -190,6 +278,14 @@ def parse_event(data: Any, rules: AgencyRules, index: int) -> Event:
 
 
 def parse_story(data: Any, registry: Registry) -> Story:
+    """A whole job story (decoded JSON) as a :class:`Story`, its agency looked up in
+    ``registry``.
+
+    The agency comes first because it gives the time zone for every local time that follows.
+    An unknown agency, an unknown field anywhere, or a malformed value raises
+    :class:`InputError` naming the field, the value and what is allowed (a broken agency
+    plugin raises the registry's :class:`~offduty_core.errors.PluginError`); nothing is billed.
+    """
     data = _obj(data, "story")
     _only(data, "", STORY_FIELDS)
     agency = data.get("agency")
@@ -200,6 +296,8 @@ def parse_story(data: Any, registry: Registry) -> Story:
     raw_events = data.get("events", [])
     if not isinstance(raw_events, list):
         raise InputError("events", raw_events, "must be a JSON list")
+    if len(raw_events) > MAX_EVENTS:
+        raise InputError("events", f"{len(raw_events)} events", f"a story lists at most {MAX_EVENTS} (docs/limits.md)")
     events = tuple(parse_event(e, rules, i) for i, e in enumerate(raw_events))
     payment = data.get("payment")
     method = None

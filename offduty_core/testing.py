@@ -176,6 +176,15 @@ def _money(value: str) -> Decimal:
     return Decimal(value)
 
 
+def _priced(line: list) -> str:
+    """A golden line's money as its invoice shows it: ``hours h x rate = amount``, or the
+    amount alone for a line priced without hours (a card fee, a flat charge)."""
+    _, _, _, hours, rate, amount = line
+    if hours is None or rate is None:
+        return amount
+    return f"{hours} h x {rate} = {amount}"
+
+
 def diff_goldens(old: dict[str, Any], new: dict[str, Any], limit: int = 40) -> list[str]:
     """Readable differences between two golden documents: requests, lines, payroll."""
     out: list[str] = []
@@ -207,13 +216,12 @@ def diff_goldens(old: dict[str, Any], new: dict[str, Any], limit: int = 40) -> l
                 continue
             party, rule, desc = k
             if la is None:
-                out.append(f"    + {party} {desc} [{rule}]: {lb[3]} h x {lb[4]} = {lb[5]}")
+                out.append(f"    + {party} {desc} [{rule}]: {_priced(lb)}")
             elif lb is None:
-                out.append(f"    - {party} {desc} [{rule}]: {la[3]} h x {la[4]} = {la[5]}")
+                out.append(f"    - {party} {desc} [{rule}]: {_priced(la)}")
             else:
                 d = _money(lb[5]) - _money(la[5])
-                out.append(f"    ~ {party} {desc} [{rule}]: {la[3]} h x {la[4]} = {la[5]} -> "
-                           f"{lb[3]} h x {lb[4]} = {lb[5]} ({d:+})")
+                out.append(f"    ~ {party} {desc} [{rule}]: {_priced(la)} -> {_priced(lb)} ({d:+})")
     old_pay, new_pay = old.get("payroll", {}), new.get("payroll", {})
     for week in sorted(set(old_pay) | set(new_pay)):
         a, b = old_pay.get(week, {}), new_pay.get(week, {})

@@ -12,6 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InputError
+from .limits import MAX_YEAR, MIN_YEAR
 
 UTC = timezone.utc
 
@@ -42,16 +43,22 @@ def localize(naive: datetime, tz: ZoneInfo, field: str) -> datetime:
 
 
 def parse_time(value: object, tz: ZoneInfo, field: str) -> datetime:
-    """Parse an ISO-8601 string; without an offset it is local to ``tz``."""
+    """Parse an ISO-8601 string; without an offset it is local to ``tz``.  Years outside
+    :data:`~offduty_core.limits.MIN_YEAR` .. ``MAX_YEAR`` are refused: the holiday calendars
+    are resolved per year, and the first and last days of year 1 and 9999 cannot be moved
+    into another zone."""
     if isinstance(value, datetime):
         parsed = value
-    elif isinstance(value, str):
+    elif isinstance(value, str) and len(value) <= 64:
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
             raise InputError(field, value, "give an ISO-8601 time such as '2027-03-10T10:00'") from None
     else:
         raise InputError(field, value, "give an ISO-8601 time such as '2027-03-10T10:00'")
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise InputError(field, value if isinstance(value, str) else parsed.isoformat(),
+                         f"give a time in the years {MIN_YEAR} to {MAX_YEAR}")
     if parsed.tzinfo is None:
         return localize(parsed, tz, field)
     return parsed.astimezone(tz)

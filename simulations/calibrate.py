@@ -15,7 +15,11 @@ calendar in the history shows up as a steady rate in its category (split it into
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+import os
+import tempfile
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -27,11 +31,13 @@ import pandas as pd
 
 from offduty_core import default_registry
 from offduty_core.errors import InputError
+from offduty_core.limits import MAX_HISTORY_BYTES, MAX_POSITIONS, MAX_SHIFT_HOURS, MAX_YEAR, MIN_YEAR
+from offduty_core.readers import ProblemsError, read_text, short
 
 from .scenario import from_dict
 
 COLUMNS = ("request_id", "agency", "vendor", "category", "received_at", "start", "end", "officers", "vehicle",
-           "cancelled_at")
+           "cancelled_at", "filled", "badges")
 REQUIRED = ("request_id", "vendor", "category", "received_at", "start", "end", "officers")
 MAX_VALUES = 8  # at most this many distinct durations / officer counts per category
 
@@ -42,9 +48,20 @@ class Fit:
     rows: int
     days: int
     agency: str
+    unknown_months: tuple[str, ...] = ()
+    officers: int | None = None
+    officers_source: str | None = None
 
     def report(self) -> str:
         lines = [f"{self.rows} past requests over {self.days} days for {self.agency}:"]
+        if self.unknown_months:
+            lines.append(f"  no history for {', '.join(self.unknown_months)}: assumed like the average covered "
+                         f"month (factor 1.0)")
+        if self.officers is not None:
+            lines.append(f"  officers: {self.officers} ({self.officers_source})")
+        else:
+            lines.append("  officers: the scenario default (the history names no officers: give --officers, or a "
+                         "badges column)")
         for name, c in sorted(self.data["demand"]["categories"].items()):
             lt = c["lead_time_days"]
             lines.append(f"  {name}: {c['requests_per_week']:.2f}/week, {c['vendors']} vendors, lead median "
@@ -62,16 +79,17 @@ def _mean(choice: dict) -> float:
 
 
 def read_history(path: str | Path) -> pd.DataFrame:
-    """Read and check a history CSV (errors name the line and the column)."""
+    """Read and check a history CSV.  Every bad cell is reported (the first
+    :data:`~offduty_core.limits.MAX_PROBLEMS` and how many more, in one line naming each
+    line, column and value), not only the first."""
+    text = read_text(path, "HISTORY", MAX_HISTORY_BYTES)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except OSError as exc:
-        raise InputError("HISTORY", str(path), f"cannot be read ({exc.strerror})") from None
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise InputError("HISTORY", str(path), f"is empty; give a header line ({', '.join(COLUMNS)}) and "
                                                 "one row per past request") from None
-    except pd.errors.ParserError as exc:
-        raise InputError("HISTORY", str(path), f"is not a readable CSV ({exc})") from None
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+        raise InputError("HISTORY", str(path), f"is not a readable CSV ({' '.join(str(exc).split())})") from None
     unknown = [c for c in df.columns if c not in COLUMNS]
     if unknown:
         raise InputError(f"{path} line 1", unknown[0], f"unknown column; columns are {', '.join(COLUMNS)}")
@@ -80,45 +98,52 @@ def read_history(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{path} line 1", missing[0], f"missing column; required: {', '.join(REQUIRED)}")
     if df.empty:
         raise InputError(str(path), "a header line only", "give one row per past request")
+    problems: list[tuple[int, int, str]] = []  # (line, column order, text): listed in file order
+
+    def bad(i: int, column: str, value: object, why: str) -> None:
+        problems.append((i + 2, COLUMNS.index(column), f"line {i + 2}, {column}: {short(value)} {why}"))
+
     seen: dict[str, int] = {}
     for i, rid in enumerate(df["request_id"]):
         rid = rid.strip()
         if not rid:
-            raise InputError(f"{path} line {i + 2}, request_id", rid, "must not be empty")
-        if rid in seen:
-            raise InputError(f"{path} line {i + 2}, request_id", rid, f"already on line {seen[rid]}; "
-                                                                      "one row per request")
-        seen[rid] = i + 2
-    text_of = df.copy()  # the times as written, for messages
-    for col in ("received_at", "start", "end") + (("cancelled_at",) if "cancelled_at" in df.columns else ()):
-        parsed = []
-        for i, text in enumerate(df[col]):
-            if col == "cancelled_at" and not text.strip():
-                parsed.append(pd.NaT)
-                continue
-            try:
-                value = datetime.fromisoformat(text.strip())
-            except ValueError:
-                raise InputError(f"{path} line {i + 2}, {col}", text, "give an ISO time with its offset, "
-                                                                       "e.g. 2027-03-10T10:00-07:00") from None
-            if value.tzinfo is None:
-                raise InputError(f"{path} line {i + 2}, {col}", text, "needs its UTC offset (-07:00)")
-            parsed.append(pd.Timestamp(value).tz_convert("UTC"))
-        df[col] = pd.to_datetime(pd.Series(parsed, dtype="object"), utc=True)
+            bad(i, "request_id", rid, "must not be empty")
+        elif rid in seen:
+            bad(i, "request_id", rid, f"already on line {seen[rid]}; one row per request")
+        else:
+            seen[rid] = i + 2
+    times = [c for c in ("received_at", "start", "end", "cancelled_at") if c in df.columns]
+    written = {col: [t.strip() for t in df[col]] for col in times}  # for messages
+    epochs: dict[str, np.ndarray] = {}
+    for col in times:
+        epochs[col] = _epochs(df[col], col, bad)
+        df[col] = pd.to_datetime(epochs[col], unit="s", utc=True)  # NaN (empty or bad) -> NaT
+    counts = np.zeros(len(df), dtype=np.int64)
     for i, text in enumerate(df["officers"]):
-        if not text.strip().isdigit() or int(text) < 1:
-            raise InputError(f"{path} line {i + 2}, officers", text, "must be a whole number >= 1")
-    df["officers"] = df["officers"].astype(int)
+        text = text.strip()
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_POSITIONS:
+            bad(i, "officers", text, f"must be a whole number >= 1 (at most {MAX_POSITIONS})")
+        else:
+            counts[i] = int(text)
+    df["officers"] = counts
     if "vehicle" in df.columns:
         flags = df["vehicle"].str.strip().str.lower()
         for i, text in enumerate(flags):
             if text not in VEHICLE_YES and text not in VEHICLE_NO:
-                raise InputError(f"{path} line {i + 2}, vehicle", df["vehicle"][i],
-                                 "give yes or no (also y/n, true/false, 1/0, or empty for no)")
+                bad(i, "vehicle", df["vehicle"][i], "give yes or no (also y/n, true/false, 1/0, or empty for no)")
         df["vehicle"] = flags.isin(VEHICLE_YES)
     else:
         df["vehicle"] = False
-    _check_times(df, text_of, path)
+    if "filled" in df.columns:  # whether every position was filled; empty: not known
+        flags = df["filled"].str.strip().str.lower()
+        for i, text in enumerate(flags):
+            if text not in VEHICLE_YES and text not in VEHICLE_NO:
+                bad(i, "filled", df["filled"][i], "give yes or no (also y/n, true/false, 1/0), or empty when not known")
+        df["filled"] = [None if t == "" else t in VEHICLE_YES for t in flags]
+    _check_times(epochs, written, bad)
+    if problems:
+        problems.sort()
+        raise ProblemsError(str(path), [text for _, _, text in problems])
     return df
 
 
@@ -126,23 +151,50 @@ VEHICLE_YES = ("yes", "y", "true", "1")
 VEHICLE_NO = ("no", "n", "false", "0", "")
 
 
-def _check_times(df: pd.DataFrame, text_of: pd.DataFrame, path: str | Path) -> None:
-    """Each row's times in order: received <= start < end, and a cancellation between the
-    request's arrival and its end (messages quote the times as written)."""
-    cancelled = df["cancelled_at"] if "cancelled_at" in df.columns else None
-    for i in range(len(df)):
-        received, start, end = df["received_at"][i], df["start"][i], df["end"][i]
-        where = f"{path} line {i + 2}"
-        text = text_of.iloc[i]
-        if end <= start:
-            raise InputError(f"{where}, end", text["end"], f"must be after the start ({text['start']})")
-        if received > start:
-            raise InputError(f"{where}, received_at", text["received_at"],
-                             f"must not be after the start ({text['start']})")
-        if cancelled is not None and not pd.isna(cancelled[i]) and not received <= cancelled[i] < end:
-            raise InputError(f"{where}, cancelled_at", text["cancelled_at"],
-                             f"must fall between the request's arrival ({text['received_at']}) and its end "
-                             f"({text['end']})")
+def _epochs(column: pd.Series, name: str, bad) -> np.ndarray:
+    """UTC epoch seconds of ISO times with offsets (NaN where empty or refused)."""
+    out = np.full(len(column), np.nan)
+    for i, text in enumerate(column):
+        text = text.strip()
+        if not text and name == "cancelled_at":
+            continue
+        try:
+            value = datetime.fromisoformat(text) if len(text) <= 64 else None
+        except ValueError:
+            value = None
+        if value is None:
+            bad(i, name, text, "give an ISO time with its offset, e.g. 2027-03-10T10:00-07:00")
+        elif value.tzinfo is None:
+            bad(i, name, text, "needs its UTC offset (-07:00)")
+        elif not MIN_YEAR <= value.year <= MAX_YEAR:
+            bad(i, name, text, f"give a time in the years {MIN_YEAR} to {MAX_YEAR}")
+        else:
+            out[i] = value.timestamp()
+    return out
+
+
+def _check_times(epochs: dict[str, np.ndarray], written: dict[str, list[str]], bad) -> None:
+    """Each row's times in order: received <= start < end, at most a shift's length apart, and
+    a cancellation between the request's arrival and its end (compared as arrays; messages
+    quote the times as written)."""
+    received, start, end = epochs["received_at"], epochs["start"], epochs["end"]
+    with np.errstate(invalid="ignore"):
+        for i in np.flatnonzero(end <= start):
+            bad(i, "end", written["end"][i],
+                f"must be after the start ({written['start'][i]})")
+        for i in np.flatnonzero(end - start > MAX_SHIFT_HOURS * 3600):
+            bad(i, "end", written["end"][i], f"must be at most {MAX_SHIFT_HOURS} h after the start "
+                                               f"({written['start'][i]})")
+        for i in np.flatnonzero(received > start):
+            bad(i, "received_at", written["received_at"][i],
+                f"must not be after the start ({written['start'][i]})")
+        if "cancelled_at" in epochs:
+            cancelled = epochs["cancelled_at"]
+            for i in np.flatnonzero(~np.isnan(cancelled) & ~((received <= cancelled) & (cancelled < end))
+                                    & ~np.isnan(received) & ~np.isnan(end)):
+                bad(i, "cancelled_at", written["cancelled_at"][i],
+                    f"must fall between the request's arrival ({written['received_at'][i]}) and its end "
+                    f"({written['end'][i]})")
 
 
 def _choice(values: pd.Series, step: float) -> dict:
@@ -153,11 +205,23 @@ def _choice(values: pd.Series, step: float) -> dict:
     return {"values": [round(v, 2) for v, _ in top], "weights": [int(n) for _, n in top]}
 
 
-def _profile(counts: np.ndarray, exposure: np.ndarray) -> list[float]:
-    rate = np.where(exposure > 0, counts / np.maximum(exposure, 1e-9), 0.0)
-    mean = rate[exposure > 0].mean() if (exposure > 0).any() else 1.0
-    out = rate / mean if mean > 0 else np.ones_like(rate)
-    return [round(float(max(x, 0.01)), 3) for x in out]
+def _profile(counts: np.ndarray, exposure: np.ndarray, floor: float = 0.01) -> list[float]:
+    """Factors of a seasonal profile: each period's rate per day of history over the mean
+    rate of the periods the history covers.  A period the history does not cover at all
+    is *unknown*, not quiet: it gets 1.0, the covered periods' average (so a half-year
+    history neither doubles the covered months nor empties the others).  A covered period
+    with no request is data: it gets ``floor``."""
+    covered = exposure > 0
+    rate = np.where(covered, counts / np.maximum(exposure, 1e-9), 0.0)
+    mean = rate[covered].mean() if covered.any() else 1.0
+    out = np.where(covered, rate / mean if mean > 0 else 1.0, 1.0)
+    return [round(float(max(x, floor)), 3) for x in out]
+
+
+#: Requests a category needs before its own month and weekday profiles are fitted (below it,
+#: the category follows the profiles of all requests).
+OWN_SEASONALITY = 150
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def fit(df: pd.DataFrame, agency: str | None = None, officers: int | None = None) -> Fit:
@@ -204,6 +268,12 @@ def fit(df: pd.DataFrame, agency: str | None = None, officers: int | None = None
         if len(sub) >= 200:
             h = np.bincount(local_start.loc[idx].dt.hour, minlength=24).astype(float)
             entry["hour"] = [round(float(x), 3) for x in (h + 0.05) / (h + 0.05).mean()]
+        if len(sub) >= OWN_SEASONALITY:  # school shifts stay on school days and out of summer
+            starts = local_start.loc[idx]
+            entry["month"] = _profile(np.bincount(starts.dt.month - 1, minlength=12).astype(float), month_exposure,
+                                      floor=0.0)
+            entry["weekday"] = _profile(np.bincount(starts.dt.day_of_week, minlength=7).astype(float),
+                                        weekday_exposure, floor=0.0)
         categories[cat] = entry
 
     window = rules.cancellation.window.total_seconds() / 3600.0
@@ -213,9 +283,12 @@ def fit(df: pd.DataFrame, agency: str | None = None, officers: int | None = None
     if n_cancel and window > 0:
         before = (df.loc[cancelled, "start"] - df.loc[cancelled, "cancelled_at"]).dt.total_seconds() / 3600.0
         inside = float((before <= window).mean())
+    unknown = [MONTHS[m] for m in range(12) if month_exposure[m] == 0]
+    assumed = (f"; no history for {', '.join(unknown)}: those months are assumed to be like the average "
+               f"covered month (factor 1.0)" if unknown else "")
     data = {
         "name": f"{agency} calibrated",
-        "description": f"fitted by offduty calibrate from {len(df)} requests, {first} to {last}",
+        "description": f"fitted by offduty calibrate from {len(df)} requests, {first} to {last}{assumed}",
         "agency": {"name": agency, "year": first.year, "start": first.isoformat(), "days": min(days, 731)},
         "demand": {
             "month": _profile(month_counts, month_exposure),
@@ -225,20 +298,162 @@ def fit(df: pd.DataFrame, agency: str | None = None, officers: int | None = None
         },
         "changes": {"cancel_rate": round(n_cancel / len(df), 4), "cancel_inside_window": round(inside, 4)},
     }
+    source = "given"
+    if officers is None and "badges" in df.columns:
+        seen = {b.strip() for cell in df["badges"] for b in str(cell).split(";") if b.strip()}
+        if seen:
+            officers, source = len(seen), "distinct badges in the history"
     if officers is not None:
         data["officers"] = {"count": officers}
     from_dict(data)  # the written file must load
-    return Fit(data=data, rows=len(df), days=days, agency=agency)
+    return Fit(data=data, rows=len(df), days=days, agency=agency, unknown_months=tuple(unknown),
+               officers=officers, officers_source=source if officers is not None else None)
 
 
 def calibrate_file(history: str | Path, out: str | Path, agency: str | None = None,
                    officers: int | None = None) -> Fit:
+    """Fit ``history`` and write the scenario to ``out``.  ``out`` is checked before the fit
+    (a folder that does not exist is refused at once, not after minutes of work) and written
+    whole or not at all (a temporary file beside it, then renamed)."""
+    out = Path(out)
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise InputError("--out", str(out), "is a folder; give the scenario file to write, e.g. fitted.toml")
+    if not folder.is_dir():
+        raise InputError("--out", str(out), f"cannot be written: the folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise InputError("--out", str(out), f"cannot be written: the folder {str(folder)!r} is not writable")
     result = fit(read_history(history), agency=agency, officers=officers)
     header = (f"# Fitted by `offduty calibrate {Path(history).name}`: demand and cancellations from the\n"
               f"# agency's past jobs.  Every other key keeps its documented default (`offduty scenario`\n"
-              f"# lists them); set the roster, methods and payment behaviour by hand.\n\n")
-    Path(out).write_text(header + dumps_toml(result.data))
+              f"# lists them); set the roster, methods and payment behaviour by hand.\n")
+    if result.unknown_months:
+        header += (f"# No history for {', '.join(result.unknown_months)}: demand.month (and each category's month)\n"
+                   f"# gives those months 1.0, the average of the months the history covers.  Replace it\n"
+                   f"# if you know better.\n")
+    header += "\n"
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=f".{out.name}.", suffix=".tmp",
+                                         delete=False) as fh:
+            fh.write(header + dumps_toml(result.data))
+        os.replace(fh.name, out)
+    except OSError as exc:
+        try:
+            os.unlink(fh.name)
+        except (OSError, NameError):
+            pass
+        raise InputError("--out", str(out), f"cannot be written ({exc.strerror or exc})") from None
     return result
+
+
+# --- a held-out check ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Holdout:
+    """Fitted on the history before ``cutoff``; predicted against the history from it on."""
+
+    fit: Fit
+    cutoff: Any
+    last: Any
+    replications: int
+    level: float
+    rows: list[dict]  # measure, actual, predicted mean, interval low/high, inside
+
+    def report(self) -> str:
+        lines = [f"held-out check: fitted on {self.fit.rows} requests before {self.cutoff}; predicted "
+                 f"{self.cutoff} to {self.last} over {self.replications} replications "
+                 f"({self.level:.0%} prediction intervals: where one more simulated period would fall)",
+                 f"  {'measure':34s} {'actual':>10s} {'predicted':>10s} {'interval':>23s}  inside"]
+        for r in self.rows:
+            m = r["measure"]
+            actual = "n/a" if r["actual"] is None else _num(r["actual"], m)
+            interval = f"{_num(r['low'], m)} to {_num(r['high'], m)}"
+            inside = "-" if r["inside"] is None else ("yes" if r["inside"] else "NO")
+            lines.append(f"  {m:34s} {actual:>10s} {_num(r['predicted'], m):>10s} {interval:>23s}  {inside}")
+        if all(r["actual"] is None for r in self.rows if r["measure"] == "fill rate"):
+            lines.append("  (the history has no filled column: the fill rate cannot be checked)")
+        return "\n".join(lines)
+
+
+def _num(value: float, measure: str = "") -> str:
+    if value != value:
+        return "-"
+    if measure == "fill rate":
+        return f"{value:.3f}"
+    if measure.startswith("median"):
+        return f"{value:.2f}"
+    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.1f}"
+
+
+def holdout(df: pd.DataFrame, cutoff: str, agency: str | None = None, officers: int | None = None,
+            replications: int = 5, seed: int = 0, level: float = 0.95) -> Holdout:
+    """Fit on the requests that start before local date ``cutoff``, simulate the rest of the
+    history's span with the fitted scenario ``replications`` times, and set the predicted
+    requests (all and per category), median lead time and fill rate beside the actual ones,
+    each with a ``level`` prediction interval from the replications' spread."""
+    from datetime import date as _date
+
+    from scipy import stats
+
+    from .runner import replicate
+
+    try:
+        day = _date.fromisoformat(cutoff)
+    except ValueError:
+        raise InputError("--holdout-from", cutoff, "give a date, YYYY-MM-DD") from None
+    rules_tz = default_registry().rules(agency or _single_agency(df)).info.tz
+    local = df["start"].dt.tz_convert(rules_tz).dt.date
+    before, after = df[local < day].reset_index(drop=True), df[local >= day].reset_index(drop=True)
+    if len(before) < 20 or after.empty:
+        raise InputError("--holdout-from", cutoff, f"leaves {len(before)} requests to fit and {len(after)} to check; "
+                                                   "pick a date with at least 20 before it and some after")
+    fitted = fit(before, agency=agency, officers=officers)
+    last = local.max()
+    data = {**fitted.data, "agency": {**fitted.data["agency"], "year": day.year, "start": day.isoformat(),
+                                      "days": (last - day).days + 1}}
+    scenario = from_dict(data)
+    children = np.random.SeedSequence(seed).spawn(replications)
+    categories = sorted(set(after["category"]) | set(fitted.data["demand"]["categories"]))
+    sims = []
+    for child in children:
+        out = replicate(scenario, child)
+        firsts = out.shifts[out.shifts["slot"] == 0]
+        sims.append({"requests": float(len(firsts)),
+                     **{f"requests: {c}": float((firsts["category"] == c).sum()) for c in categories},
+                     "median lead time (days)": float(firsts["lead_hours"].median() / 24.0),
+                     "fill rate": float(out.summary["fill_rate"]) if out.summary["fill_rate"] is not None
+                     else float("nan")})
+    lead = (after["start"] - after["received_at"]).dt.total_seconds() / 86400.0
+    known = after["filled"].dropna() if "filled" in after.columns else pd.Series([], dtype=object)
+    actual = {"requests": float(len(after)),
+              **{f"requests: {c}": float((after["category"] == c).sum()) for c in categories},
+              "median lead time (days)": float(lead.median()),
+              "fill rate": float(known.astype(bool).mean()) if len(known) else None}
+    rows = []
+    for measure in actual:
+        values = np.array([s[measure] for s in sims], dtype=float)
+        values = values[~np.isnan(values)]
+        n = len(values)
+        mean = float(values.mean()) if n else float("nan")
+        spread = (float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) * math.sqrt(1 + 1 / n))
+                  if n > 1 else float("nan"))
+        low, high = mean - spread, mean + spread
+        if measure != "median lead time (days)" and measure != "fill rate":
+            low = max(0.0, low)
+        if measure == "fill rate":
+            low, high = max(0.0, low), min(1.0, high)
+        a = actual[measure]
+        inside = None if a is None or spread != spread else bool(low <= a <= high)
+        rows.append({"measure": measure, "actual": a, "predicted": mean, "low": low, "high": high, "inside": inside})
+    return Holdout(fit=fitted, cutoff=day, last=last, replications=replications, level=level, rows=rows)
+
+
+def _single_agency(df: pd.DataFrame) -> str:
+    names = sorted(set(df["agency"]) - {""}) if "agency" in df.columns else []
+    if len(names) != 1:
+        raise InputError("--agency", names, "the history names no single agency; give --agency")
+    return names[0]
 
 
 # --- history from a simulated year (the shipped synthetic history, the round-trip test) ---------

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from offduty_core.cli import subcommand
-from offduty_core.errors import InputError
+from offduty_core.errors import InputError, OffdutyError
 
 
 class _Progress:
@@ -33,15 +32,105 @@ class _Progress:
             self.bar.close()
 
 
-def _load(path: str):
+def packaged_scenarios() -> dict[str, Path]:
+    """The scenarios shipped with the package, by name (the file name without ``.toml``)."""
+    from importlib.resources import files
+
+    folder = files("offduty_simulations") / "scenarios"
+    return {entry.name.removesuffix(".toml"): Path(str(entry))
+            for entry in folder.iterdir() if entry.name.endswith(".toml")}
+
+
+def resolve_scenario(ref: str, field: str = "--scenario") -> Path:
+    """A scenario given as a path, or by the name of a packaged one (``chandler-az``).
+
+    A file that exists wins, so a scenario of your own is never shadowed by a packaged one;
+    anything that looks like a path (a folder separator or a ``.toml`` suffix) stays a path, so
+    a mistyped file name is reported as the file it names."""
+    path = Path(ref)
+    if path.exists() or path.suffix == ".toml" or len(path.parts) > 1:
+        return path
+    packaged = packaged_scenarios()
+    if ref in packaged:
+        return packaged[ref]
+    import difflib
+
+    close = difflib.get_close_matches(ref, list(packaged), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise InputError(field, ref, f"give a scenario TOML file or a packaged scenario's name{hint}: "
+                                 f"{', '.join(sorted(packaged))}")
+
+
+def _load(ref: str, field: str = "--scenario"):
     from .scenario import load
 
-    return load(path)
+    return load(resolve_scenario(ref, field))
+
+
+#: What ``sweep --out`` writes, by the file's extension.
+TABLE_FORMATS = (".csv", ".parquet", ".xlsx")
+
+
+def _check_table_out(out: str) -> Path:
+    """Refuse an ``--out`` the sweep could not write before any replication runs."""
+    path = Path(out)
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_FORMATS:
+        raise InputError("--out", out, f"name a {', '.join(TABLE_FORMATS[:-1])} or {TABLE_FORMATS[-1]} file")
+    if not path.parent.is_dir():
+        raise InputError("--out", out, f"the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise InputError("--out", out, "is a folder; name a file in it")
+    if suffix == ".xlsx":
+        _require("xlsxwriter", "xlsx", "sweep --out FILE.xlsx", or_else=", or name a .csv or .parquet file")
+    return path
+
+
+def _require(module: str, extra: str, what: str, or_else: str = "") -> None:
+    """Refuse, before any work, a command whose optional dependency is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise OffdutyError(f"{what} needs {module}, which is not installed: pip install 'offduty[{extra}]'"
+                           f"{or_else}")
+
+
+def write_table(table, path: Path) -> None:
+    """Write ``table`` in the format ``path``'s extension names, whole or not at all (a
+    temporary file beside it, moved into place), and byte-identical for identical tables."""
+    import os
+
+    suffix = path.suffix.lower()
+    # Named by process, not made by mkstemp: the file gets the usual permissions (umask), not 0600.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{suffix}")
+    try:
+        if suffix == ".parquet":
+            table.to_parquet(tmp, index=False)
+        elif suffix == ".xlsx":
+            import datetime
+
+            import pandas as pd
+
+            # In memory, XlsxWriter stamps every part of the zip 1980-01-01; a fixed creation
+            # date (instead of now) makes the whole file depend on the table only.
+            with pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs={"options": {"in_memory": True}}) as xl:
+                xl.book.set_properties({"created": datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)})
+                table.to_excel(xl, sheet_name="sweep", index=False)
+        else:
+            table.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+_SCENARIO_HELP = ("a packaged scenario by name (`offduty scenario --list`: chandler-az, grantsville-ut, ...) or "
+                  "a scenario TOML file")
 
 
 @subcommand("simulate", "simulate a year of one scenario and write Parquet files and summary.json")
 def configure_simulate(p: argparse.ArgumentParser):
-    p.add_argument("--scenario", required=True, metavar="FILE", help="scenario TOML (see simulations/scenarios/)")
+    p.add_argument("--scenario", required=True, metavar="NAME|FILE", help=_SCENARIO_HELP)
     p.add_argument("--seed", type=int, default=0, help="random seed (the same seed gives the same files)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for shifts/officers/ledger.parquet and "
                                                                "summary.json, written all at once (docs/outputs.md)")
@@ -109,26 +198,38 @@ def _values(text: str) -> list:
 def configure_sweep(p: argparse.ArgumentParser):
     from .scenario import SWEEP_AXES as AXES
 
-    p.add_argument("--scenario", required=True, metavar="FILE")
+    p.add_argument("--scenario", required=True, metavar="NAME|FILE", help=_SCENARIO_HELP)
     for axis in AXES:
         p.add_argument(f"--{axis.replace('_', '-')}", dest=axis, metavar="V1,V2,..",
                        help=f"values of {AXES[axis]}")
     p.add_argument("--vary", action="append", default=[], metavar="KEY=V1,V2",
                    help="any dotted scenario key and its values (repeatable)")
-    p.add_argument("--replications", "-n", type=int, default=10)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--replications", "-n", type=int, default=10, help="replications per grid point (default 10)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed; each replication gets its own stream spawned from it (default 0)")
     p.add_argument("--workers", type=int, default=0, help="local processes (0: one per core; 1: in this process)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler at ADDRESS, or 'local' for a "
                                                      "LocalCluster")
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--out", metavar="FILE", help="write the table (.csv or .parquet)")
+    p.add_argument("--long", action="store_true",
+                   help="print and write the tidy long table (one row per grid point and metric, with sd, "
+                        "interval ends and paired differences) instead of the wide one (one row per metric)")
+    p.add_argument("--out", metavar="FILE", help="also write the table to FILE, in the format its extension names: "
+                                                 ".csv, .parquet or .xlsx (.xlsx needs the xlsx extra)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def run(args: argparse.Namespace, registry) -> int:
-        from .runner import execute, grid_points, make_tasks, summarise
-        from .writing import atomic_file, check_file
+        from .runner import (execute, format_cell, grid_points, make_tasks, point_label, summarise, varying,
+                             wide)
+        from .writing import check_file
 
+        _require("scipy", "sweep", "sweep (its t confidence intervals)")
+        if args.dask:
+            _require("distributed", "dask", "sweep --dask")
+        out = _check_table_out(args.out) if args.out else None
+        if out is not None:
+            check_file(out, force=args.force)
         scenario = _load(args.scenario)
         if args.out:  # refused now, not after the replications
             check_file(args.out, force=args.force)
@@ -153,14 +254,24 @@ def configure_sweep(p: argparse.ArgumentParser):
             bar.close()
         table = summarise(points, results, args.level)
         failures = [r for r in results if r.error is not None]
-        if args.out:
-            path = Path(args.out)
-            with atomic_file(path) as tmp:
-                table.to_parquet(tmp, index=False) if path.suffix == ".parquet" else table.to_csv(tmp, index=False)
+        shown = table if args.long else wide(table, points)
+        if out is not None:
+            write_table(shown, out)
         import pandas as pd
 
-        with pd.option_context("display.max_rows", 500, "display.width", 200):
-            print(table.to_string(index=False, float_format=lambda v: f"{v:,.4f}"))
+        print(f"{args.replications} replications per point, the same seeds at every point (common random "
+              f"numbers); ± is the half-width of a {args.level:.0%} t interval"
+              + (f"; Δ is the paired difference from the baseline {point_label(points[0], varying(points))}, "
+                 f"replication by "
+                 f"replication" if len(points) > 1 else ""))
+        with pd.option_context("display.max_rows", 500, "display.width", 250, "display.max_columns", 100):
+            if args.long:
+                print(table.to_string(index=False, float_format=lambda v: f"{v:,.4f}"))
+            else:
+                text = shown.copy()
+                for column in text.columns[2:]:
+                    text[column] = [format_cell(m, v) for m, v in zip(text["metric"], text[column])]
+                print(text.to_string(index=False))
         for r in failures:
             print(f"offduty: replication {r.replication} of point {points[r.point]} failed twice: {r.error}",
                   file=sys.stderr)
@@ -171,35 +282,68 @@ def configure_sweep(p: argparse.ArgumentParser):
 
 @subcommand("calibrate", "fit a scenario's demand from an agency's past job log (CSV)")
 def configure_calibrate(p: argparse.ArgumentParser):
-    p.add_argument("history", metavar="HISTORY.csv", help="past jobs (columns: see simulations/data/README.md)")
-    p.add_argument("--out", required=True, metavar="scenario.toml")
+    p.add_argument("history", metavar="HISTORY.csv",
+                   help="past jobs, one request a row (columns request_id, vendor, category, received_at, start, "
+                        "end, officers; optional agency, vehicle, cancelled_at, filled, badges)")
+    p.add_argument("--out", required=True, metavar="scenario.toml", help="where to write the fitted scenario")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--agency", help="agency name (default: the history's agency column)")
-    p.add_argument("--officers", type=int, default=None, help="roster size to write (default: estimated)")
+    p.add_argument("--officers", type=int, default=None,
+                   help="roster size to write (default: the distinct officers in the history's badges column; "
+                        "without one, the scenario's default roster, and the report says so)")
+    p.add_argument("--holdout-from", metavar="DATE",
+                   help="also check the fit: fit on the requests starting before DATE (YYYY-MM-DD), simulate the "
+                        "rest of the history's span and print predicted against actual requests, lead time and "
+                        "fill (fill needs a filled column), with prediction intervals; the fitted file is still "
+                        "the fit of the whole history")
+    p.add_argument("--replications", "-n", type=int, default=5,
+                   help="simulated periods for --holdout-from (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="random seed for --holdout-from (default 0)")
 
     def run(args: argparse.Namespace, registry) -> int:
-        from .calibrate import calibrate_file
-        from .writing import atomic_file, check_file
+        from .calibrate import calibrate_file, holdout, read_history
+        from .writing import check_file
 
+        if args.officers is not None and args.officers < 1:
+            raise InputError("--officers", args.officers, "must be >= 1")
+        if args.holdout_from is not None:
+            _require("scipy", "sweep", "calibrate --holdout-from (its prediction intervals)")
+            if args.replications < 2:
+                raise InputError("--replications", args.replications, "must be >= 2 for an interval")
         check_file(args.out, force=args.force)
-        with atomic_file(args.out) as tmp:
-            fit = calibrate_file(args.history, tmp, agency=args.agency, officers=args.officers)
+        fit = calibrate_file(args.history, args.out, agency=args.agency, officers=args.officers)
         print(fit.report())
         print(f"wrote {args.out}")
+        if args.holdout_from is not None:
+            check = holdout(read_history(args.history), args.holdout_from, agency=args.agency or fit.agency,
+                            officers=args.officers, replications=args.replications, seed=args.seed)
+            print(check.report())
         return 0
 
     return run
 
 
-@subcommand("scenario", "check a scenario file, or print every scenario key with its default")
+@subcommand("scenario", "check a scenario, list the packaged ones, or print every scenario key with its default")
 def configure_scenario(p: argparse.ArgumentParser):
-    p.add_argument("file", nargs="?", metavar="FILE", help="scenario to validate (omit to list every key)")
+    p.add_argument("file", nargs="?", metavar="NAME|FILE",
+                   help="scenario to validate, packaged (by name) or a TOML file (omit to list every key)")
+    p.add_argument("--list", action="store_true", help="list the packaged scenarios, usable by name as --scenario")
 
     def run(args: argparse.Namespace, registry) -> int:
         from .scenario import describe
 
+        if args.list:
+            if args.file:
+                raise InputError("--list", args.file, "--list takes no scenario")
+            from .scenario import load
+
+            packaged = sorted(packaged_scenarios().items())
+            width = max(len(name) for name, _ in packaged)
+            for name, path in packaged:
+                print(f"{name.ljust(width)}  {load(path).description}")
+            return 0
         if args.file:
-            sc = _load(args.file)
+            sc = _load(args.file, "FILE")
             print(f"{args.file}: ok ({sc.name}, agency {sc.agency.name}, {sc.agency.days} days)")
             return 0
         for key, default, doc in describe():

@@ -154,10 +154,16 @@ def _generate(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.G
 
     # One-off jobs by category: Poisson counts per day with seasonality and price response.
     g = rng["oneoff"]
-    day_factor = np.array([month_f[d.month - 1] * weekday_f[d.weekday()] for d in days])
+    months = np.array([d.month - 1 for d in days], dtype=int)
+    weekdays = np.array([d.weekday() for d in days], dtype=int)
+    day_factor = month_f[months] * weekday_f[weekdays]
     for cat in sorted(demand.categories):
         c = demand.categories[cat]
-        counts = g.poisson(c.requests_per_week / 7.0 * day_factor * elastic)
+        factor = day_factor
+        if c.month is not None or c.weekday is not None:  # the category's own seasonality
+            factor = (_norm(c.month)[months] if c.month is not None else month_f[months]) \
+                * (_norm(c.weekday)[weekdays] if c.weekday is not None else weekday_f[weekdays])
+        counts = g.poisson(c.requests_per_week / 7.0 * factor * elastic)
         n = int(counts.sum())
         if n == 0:
             continue

@@ -175,9 +175,20 @@ def execute(tasks: list[Task], workers: int = 0, dask: str | None = None,
                 try:
                     done(f.result())
                 except Exception as exc:  # a worker died: retry once in this process
+                    _moved(t, exc)
                     r = run_task(t)
                     done(r if r.error is None else attrs.evolve(r, error=f"worker failed ({exc}); {r.error}"))
     return [results[(t.point, t.replication)] for t in tasks]
+
+
+def _moved(task: Task, exc: BaseException) -> None:
+    """Say, in one line, that a replication runs again here because its worker was lost (a
+    sweep that quietly slows to one process at a time looks hung)."""
+    import sys
+
+    why = " ".join(str(exc).split())[:200] or type(exc).__name__
+    print(f"offduty: sweep: replication {task.replication} of point {task.point} moved to the main process "
+          f"after its worker was lost ({why})", file=sys.stderr, flush=True)
 
 
 def _execute_dask(tasks: list[Task], address: str, workers: int, done: Callable[[TaskResult], None]) -> None:
@@ -206,30 +217,108 @@ def _execute_dask(tasks: list[Task], address: str, workers: int, done: Callable[
             cluster.close()
 
 
-def summarise(points: list[dict[str, Any]], results: list[TaskResult], level: float = 0.95):
+#: Metrics that count things: printed as whole numbers where they are whole.
+COUNTS = frozenset({"requests", "shifts_due", "cap_hits"})
+
+
+def _interval(values: np.ndarray, level: float) -> tuple[int, float, float, float]:
+    """(n, mean, sd, half-width of the ``level`` t interval) of the finite ``values``."""
+    from scipy import stats
+
+    values = values[~np.isnan(values)]
+    n = len(values)
+    mean = float(values.mean()) if n else float("nan")
+    sd = float(values.std(ddof=1)) if n > 1 else float("nan")
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)) if n > 1 else float("nan")
+    return n, mean, sd, half
+
+
+def summarise(points: list[dict[str, Any]], results: list[TaskResult], level: float = 0.95, baseline: int = 0):
     """Per grid point and metric: replications, mean, standard deviation and a ``level``
     confidence interval from the t-distribution (tidy: one row per point and metric).
     ``half`` is the interval's half-width; ``ci_low`` and ``ci_high`` are ``mean -+ half``
-    clipped to the metric's possible range (:data:`BOUNDS`)."""
-    import pandas as pd
-    from scipy import stats
+    clipped to the metric's possible range (:data:`BOUNDS`).
 
+    Every point runs on the same replication seeds (common random numbers, see
+    :func:`make_tasks`), so a point is also compared with the ``baseline`` point replication
+    by replication: ``diff`` is the mean of the paired differences (point minus baseline),
+    ``diff_half`` the half-width of its t interval and ``diff_low``/``diff_high`` its ends;
+    ``pairs`` counts the replications that both points finished.  A paired interval is
+    usually much narrower than the two points' own intervals suggest, because both points
+    saw the same busy and quiet periods."""
+    import pandas as pd
+
+    by_point: dict[int, dict[int, dict]] = {}
+    failed: dict[int, int] = {}
+    for r in results:
+        if r.metrics is None:
+            failed[r.point] = failed.get(r.point, 0) + 1
+        else:
+            by_point.setdefault(r.point, {})[r.replication] = r.metrics
+    base = by_point.get(baseline, {})
     rows = []
     for i, point in enumerate(points):
-        got = [r.metrics for r in results if r.point == i and r.metrics is not None]
-        failed = sum(1 for r in results if r.point == i and r.metrics is None)
+        got = by_point.get(i, {})
+        reps = sorted(got)
+        paired = [r for r in reps if r in base]
         for name, _ in METRICS:
-            values = np.array([m[name] for m in got], dtype=float)
-            values = values[~np.isnan(values)]
-            n = len(values)
-            mean = float(values.mean()) if n else float("nan")
-            sd = float(values.std(ddof=1)) if n > 1 else float("nan")
-            half = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)) if n > 1 else float("nan")
+            n, mean, sd, half = _interval(np.array([got[r][name] for r in reps], dtype=float), level)
             lo, hi = BOUNDS.get(name, (-math.inf, math.inf))
-            rows.append({**{k: point[k] for k in point}, "metric": name, "n": n, "failed": failed, "mean": mean,
-                         "sd": sd, "half": half, "ci_low": max(lo, mean - half) if half == half else half,
-                         "ci_high": min(hi, mean + half) if half == half else half})
+            diffs = np.array([got[r][name] - base[r][name] for r in paired], dtype=float)
+            pairs, diff, _, diff_half = _interval(diffs, level)
+            rows.append({**{k: point[k] for k in point}, "metric": name, "n": n, "failed": failed.get(i, 0),
+                         "mean": mean, "sd": sd, "half": half,
+                         "ci_low": max(lo, mean - half) if half == half else half,
+                         "ci_high": min(hi, mean + half) if half == half else half,
+                         "pairs": pairs, "diff": diff, "diff_half": diff_half,
+                         "diff_low": diff - diff_half, "diff_high": diff + diff_half})
     return pd.DataFrame(rows)
+
+
+def point_label(point: Mapping[str, Any], keys: Sequence[str] | None = None) -> str:
+    """'fees.admin_fee_pct=8, fees.weekly_cap=40' (or 'scenario' for the scenario as it is);
+    ``keys``: only these axes (those that vary)."""
+    return ", ".join(f"{k}={v}" for k, v in point.items() if keys is None or k in keys) or "scenario"
+
+
+def varying(points: list[dict[str, Any]]) -> list[str]:
+    """The grid's axes that take more than one value."""
+    return [k for k in (points[0] if points else {}) if len({repr(p[k]) for p in points}) > 1]
+
+
+def wide(table, points: list[dict[str, Any]], baseline: int = 0):
+    """The sweep as people read it: one row per metric, and for each grid point its mean and
+    interval half-width and, beside every point but the baseline, the paired difference from
+    the baseline and its half-width (columns ``<point> mean``, ``<point> ±``,
+    ``<point> Δ``, ``<point> Δ±``)."""
+    import pandas as pd
+
+    order = [name for name, _ in METRICS]
+    per_point = len(order)
+    keys = varying(points)
+    out = pd.DataFrame({"metric": order})
+    for i, point in enumerate(points):
+        block = table.iloc[i * per_point:(i + 1) * per_point].reset_index(drop=True)
+        label = point_label(point, keys) + (" (baseline)" if i == baseline and len(points) > 1 else "")
+        out[f"{label} mean"] = block["mean"]
+        out[f"{label} ±"] = block["half"]
+        if i != baseline:
+            out[f"{label} Δ"] = block["diff"]
+            out[f"{label} Δ±"] = block["diff_half"]
+    out.insert(1, "n", [int(table.iloc[j::per_point]["n"].min()) for j in range(per_point)])
+    return out
+
+
+def format_cell(metric: str, value: float) -> str:
+    """A number as the sweep prints it: counts whole where they are whole, rates to four
+    places, everything else to two, with thousands separators."""
+    if value != value:
+        return "-"
+    if metric in COUNTS and float(value).is_integer():
+        return f"{int(value):,}"
+    if metric in ("fill_rate", "gini_hours"):
+        return f"{value:.4f}"
+    return f"{value:,.2f}"
 
 
 def write_replication(scenario_data: dict, base_dir: str, seed: int | np.random.SeedSequence, out: str,

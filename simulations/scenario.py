@@ -31,6 +31,8 @@ import attrs
 
 from offduty_core.errors import InputError
 
+from . import ranges
+
 #: Schedules a generated roster may use (see :mod:`offduty_simulations.fill`).
 SCHEDULES = ("5x8", "4x10", "pitman", "none")
 #: Distribution methods (issue 3's plugins in ``plugins/distribution``).
@@ -73,9 +75,13 @@ def doc(text: str, **kw: Any) -> Any:
 # --- distributions -------------------------------------------------------------------------
 
 
+#: The largest log-sd of a log-normal.
+MAX_SIGMA = 5.0
+
+
 def _positive_mean(instance: object, attribute: attrs.Attribute, value: float) -> None:
-    if not value > 0:
-        raise ScenarioError("mean", value, "must be > 0")
+    if not 0 < value <= 1e9:
+        raise ScenarioError("mean", value, "must be > 0 and at most 1e9")
 
 
 @attrs.frozen(kw_only=True)
@@ -88,10 +94,13 @@ class LogNormal:
     max: float = doc("draws above are clipped down to this", default=float("inf"))
 
     def __attrs_post_init__(self) -> None:
-        if not self.median > 0:
-            raise ScenarioError("median", self.median, "must be > 0")
-        if self.sigma < 0:
-            raise ScenarioError("sigma", self.sigma, "must be >= 0")
+        if not 0 < self.median <= 1e9:
+            raise ScenarioError("median", self.median, "must be > 0 and at most 1e9")
+        if not 0 <= self.sigma <= MAX_SIGMA:
+            raise ScenarioError("sigma", self.sigma, f"must be from 0 to {MAX_SIGMA:g} (a log-sd; 3 already "
+                                                     "spreads draws over a factor of 20 either way)")
+        if not (math.isfinite(self.min) and (math.isfinite(self.max) or self.max == float("inf"))):
+            raise ScenarioError("min", self.min, "min and max must be finite numbers")
         if self.min > self.max:
             raise ScenarioError("min", self.min, f"must not exceed max ({self.max})")
 
@@ -123,8 +132,10 @@ class Choice:
             raise ScenarioError("values", list(self.values), "give at least one value")
         if self.weights and len(self.weights) != len(self.values):
             raise ScenarioError("weights", list(self.weights), f"give one weight per value ({len(self.values)})")
-        if any(w < 0 for w in self.weights) or (self.weights and sum(self.weights) <= 0):
-            raise ScenarioError("weights", list(self.weights), "weights must be >= 0 and not all 0")
+        if any(not 0 <= w <= 1e9 for w in self.weights) or (self.weights and sum(self.weights) <= 0):
+            raise ScenarioError("weights", list(self.weights), "weights must be from 0 to 1e9 and not all 0")
+        if not all(math.isfinite(v) and abs(v) <= 1e9 for v in self.values):
+            raise ScenarioError("values", list(self.values), "values must be finite numbers of at most 1e9")
 
     @property
     def p(self):
@@ -281,8 +292,8 @@ def _iso_date(value: Any) -> date | None:
 def _profile(n: int, name: str):
     def convert(value: Any) -> tuple[float, ...]:
         values = tuple(float(v) for v in value)
-        if len(values) != n or any(v < 0 for v in values) or sum(values) <= 0:
-            raise ScenarioError(name, list(value), f"give {n} factors >= 0, not all 0")
+        if len(values) != n or any(not 0 <= v <= 1e6 for v in values) or sum(values) <= 0:
+            raise ScenarioError(name, list(value), f"give {n} factors from 0 to 1e6, not all 0")
         return values
 
     return convert
@@ -404,6 +415,12 @@ class CategoryDemand:
     hour: tuple[float, ...] | None = doc("start-hour profile for this category (24 factors; default "
                                          "demand.hour)", default=None,
                                          converter=attrs.converters.optional(_profile(24, "hour")))
+    month: tuple[float, ...] | None = doc("seasonality by month for this category (12 factors, January first; "
+                                          "normalised; default demand.month)", default=None,
+                                          converter=attrs.converters.optional(_profile(12, "month")))
+    weekday: tuple[float, ...] | None = doc("seasonality by weekday for this category (7 factors, Monday first; "
+                                            "normalised; default demand.weekday)", default=None,
+                                            converter=attrs.converters.optional(_profile(7, "weekday")))
 
 
 @attrs.frozen(kw_only=True)
@@ -717,41 +734,59 @@ def _convert(f: attrs.Attribute, value: Any, field: str) -> Any:
         raise ScenarioError(field, value, str(exc)) from None
 
 
-def _build(cls: type, data: Any, path: str) -> Any:
+def _build(cls: type, data: Any, path: str, pattern: str | None = None) -> Any:
+    """``cls`` from the table ``data`` at dotted key ``path`` (``pattern``: the same key with
+    ``NAME`` and ``[]`` for table names and list items, the key of :data:`ranges.RANGES`)."""
+    pattern = path if pattern is None else pattern
     if not isinstance(data, Mapping):
         raise ScenarioError(path or "scenario", data, "must be a table")
     fields = {f.name: f for f in attrs.fields(cls) if not f.metadata.get("internal")}
     _check_keys(data, fields, path)
     kwargs = {}
+    plain: list[tuple[str, str, str]] = []  # (name, key, pattern) of the values checked against ranges
     for key, value in data.items():
         f = fields[key]
         sub = f"{path}.{key}" if path else key
+        sub_pattern = f"{pattern}.{key}" if pattern else key
         try:
             if "nested" in f.metadata:
-                value = _build(f.metadata["nested"], value, sub)
+                value = _build(f.metadata["nested"], value, sub, sub_pattern)
             elif "mapping_of" in f.metadata:
                 if not isinstance(value, Mapping):
                     raise ScenarioError(sub, value, "must be a table of tables")
-                value = {k: _build(f.metadata["mapping_of"], v, f"{sub}.{k}") for k, v in value.items()}
+                value = {k: _build(f.metadata["mapping_of"], v, f"{sub}.{k}", f"{sub_pattern}.NAME")
+                         for k, v in value.items()}
             elif "list_of" in f.metadata:
                 if not isinstance(value, (list, tuple)):
                     raise ScenarioError(sub, value, f"must be a list of tables: [[{sub}]]")
-                value = tuple(_build(f.metadata["list_of"], v, f"{sub}[{i}]") for i, v in enumerate(value))
+                if len(value) > 1000:
+                    raise ScenarioError(sub, f"{len(value)} tables", "give at most 1000")
+                value = tuple(_build(f.metadata["list_of"], v, f"{sub}[{i}]", f"{sub_pattern}[]")
+                              for i, v in enumerate(value))
             else:
                 _check_type(f.type, value, sub)
                 if f.converter is not None:
                     value = _convert(f, value, sub)
+                plain.append((key, sub, sub_pattern))
         except ScenarioError:
             raise
         kwargs[key] = value
     try:
-        return cls(**kwargs)
+        built = cls(**kwargs)
     except ScenarioError as exc:
         if exc.field.startswith(path) or not path or exc.field == "scenario":
             raise
         raise ScenarioError(f"{path}.{exc.field}", exc.value, exc.allowed) from None
     except (TypeError, ValueError) as exc:
         raise ScenarioError(path or "scenario", data, str(exc)) from None
+    # The ranges, once the field's own checks passed (their messages are the more specific).
+    clipped = {}
+    for name, key, key_pattern in plain:
+        value = getattr(built, name)
+        checked = ranges.check(key_pattern, key, value, ScenarioError)
+        if checked is not value:
+            clipped[name] = checked
+    return attrs.evolve(built, **clipped) if clipped else built
 
 
 def from_dict(data: Mapping[str, Any], base_dir: str | Path = "", registry: Any = None) -> Scenario:
@@ -767,12 +802,11 @@ def from_dict(data: Mapping[str, Any], base_dir: str | Path = "", registry: Any 
 
 def load(path: str | Path, registry: Any = None) -> Scenario:
     """Read and validate a scenario TOML file."""
+    from offduty_core.limits import MAX_SCENARIO_BYTES
+    from offduty_core.readers import read_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError("--scenario", str(path), f"cannot be read ({exc.strerror})") from None
-    return loads(text, base_dir=path.parent, registry=registry)
+    return loads(read_text(path, "--scenario", MAX_SCENARIO_BYTES), base_dir=path.parent, registry=registry)
 
 
 def loads(text: str, base_dir: str | Path = "", registry: Any = None) -> Scenario:
@@ -780,6 +814,9 @@ def loads(text: str, base_dir: str | Path = "", registry: Any = None) -> Scenari
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError("scenario", "TOML", f"is not valid TOML: {exc}") from None
+    except (RecursionError, ValueError) as exc:  # arrays nested thousands deep, integers of 4,300+ digits
+        raise ScenarioError("scenario", "TOML", f"holds values no scenario needs ({type(exc).__name__}: "
+                                                f"{' '.join(str(exc).split())[:100]})") from None
     if not data:
         raise ScenarioError("scenario", "an empty file", "give at least [agency] name and a [demand] section "
                                                          "(`offduty scenario` lists every key and its default)")

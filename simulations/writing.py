@@ -161,8 +161,9 @@ def check_file(path: str | Path, force: bool = False, option: str = "--out") -> 
     if path.exists() and not force:
         raise InputError(option, str(path), "already exists; give --force to replace it, or another name")
     folder = path.parent
+    if not folder.is_dir():
+        raise InputError(option, str(path), f"cannot be written: the folder {str(folder)!r} does not exist")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:

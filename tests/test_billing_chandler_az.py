@@ -1,4 +1,4 @@
-"""Chandler AZ, billed by hand from seeds/chandler-az-rates.txt and DOMAIN.md.
+"""Chandler AZ, billed by hand from the rate sheet as docs/agencies.md reads it.
 
 Totals per hour (officer's share; 11 % fee = total - share):
 Regular 83.28 (75.03; 8.25), Supervisor 108.62 (97.86; 10.76), Scribe 66.65 (60.05; 6.60),

@@ -1,4 +1,4 @@
-"""Grantsville UT, billed by hand from seeds/grantsville-ut-rates.txt and DOMAIN.md.
+"""Grantsville UT, billed by hand from the rate sheet as docs/agencies.md reads it.
 
 Regular 70.00 per hour = officer 63.50 + admin fee 6.50; 2 h minimum per request; 24 h notice
 required (less is refused); no work at labour-dispute sites; no holiday rate.  Cancellation

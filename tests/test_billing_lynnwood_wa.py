@@ -1,4 +1,4 @@
-"""Lynnwood WA, billed by hand from seeds/lynnwood-wa-rates.txt and DOMAIN.md.
+"""Lynnwood WA, billed by hand from the rate sheet as docs/agencies.md reads it.
 
 Regular 170.87, Holiday 282.22 per hour (totals); 4 h minimum per request; twelve holidays
 (New Year's Day, MLK Day, Presidents Day, Memorial Day, Juneteenth, Independence Day, Labor

@@ -1,4 +1,4 @@
-"""West Valley City UT, billed by hand from seeds/west-valley-city-ut-rates.txt and DOMAIN.md.
+"""West Valley City UT, billed by hand from the rate sheet as docs/agencies.md reads it.
 
 Totals per hour (officer's share; admin fee = 14 % of the share):
 Regular 57.00 (50.00; 7.00), Supervisor 68.40 (60.00; 8.40), Holiday 85.50 (75.00; 10.50),

@@ -171,7 +171,17 @@ def test_fee_sweep_moves_vendor_cost_and_operator_net_with_the_fee(tmp_path, ker
     assert table[0].startswith("| Admin fee |") and set(table[1]) <= set("|-")
     assert [row.split("|")[1].strip() for row in table[2:5]] == ["0 %", "15 %", "30 %"]
     assert "$97.54" in table[4]  # 75.03 + 30 %
+    assert " ± $" in table[2] and "95% confidence interval" in (out / "sales-table.md").read_text()
     assert_png(out / "fee-sweep.png")
+    assert_png(out / "against-today.png")
+    # Paired differences from the baseline: none for the baseline itself, and for the others the
+    # mean of the differences is the difference of the means (every point ran every replication).
+    for p in points:
+        m = p["metrics"]["operator_net"]
+        base = next(q for q in points if q["admin_fee_pct"] == 15)["metrics"]["operator_net"]["mean"]
+        assert m["diff"] == pytest.approx(m["mean"] - base, abs=1e-6)
+        assert (m["diff_low"] <= m["diff"] <= m["diff_high"]) or p["admin_fee_pct"] == 15
+    assert "scaled UP from 14 days" in results["month_note"]
 
 
 # --- 3. forecast ------------------------------------------------------------------------------------
@@ -232,7 +242,8 @@ def gini(values) -> float:
 
 def test_methods_compared_on_the_same_traffic(tmp_path, kernel):
     results, out = run("04-distribution-methods-compared.ipynb", tmp_path, kernel, agency="chandler-az", days=21,
-                       officers=40, weekly_cap=16, seed=0)
+                       officers=40, weekly_cap=16, seed=0, replications=2)
+    assert results["title"] == "Chandler Police Department (AZ)" and results["replications"] == 2
     assert list(results["methods"]) == METHODS
     assert results["same_traffic"] is True and results["requests"] > 0
     reference = None
@@ -254,6 +265,10 @@ def test_methods_compared_on_the_same_traffic(tmp_path, kernel):
         assert r["cap_hits_weekly"] == int(officers["weekly_cap_hits"].sum())
         assert r["cap_hits"] == r["cap_hits_daily"] + r["cap_hits_weekly"] + r["cap_hits_monthly"]
         assert r["time_to_fill_median_h"] is None or r["time_to_fill_median_h"] >= 0
+        # The mean over both replications, with an interval, beside replication 0's own figure.
+        other = json.loads((out / method / "rep1" / "summary.json").read_text())
+        assert r["means"]["fill_rate"]["mean"] == pytest.approx((r["fill_rate"] + other["fill_rate"]) / 2)
+        assert r["means"]["fill_rate"]["half"] is not None or r["fill_rate"] == other["fill_rate"]
     # A 16 h weekly cap binds with 40 officers.
     assert sum(r["cap_hits_weekly"] for r in results["methods"].values()) > 0
     assert_png(out / "methods-compared.png")

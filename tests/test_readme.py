@@ -20,6 +20,9 @@ def readme_commands() -> list[str]:
 def test_first_screen_has_setup_and_test_commands():
     setup, test = readme_commands()[:2]
     assert "pip install" in setup and ".venv/bin/offduty simulate" in setup
+    # Running needs only the base dependencies; tests, notebooks and Dask are extras.
+    install = next(part for part in setup.split("&&") if "pip install" in part)
+    assert shlex.split(install)[-2:] == ["-e", "."]
     assert test.endswith("python -m pytest")
 
 

@@ -82,3 +82,25 @@ def test_confidence_intervals_stay_inside_what_a_metric_can_be():
     assert fill["half"] == pytest.approx(12.706 * 0.00707107 / 2 ** 0.5, rel=1e-3)
     net = table.loc["operator_net"]  # may be negative: not clipped
     assert net["ci_low"] == pytest.approx(-net["half"]) and net["ci_low"] < -5
+
+
+def test_paired_differences_see_through_the_luck_both_points_share():
+    # Three replications of very different periods; the second point is the first plus 2.00
+    # (plus a cent of noise).  Each point's own interval is wide; the paired one is narrow.
+    def result(point: int, rep: int, net: float) -> runner.TaskResult:
+        values = {name: 1.0 for name, _ in runner.METRICS}
+        values.update(operator_net=net)
+        return runner.TaskResult(point=point, replication=rep, metrics=values, error=None, attempts=1)
+
+    periods = [100.0, 900.0, 400.0]
+    results = [result(0, r, v) for r, v in enumerate(periods)]
+    results += [result(1, r, v + 2.0 + 0.01 * r) for r, v in enumerate(periods)]
+    results += [runner.TaskResult(point=1, replication=3, metrics=None, error="boom", attempts=2)]
+    table = runner.summarise([{"x": 1}, {"x": 2}], results).set_index(["x", "metric"])
+    net = table.loc[(2, "operator_net")]
+    assert net["diff"] == pytest.approx(2.01) and net["pairs"] == 3 and net["failed"] == 1
+    assert net["diff_half"] < 0.05 < 100 < net["half"]
+    assert table.loc[(1, "operator_net")]["diff"] == 0
+    shown = runner.wide(table.reset_index(), [{"x": 1}, {"x": 2}]).set_index("metric")
+    assert shown.loc["operator_net", "x=2 Δ"] == pytest.approx(2.01)
+    assert "x=1 Δ" not in shown.columns and shown.loc["operator_net", "n"] == 3

@@ -18,6 +18,7 @@ from datetime import date, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+import attrs
 import pytest
 
 from billing_helpers import expect, money, story, totals
@@ -616,8 +617,11 @@ def test_check_bill_is_not_vacuous(additive_registry, vehicle_registry):
     assert CHECKED["lines"] == before_lines + 6 + 6
     # And the check does catch a line that is off by a cent.
     good = run(vehicle_registry, "vehicle-town", "2027-05-10T10:00", "2027-05-10T14:00")
-    bad_line = good.lines[0]._replace(cents=good.lines[0].cents + 1, share_cents=good.lines[0].share_cents + 1)
-    bad = Bill(agency=good.agency, request=good.request, admission=good.admission, lines=(bad_line,) + good.lines[1:],
-               transactions=(), notes=(), payment_method=None, slots=good.slots, cents=good.cents)
+    first = good.priced[0]
+    (head, tail), *rest = first.shape.lines
+    off_by_a_cent = (head[:2] + (head[2] + 1,) + head[3:], tail[:1] + (tail[1] + 1,) + tail[2:])
+    shape = first.shape._replace(lines=(off_by_a_cent, *rest))
+    bad = attrs.evolve(good, priced=(first._replace(shape=shape), *good.priced[1:]))
+    assert bad.lines[0].cents == good.lines[0].cents + 1
     with pytest.raises(AssertionError):
         check_bill(bad)

@@ -1,0 +1,92 @@
+"""Scenarios: every value the simulator cannot run is refused at load, naming its key and
+the allowed range (issue 13); Ctrl-C and a lost worker in a sweep are one line each."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from offduty_simulations import runner
+from offduty_simulations.scenario import loads
+from robust_helpers import ROOT, refused, run, write  # noqa: F401 - run is a fixture
+
+HEAD = '[agency]\nname = "chandler-az"\ndays = 7\n'
+
+
+@pytest.mark.parametrize("text, says", [
+    ("[officers]\ncount = 9223372036854775807", "officers.count: 9223372036854775807 is not allowed; must be from 0 "
+                                                "to 100000"),
+    ("[demand.categories.security]\nrequests_per_week = 1e308",
+     "demand.categories.security.requests_per_week: 1e+308 is not allowed; must be from 0 to 5000"),
+    ("[[demand.standing]]\nhours = 1e9", "demand.standing[0].hours: 1000000000.0 is not allowed; must be from 0 to 72"),
+    ("[demand.categories.security]\nduration_hours = { values = [1e308] }",
+     "demand.categories.security.duration_hours.values: [1e+308]"),
+    ("[demand.categories.security]\nduration_hours = { values = [100] }",
+     "demand.categories.security.duration_hours.values[0]: 100.0 is not allowed; must be from 0 to 72"),
+    ("[demand.categories.security]\nofficers = { values = [1, 2], weights = [1e308, 1e308] }",
+     "demand.categories.security.officers.weights"),
+    ("[payment]\ndays_to_pay = { median = 20, sigma = 1e9 }", "payment.days_to_pay.sigma: 1000000000.0 is not "
+                                                              "allowed; must be from 0 to 5"),
+    ("[officers.acceptance]\nbase = -9223372036854775808", "officers.acceptance.base: -9223372036854775808 is not "
+                                                           "allowed; must be from -50 to 50"),
+    ("[demand.categories.security]\nofficers = { values = [1e308] }", "demand.categories.security.officers.values"),
+    ("[demand.categories.security]\nofficers = { values = [500] }",
+     "demand.categories.security.officers.values[0]: 500.0 is not allowed; must be from 1 to 200"),
+    ("[officers]\nbackup_agencies = { \"grantsville-ut\" = 10000000 }", "officers.backup_agencies.grantsville-ut"),
+    ("[demand]\nmonth = [1e308, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]", "demand.month"),
+    ("[demand.events]\nper_year = 1e9", "demand.events.per_year: 1000000000.0 is not allowed; must be from 0 to 100"),
+    ("[demand.school]\nschools = 100000000", "demand.school.schools"),
+    ("[fees]\nweekly_cap = 1e300", "fees.weekly_cap"),
+])
+def test_a_value_simulate_cannot_run_is_refused_at_load(run, tmp_path, text, says):
+    refused(run("scenario", write(tmp_path, "s.toml", HEAD + text + "\n")), says)
+    refused(run("simulate", "--scenario", tmp_path / "s.toml", "--out", tmp_path / "out"), says)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_log_normal_without_max_is_clipped_to_the_range():
+    sc = loads(HEAD + "[demand.categories.security]\nduration_hours = { median = 4, sigma = 4 }\n")
+    assert sc.demand.categories["security"].duration_hours.max == 72
+
+
+def test_a_scenario_that_is_not_utf8_or_too_large_is_refused(run, tmp_path):
+    refused(run("scenario", write(tmp_path, "s.toml", (HEAD + 'name = "caf\u00e9"\n').encode("latin-1"))),
+            "byte 0xE9 is not UTF-8")
+    refused(run("scenario", write(tmp_path, "b.toml", b"#" * 1_000_001)), "larger than 1,000,000 bytes")
+
+
+def test_a_lost_pool_worker_is_reported_in_one_line(tmp_path, monkeypatch, capsys):
+    parent = os.getpid()
+    real = runner.run_task
+
+    def dies_in_a_worker(task):
+        if os.getpid() != parent:
+            os._exit(9)  # the worker is killed mid-replication
+        return runner.TaskResult(point=task.point, replication=task.replication, metrics={}, error=None, attempts=1)
+
+    monkeypatch.setattr(runner, "run_task", dies_in_a_worker)
+    sc = loads(HEAD)
+    tasks = runner.make_tasks(sc, [{}], 2, seed=1)
+    results = runner.execute(tasks, workers=2)
+    monkeypatch.setattr(runner, "run_task", real)
+    assert [r.error for r in results] == [None, None]
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and all("moved to the main process after its worker was lost" in x for x in lines)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="process groups and SIGINT")
+def test_ctrl_c_in_a_sweep_is_one_line_from_the_whole_process_group(tmp_path):
+    """The terminal sends SIGINT to every process of the group: the pool's workers too."""
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from offduty_core.cli import main; sys.exit(main())",
+                             "sweep", "--scenario", str(ROOT / "simulations" / "scenarios" / "chandler-az.toml"),
+                             "-n", "4", "--workers", "2", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(4)  # imports done, workers forked and simulating
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (130, "", "offduty: interrupted\n")
