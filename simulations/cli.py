@@ -98,12 +98,10 @@ def _require(module: str, extra: str, what: str, or_else: str = "") -> None:
 def write_table(table, path: Path) -> None:
     """Write ``table`` in the format ``path``'s extension names, whole or not at all (a
     temporary file beside it, moved into place), and byte-identical for identical tables."""
-    import os
+    from .writing import atomic_file
 
     suffix = path.suffix.lower()
-    # Named by process, not made by mkstemp: the file gets the usual permissions (umask), not 0600.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{suffix}")
-    try:
+    with atomic_file(path) as tmp:
         if suffix == ".parquet":
             table.to_parquet(tmp, index=False)
         elif suffix == ".xlsx":
@@ -118,10 +116,6 @@ def write_table(table, path: Path) -> None:
                 table.to_excel(xl, sheet_name="sweep", index=False)
         else:
             table.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 _SCENARIO_HELP = ("a packaged scenario by name (`offduty scenario --list`: chandler-az, grantsville-ut, ...) or "
@@ -231,8 +225,6 @@ def configure_sweep(p: argparse.ArgumentParser):
         if out is not None:
             check_file(out, force=args.force)
         scenario = _load(args.scenario)
-        if args.out:  # refused now, not after the replications
-            check_file(args.out, force=args.force)
         axes: dict[str, list] = {}
         for axis, key in AXES.items():
             value = getattr(args, axis)

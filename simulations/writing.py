@@ -175,9 +175,10 @@ def check_file(path: str | Path, force: bool = False, option: str = "--out") -> 
 @contextmanager
 def atomic_file(path: str | Path) -> Iterator[Path]:
     """A temporary path beside ``path`` to write to; renamed over ``path`` when the block ends
-    without an error, deleted otherwise."""
+    without an error, deleted otherwise.  It ends in ``path``'s extension, for writers that
+    pick a format by it (pandas' ExcelWriter)."""
     path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     tmp.chmod(0o666 & ~_umask())  # mkstemp's is private; the result gets a file's usual mode
