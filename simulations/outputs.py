@@ -19,6 +19,7 @@ import json
 import math
 from collections import Counter, defaultdict
 from datetime import timedelta
+from itertools import compress
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -438,18 +439,14 @@ def _ledger_table(transactions) -> tuple[pa.Table, Decimal]:
     return table, Decimal(sum(cents)).scaleb(-2)
 
 
-def _rates(keys: Iterable, status: list[str], order: Sequence = ()) -> dict[str, dict]:
-    """Shifts due, filled and the fill rate by ``keys`` (one per shift, beside its ``status``).
+def _rates(keys: Iterable, due: list[bool], filled: list[bool], order: Sequence = ()) -> dict[str, dict]:
+    """Shifts due, filled and the fill rate by ``keys`` (one per shift, beside its flags).
     Keys come in their natural ``order`` (months 1-12, Monday first, by lead), others sorted."""
-    due: Counter = Counter()
-    filled: Counter = Counter()
-    for key, st in zip(keys, status):
-        if st in DUE:
-            due[key] += 1
-            if st in FILLED:
-                filled[key] += 1
-    found = [k for k in order if k in due] + sorted(k for k in due if k not in order)
-    return {str(k): {"due": due[k], "filled": filled[k], "fill_rate": round(filled[k] / due[k], 6)} for k in found}
+    keys = list(keys)
+    n_due, n_filled = Counter(compress(keys, due)), Counter(compress(keys, filled))
+    found = [k for k in order if k in n_due] + sorted(k for k in n_due if k not in order)
+    return {str(k): {"due": n_due[k], "filled": n_filled[k], "fill_rate": round(n_filled[k] / n_due[k], 6)}
+            for k in found}
 
 
 def _summary(result, shifts_table, officers_table, totals, refusals, ttf, bad_debt, payments, payroll, residual,
@@ -462,7 +459,8 @@ def _summary(result, shifts_table, officers_table, totals, refusals, ttf, bad_de
     status = Counter(status_of)
     due = int(sum(status.get(s, 0) for s in DUE))
     filled = int(sum(status.get(s, 0) for s in FILLED))
-    rates = lambda keys, order=(): _rates(keys, status_of, order)
+    is_due, is_filled = [st in DUE for st in status_of], [st in FILLED for st in status_of]
+    rates = lambda keys, order=(): _rates(keys, is_due, is_filled, order)
     ttf_arr = np.asarray(ttf, dtype=float)
     hours = np.asarray(col(officers_table, "hours"), dtype=float)
     caps = {name: np.asarray(col(officers_table, name), dtype=np.int64)
