@@ -98,12 +98,10 @@ def _require(module: str, extra: str, what: str, or_else: str = "") -> None:
 def write_table(table, path: Path) -> None:
     """Write ``table`` in the format ``path``'s extension names, whole or not at all (a
     temporary file beside it, moved into place), and byte-identical for identical tables."""
-    import os
+    from .writing import atomic_file
 
     suffix = path.suffix.lower()
-    # Named by process, not made by mkstemp: the file gets the usual permissions (umask), not 0600.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{suffix}")
-    try:
+    with atomic_file(path) as tmp:
         if suffix == ".parquet":
             table.to_parquet(tmp, index=False)
         elif suffix == ".xlsx":
@@ -118,10 +116,6 @@ def write_table(table, path: Path) -> None:
                 table.to_excel(xl, sheet_name="sweep", index=False)
         else:
             table.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 _SCENARIO_HELP = ("a packaged scenario by name (`offduty scenario --list`: chandler-az, grantsville-ut, ...) or "
@@ -141,7 +135,7 @@ def configure_simulate(p: argparse.ArgumentParser):
     def run(args: argparse.Namespace, registry) -> int:
         from . import deliverables, demand
         from .model import YearModel, scenario_rules
-        from .outputs import build, provenance
+        from .outputs import build, provenance_of
         from .writing import OutFolder
 
         scenario = _load(args.scenario)
@@ -160,7 +154,7 @@ def configure_simulate(p: argparse.ArgumentParser):
             # The command without where it wrote (--out, --force, --quiet): the same command
             # writes the same bytes into any folder.
             command = ["offduty", "simulate", "--scenario", args.scenario, "--seed", str(args.seed)]
-            out = build(result, provenance(scenario, args.seed, command))
+            out = build(result, provenance_of(scenario, args.seed, command))
             out.write_files(folder.tmp)
             deliverables.write(folder.tmp, out.ledger, out.shifts, rules.terms)
             folder.commit()
@@ -234,8 +228,6 @@ def configure_sweep(p: argparse.ArgumentParser):
         if out is not None:
             check_file(out, force=args.force)
         scenario = _load(args.scenario)
-        if args.out:  # refused now, not after the replications
-            check_file(args.out, force=args.force)
         axes: dict[str, list] = {}
         for axis, key in AXES.items():
             value = getattr(args, axis)

@@ -19,12 +19,12 @@ import json
 import math
 from collections import Counter, defaultdict
 from datetime import timedelta
+from itertools import compress
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -41,6 +41,7 @@ LEAD_BUCKETS = ((24, "<1d"), (72, "1-3d"), (168, "3-7d"), (336, "7-14d"), (720, 
 CHARGE_RULES = (":cancellation.", ":start-change.", ":reduction.")
 WRITE_OFF_DAYS = 90  # an unpaid invoice is written off this many days after it was issued
 FILLED = ("worked", "released", "no_show", "filled")
+DUE = FILLED + ("unfilled",)
 #: A shift's statuses in the order a summary lists them (a shift's life, then its other ends).
 STATUSES = FILLED + ("unfilled", "cancelled", "refused")
 ROLES = ("officer", "supervisor", "scribe")
@@ -73,9 +74,11 @@ class Outputs:
     def __init__(self, tables: dict[str, pa.Table], summary: dict):
         self.tables = tables
         self.summary = summary
-        self._frames: dict[str, pd.DataFrame] = {}
+        self._frames: dict = {}
 
-    def frame(self, name: str) -> pd.DataFrame:
+    def frame(self, name: str):
+        """The table ``name`` as a pandas frame (pandas is imported only now: writing the files
+        does not need it)."""
         if name not in self._frames:
             self._frames[name] = self.tables[name].to_pandas()
         return self._frames[name]
@@ -126,7 +129,7 @@ def scenario_hash(scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def provenance(scenario, seed: Any = None, command: list[str] | str | None = None) -> dict:
+def provenance_of(scenario, seed: Any = None, command: list[str] | str | None = None) -> dict:
     """What made a run's files: the offduty version, the seed (an int, or a SeedSequence's
     entropy and spawn key), the scenario's name and hash, and the command line if there was
     one.  Nothing here depends on the machine or the time, so the files stay byte-identical."""
@@ -172,11 +175,11 @@ def _slot_change(d: dict, r, hours) -> None:
 
 
 def build(result: ModelResult, provenance: dict | None = None) -> Outputs:
-    """The tables and summary of a finished run.  ``provenance`` (see :func:`provenance`)
+    """The tables and summary of a finished run.  ``provenance`` (see :func:`provenance_of`)
     goes into the summary and the files' metadata; without it, the scenario's alone."""
     with paused_gc():
         out = _build(result)
-    out.summary = {"provenance": provenance or globals()["provenance"](result.scenario), **out.summary}
+    out.summary = {"provenance": provenance or provenance_of(result.scenario), **out.summary}
     return out
 
 
@@ -435,31 +438,32 @@ def _ledger_table(transactions) -> tuple[pa.Table, Decimal]:
     return table, Decimal(sum(cents)).scaleb(-2)
 
 
-def _rates(keys: pd.Series, due: pd.Series, filled: pd.Series, order=None) -> dict[str, dict]:
-    """Shifts due, filled and the fill rate by ``keys`` over the rows ``due`` marks, ``filled``
-    marking the filled ones: one grouped count and sum rather than a frame per group.  Keys
-    come in ``order`` (their natural one: months 1-12, Monday first, by lead), then sorted."""
-    counts = filled[due].groupby(keys[due], sort=True).agg(["size", "sum"])
-    found = list(counts.index)
-    if order is not None:
-        found = [k for k in order if k in counts.index] + [k for k in found if k not in order]
-    return {str(key): {"due": int(counts.at[key, "size"]), "filled": int(counts.at[key, "sum"]),
-                       "fill_rate": round(int(counts.at[key, "sum"]) / int(counts.at[key, "size"]), 6)}
-            for key in found}
+def _rates(keys: Iterable, due: list[bool], filled: list[bool], order: Sequence = ()) -> dict[str, dict]:
+    """Shifts due, filled and the fill rate by ``keys`` (one per shift, beside its flags).
+    Keys come in their natural ``order`` (months 1-12, Monday first, by lead), others sorted."""
+    keys = list(keys)
+    n_due, n_filled = Counter(compress(keys, due)), Counter(compress(keys, filled))
+    found = [k for k in order if k in n_due] + sorted(k for k in n_due if k not in order)
+    return {str(k): {"due": n_due[k], "filled": n_filled[k], "fill_rate": round(n_filled[k] / n_due[k], 6)}
+            for k in found}
 
 
 def _summary(result, shifts_table, officers_table, totals, refusals, ttf, bad_debt, payments, payroll, residual,
              ntx) -> dict:
     sc = result.scenario
-    shifts = shifts_table.select(["status", "lead_bucket", "category", "start", "role"]).to_pandas()
-    officers = officers_table.select(["shifts", "hours", "cap_hits", "daily_cap_hits", "weekly_cap_hits",
-                                      "monthly_cap_hits"]).to_pandas()
-    status = shifts["status"].value_counts().to_dict()
-    due = int(sum(status.get(s, 0) for s in FILLED + ("unfilled",)))
+    col = lambda table, name: table.column(name).to_pylist()
+    status_of = col(shifts_table, "status")
+    local = [result.rules.days.local_date(int(us) // 1_000_000)
+             for us in shifts_table.column("start").cast(pa.int64()).to_numpy()]
+    status = Counter(status_of)
+    due = int(sum(status.get(s, 0) for s in DUE))
     filled = int(sum(status.get(s, 0) for s in FILLED))
-    is_due, is_filled = shifts["status"].isin(FILLED + ("unfilled",)), shifts["status"].isin(FILLED)
-    rates = lambda keys, order=None: _rates(keys, is_due, is_filled, order)
+    is_due, is_filled = [st in DUE for st in status_of], [st in FILLED for st in status_of]
+    rates = lambda keys, order=(): _rates(keys, is_due, is_filled, order)
     ttf_arr = np.asarray(ttf, dtype=float)
+    hours = np.asarray(col(officers_table, "hours"), dtype=float)
+    caps = {name: np.asarray(col(officers_table, name), dtype=np.int64)
+            for name in ("shifts", "cap_hits", "daily_cap_hits", "weekly_cap_hits", "monthly_cap_hits")}
 
     # Cash: weekly payroll goes out on pay dates whatever vendors have paid.
     flows: dict[Any, Decimal] = defaultdict(lambda: ZERO)
@@ -482,15 +486,15 @@ def _summary(result, shifts_table, officers_table, totals, refusals, ttf, bad_de
         "fill_engine": result.fill_status,
         "requests": {"received": len(result.jobs), "admitted": len(result.jobs) - int(sum(refusals.values())),
                      "refused": int(sum(refusals.values())), "refused_by_rule": dict(sorted(refusals.items()))},
-        "shifts": {"total": int(len(shifts)), "due": due, "filled": filled,
+        "shifts": {"total": len(status_of), "due": due, "filled": filled,
                    "by_status": {k: int(status[k]) for k in [*STATUSES, *sorted(set(status) - set(STATUSES))]
                                  if k in status}},
         "fill_rate": round(filled / due, 6) if due else None,
-        "fill_rate_by_lead_time": rates(shifts["lead_bucket"], [label for _, label in LEAD_BUCKETS]),
-        "fill_rate_by_category": rates(shifts["category"]),
-        "fill_rate_by_month": rates(shifts["start"].dt.month),
-        "fill_rate_by_weekday": rates(shifts["start"].dt.day_name(), WEEKDAYS),
-        "fill_rate_by_role": rates(shifts["role"], ROLES),
+        "fill_rate_by_lead_time": rates(col(shifts_table, "lead_bucket"), [label for _, label in LEAD_BUCKETS]),
+        "fill_rate_by_category": rates(col(shifts_table, "category")),
+        "fill_rate_by_month": rates((d.month for d in local), range(1, 13)),
+        "fill_rate_by_weekday": rates((WEEKDAYS[d.weekday()] for d in local), WEEKDAYS),
+        "fill_rate_by_role": rates(col(shifts_table, "role"), ROLES),
         "time_to_fill_hours": {
             "mean": round(float(ttf_arr.mean()), 4) if len(ttf_arr) else None,
             "median": round(float(np.median(ttf_arr)), 4) if len(ttf_arr) else None,
@@ -512,17 +516,17 @@ def _summary(result, shifts_table, officers_table, totals, refusals, ttf, bad_de
             "cancellation_operator_net": money(totals["cancel_vendor"] - totals["cancel_officer"] - totals["cancel_city"]),
         },
         "officers": {
-            "count": int(len(officers)),
-            "worked_any": int((officers["shifts"] > 0).sum()),
-            "gini_hours": round(gini(officers["hours"]), 6),
-            "mean_hours": round(float(officers["hours"].mean()), 4) if len(officers) else 0.0,
-            "max_hours": round(float(officers["hours"].max()), 4) if len(officers) else 0.0,
+            "count": len(hours),
+            "worked_any": int((caps["shifts"] > 0).sum()),
+            "gini_hours": round(gini(hours), 6),
+            "mean_hours": round(float(hours.mean()), 4) if len(hours) else 0.0,
+            "max_hours": round(float(hours.max()), 4) if len(hours) else 0.0,
         },
-        "cap_hits": {"total": int(officers["cap_hits"].sum()),
-                     "daily": int(officers["daily_cap_hits"].sum()),
-                     "weekly": int(officers["weekly_cap_hits"].sum()),
-                     "monthly": int(officers["monthly_cap_hits"].sum()),
-                     "officers": int((officers["cap_hits"] > 0).sum())},
+        "cap_hits": {"total": int(caps["cap_hits"].sum()),
+                     "daily": int(caps["daily_cap_hits"].sum()),
+                     "weekly": int(caps["weekly_cap_hits"].sum()),
+                     "monthly": int(caps["monthly_cap_hits"].sum()),
+                     "officers": int((caps["cap_hits"] > 0).sum())},
         "cash": {"payroll_ahead_of_vendor_payments": money(-low),
                  "peak_day": low_day.isoformat() if low_day else None,
                  "payroll_paid": money(sum((a for _, a in payroll), ZERO)),

@@ -20,7 +20,7 @@ from offduty_core import default_registry
 
 from . import demand
 from .model import YearModel, scenario_rules
-from .outputs import Outputs, build, provenance
+from .outputs import Outputs, build, provenance_of
 from .scenario import Scenario, from_dict, to_dict
 
 
@@ -40,7 +40,7 @@ def replicate(scenario: Scenario, seed: np.random.SeedSequence | int,
     rng = demand.streams(seed)
     jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
     model = YearModel(scenario, rules, rng, jobs, progress=progress, registry=registry)
-    return build(model.run(), provenance(scenario, seed))
+    return build(model.run(), provenance_of(scenario, seed))
 
 
 # --- replication metrics -----------------------------------------------------------------------

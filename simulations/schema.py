@@ -117,12 +117,14 @@ def money(cents: Sequence[int | None] | np.ndarray) -> pa.Array:
                                  null_count=0 if missing is None else int(missing.sum()))
 
 
-def utc_seconds(hours: Iterable[float], epoch: datetime) -> list[int | None]:
-    """Simulation hours after ``epoch`` as whole UTC seconds since 1970 (rounded as
-    :meth:`offduty_simulations.demand.Clock.at` rounds them), the raw form of an instant
-    column; NaN becomes None (null)."""
-    base = int(epoch.timestamp())
-    return [None if h != h else base + round(h * 3600) for h in hours]
+def utc_seconds(hours: Sequence[float] | np.ndarray, epoch: datetime) -> pa.Array:
+    """Simulation hours after ``epoch`` as whole UTC seconds since 1970 (int64, NaN as null),
+    the raw form of an instant column.  Rounded half to even, as
+    :meth:`offduty_simulations.demand.Clock.at`'s ``round`` does."""
+    h = np.asarray(hours, dtype=np.float64)
+    missing = np.isnan(h)
+    seconds = np.rint(np.where(missing, 0.0, h) * 3600.0).astype(np.int64) + int(epoch.timestamp())
+    return pa.array(seconds, type=pa.int64(), mask=missing if missing.any() else None)
 
 
 def column(field: pa.Field, values: Sequence | np.ndarray) -> pa.Array:
@@ -132,7 +134,7 @@ def column(field: pa.Field, values: Sequence | np.ndarray) -> pa.Array:
     use, so a streamed file and a whole table hold the same values."""
     t = field.type
     if pa.types.is_decimal(t):
-        return money(values)
+        return money(values)  # integer cents, so never a float's cents
     if pa.types.is_timestamp(t):
         return pc.multiply(_integers(values, "an instant is whole seconds"), _PER_SECOND[t.unit]).cast(t)
     return pa.array(values, type=t)
@@ -142,7 +144,7 @@ def _integers(values, what: str) -> pa.Array:
     """``values`` as int64, refusing floats (``pa.array(.., type=int64)`` would truncate 1.5 to 1)."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
         return pa.array(values, type=pa.int64())
-    raw = pa.array(values)
+    raw = values if isinstance(values, pa.Array) else pa.array(values)
     if not (pa.types.is_integer(raw.type) or pa.types.is_null(raw.type)):
         raise TypeError(f"{what}, not {raw.type} values")
     return raw.cast(pa.int64())
@@ -156,7 +158,11 @@ def table(schema: pa.Schema, columns: dict[str, Any]) -> pa.Table:
     them); a column missing or left over is an error, not a silent null column."""
     if list(columns) != schema.names:
         raise ValueError(f"columns {list(columns)} are not the schema's {schema.names}")
-    arrays = [c if isinstance(c, pa.Array) else column(f, c) for c, f in zip(columns.values(), schema)]
+    arrays = [c if isinstance(c, pa.Array) and c.type == f.type else column(f, c)
+              for c, f in zip(columns.values(), schema)]
+    for array, field in zip(arrays, schema):  # from_arrays would reinterpret the bytes of another type
+        if array.type != field.type:
+            raise TypeError(f"column {field.name} is {array.type}, not {field.type}")
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

@@ -40,7 +40,8 @@ class OutFolder:
 
     def __init__(self, out: str | Path, force: bool = False, option: str = "--out",
                  files: tuple[str, ...] = RESULT_FILES):
-        self.out = Path(out)
+        self.shown = str(out)
+        self.out = Path(os.path.abspath(out))  # "." and "a/.." have a parent to write beside
         self.force = force
         self.option = option
         self.files = files
@@ -50,28 +51,32 @@ class OutFolder:
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=self.out.parent))
             self.tmp.chmod(0o777 & ~_umask())  # mkdtemp's is private; results get a folder's usual mode
         except OSError as exc:
-            raise InputError(option, str(out), f"cannot be written ({exc.strerror or exc}); give a folder you "
+            raise InputError(option, self.shown, f"cannot be written ({exc.strerror or exc}); give a folder you "
                                                f"can write to") from None
         self._previous: dict = {}
 
     def _check(self) -> None:
-        out = self.out
+        out, shown = self.out, self.shown
+        cwd = Path.cwd()
+        if out == cwd or out in cwd.parents:
+            raise InputError(self.option, shown, "holds the current folder, and results replace the whole folder; "
+                                                 "give a folder for them, e.g. ./out")
         if out.exists() and not out.is_dir():
-            raise InputError(self.option, str(out), "is a file; give a folder (it is made if missing)")
+            raise InputError(self.option, shown, "is a file; give a folder (it is made if missing)")
         if not out.is_dir():
             return
         try:
             names = sorted(p.name for p in out.iterdir())
         except OSError as exc:
-            raise InputError(self.option, str(out), f"cannot be read ({exc.strerror}); give a folder you can "
+            raise InputError(self.option, shown, f"cannot be read ({exc.strerror}); give a folder you can "
                                                     f"write to") from None
         others = [n for n in names if n not in self.files]
         if others:
-            raise InputError(self.option, str(out), f"holds other files ({others[0]}"
+            raise InputError(self.option, shown, f"holds other files ({others[0]}"
                                                     f"{f' and {len(others) - 1} more' if len(others) > 1 else ''}); "
                                                     f"results replace the whole folder, so give a new or empty one")
         if names and not self.force:
-            raise InputError(self.option, str(out), f"already holds results ({', '.join(names)}); give --force to "
+            raise InputError(self.option, shown, f"already holds results ({', '.join(names)}); give --force to "
                                                     f"replace them, or another folder")
 
     def __enter__(self) -> "OutFolder":
@@ -103,11 +108,13 @@ class OutFolder:
     def commit(self) -> Path:
         """Move :attr:`tmp` into place as ``out`` (SIGINT and SIGTERM wait until it is done)."""
         self._check()  # the folder may have changed while the year was simulated
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        mask = getattr(signal, "pthread_sigmask", None)  # POSIX only
+        blocked = mask(signal.SIG_BLOCK, _STOP_SIGNALS) if mask else None
         try:
             _swap(self.tmp, self.out)
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            if mask:
+                mask(signal.SIG_SETMASK, blocked)
         return self.out
 
 
@@ -134,9 +141,8 @@ def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically with Linux's ``renameat2(RENAME_EXCHANGE)``; False where the
     system or file system has no such call."""
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError, TypeError):  # not glibc >= 2.28 (or not Linux at all)
         return False
     at_fdcwd, rename_exchange = -100, 2
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
@@ -171,9 +177,10 @@ def check_file(path: str | Path, force: bool = False, option: str = "--out") -> 
 @contextmanager
 def atomic_file(path: str | Path) -> Iterator[Path]:
     """A temporary path beside ``path`` to write to; renamed over ``path`` when the block ends
-    without an error, deleted otherwise."""
+    without an error, deleted otherwise.  It ends in ``path``'s extension, for writers that
+    pick a format by it (pandas' ExcelWriter)."""
     path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     tmp.chmod(0o666 & ~_umask())  # mkstemp's is private; the result gets a file's usual mode

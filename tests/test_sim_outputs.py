@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -62,6 +63,13 @@ def test_one_timestamp_unit_with_the_agency_zone(run):
     assert {(f.type.unit, f.type.tz) for f in stamps} == {("us", zone)}
     shifts = out.shifts
     assert (shifts["start"].dt.tz.key == zone) and (shifts["end"] > shifts["start"]).all()
+    # The instants are the run's: shifts start on its days, after their request arrived.
+    first = scenario.agency.first_day
+    days = shifts["start"].dt.date
+    assert days.min() >= first and days.max() <= first + timedelta(days=scenario.agency.days + 1)
+    assert (shifts["received"] <= shifts["start"]).all() and (shifts["posted"].dropna() >= shifts["received"].min()).all()
+    hours = (shifts["end"] - shifts["start"]).dt.total_seconds() / 3600
+    assert (abs(hours - shifts["hours"]) < 1e-3).all()
 
 
 def test_missing_values_are_nulls_never_empty_strings(run):
@@ -150,7 +158,7 @@ def test_instants_round_to_the_second_as_the_clock_does_and_nan_is_null():
     clock = Clock(datetime(2027, 1, 1).date(), ZoneInfo("America/Phoenix"))
     hours = [0.0, 1.5, float("nan"), 0.4 / 3600, 0.5 / 3600, 1.5 / 3600, 8759.99]
     seconds = schema.utc_seconds(hours, clock.epoch)
-    assert seconds[2] is None
+    assert seconds.type == pa.int64() and seconds[2].as_py() is None
     array = schema.column(pa.field("t", pa.timestamp("us", tz="America/Phoenix")), seconds)
     assert array.type == pa.timestamp("us", tz="America/Phoenix") and array.null_count == 1
     assert [v for v in array.to_pylist() if v is not None] == [clock.at(h) for h in hours if h == h]
@@ -184,10 +192,10 @@ def test_the_scenario_hash_follows_the_parameters_not_the_layout():
 
 
 def test_a_seed_sequence_is_recorded_as_its_entropy_and_spawn_key():
-    from offduty_simulations.outputs import provenance
+    from offduty_simulations.outputs import provenance_of
 
     child = np.random.SeedSequence(77).spawn(2)[1]
-    prov = provenance(from_dict(small(days=3, officers=5)), child, ["offduty", "simulate", "--out", "a b"])
+    prov = provenance_of(from_dict(small(days=3, officers=5)), child, ["offduty", "simulate", "--out", "a b"])
     assert prov["seed"] == {"entropy": 77, "spawn_key": [1]}
     assert prov["command"] == "offduty simulate --out 'a b'"
     json.dumps(prov)
@@ -209,11 +217,12 @@ def test_summary_keys_are_in_natural_order(run):
 
 def test_a_whole_year_lists_months_one_to_twelve():
     from offduty_simulations.outputs import _rates
-    import pandas as pd
 
-    keys = pd.Series([12, 1, 10, 2, 11, 3, 9, 4, 8, 5, 7, 6])
-    every = pd.Series([True] * 12)
-    assert list(_rates(keys, every, every)) == [str(m) for m in range(1, 13)]
+    months = [12, 1, 10, 2, 11, 3, 9, 4, 8, 5, 7, 6, 1]
+    status = ["worked"] * 11 + ["unfilled", "cancelled"]
+    rates = _rates(months, [s != "cancelled" for s in status], [s == "worked" for s in status], range(1, 13))
+    assert list(rates) == [str(m) for m in range(1, 13)]
+    assert rates["6"] == {"due": 1, "filled": 0, "fill_rate": 0.0} and rates["1"]["due"] == 1  # cancelled: not due
 
 
 # --- other readers ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import signal
@@ -68,6 +69,31 @@ def test_existing_results_are_refused_without_force_and_replaced_with_it(tmp_pat
         folder.commit()
     assert {(out / n).read_text() for n in RESULT_FILES} == {f"new {n}" for n in RESULT_FILES}
     assert leftovers(tmp_path) == []
+
+
+def test_without_an_atomic_exchange_the_old_folder_is_renamed_away_first(tmp_path, monkeypatch):
+    from offduty_simulations import writing
+
+    calls = []
+    monkeypatch.setattr(writing, "_exchange", lambda a, b: calls.append((a, b)) or False)
+    out = tmp_path / "run"
+    out.mkdir()
+    fill(out, "old")
+    with OutFolder(out, force=True) as folder:
+        fill(folder.tmp, "new")
+        folder.commit()
+    assert calls and (out / "ledger.parquet").read_text() == "new ledger.parquet" and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("out", [".", "..", "../here"])
+def test_the_current_folder_is_never_replaced(tmp_path, monkeypatch, out):
+    # Swapping it would leave the shell that ran offduty in a deleted folder.
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    with pytest.raises(InputError, match=r"holds the current folder, .* e.g. ./out"):
+        OutFolder(out)
+    assert leftovers(tmp_path) == [] and here.is_dir()
 
 
 def test_an_empty_folder_is_used_without_force(tmp_path):
@@ -225,6 +251,8 @@ def test_simulate_with_force_replaces_the_results_whole(tmp_path, scenario):
     assert offduty("simulate", "--scenario", str(scenario), "--seed", "2", "--out", str(out), "--force").returncode == 0
     assert offduty("simulate", "--scenario", str(scenario), "--seed", "2", "--out", str(reference)).returncode == 0
     assert digest(out) == digest(reference) != first  # the same command writes the same bytes anywhere
+    command = json.loads((out / "summary.json").read_text())["provenance"]["command"]
+    assert command == f"offduty simulate --scenario {scenario} --seed 2"  # without --out and --force
     assert leftovers(tmp_path) == []
 
 
