@@ -65,7 +65,7 @@ def _hook_comment(fn) -> str:
     documentation (read from the spec, so the list is never out of date)."""
     params = ", ".join(inspect.signature(fn).parameters)
     doc = inspect.cleandoc(fn.__doc__ or "").split("\n\n")[0]
-    lines = [f"# @hookimpl", f"# def {fn.__name__}({params}):"]
+    lines = ["# @hookimpl", f"# def {fn.__name__}({params}):"]
     lines += ["#     " + line for line in textwrap.wrap(" ".join(doc.split()), 88)]
     return "\n".join(lines)
 

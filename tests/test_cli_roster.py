@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import subprocess
 from pathlib import Path
 
@@ -131,7 +132,9 @@ def test_explain_a_refused_request(capsys, tmp_path):
 
 
 def test_console_script(tmp_path):
-    exe = shutil.which("offduty")
+    # The script pip installed beside this interpreter (the venv need not be activated).
+    beside = Path(sys.executable).with_name("offduty")
+    exe = str(beside) if beside.exists() else shutil.which("offduty")
     if exe is None:
         pytest.skip("offduty console script not installed")
     done = subprocess.run([exe, "roster", "validate", str(ROSTER)], capture_output=True, text=True)

@@ -38,8 +38,6 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-import numpy as np
-
 from offduty_core import hookimpl
 from offduty_core.distribution import Param, WindowMethod
 
@@ -102,6 +100,8 @@ class Bidding(WindowMethod):
         if self.params["order"] != "random":
             return sorted(officers, key=lambda o: (stage[o.badge], self.order_key(desk, postings[0], o)))
         base = sorted(officers, key=lambda o: o.seniority)
+        import numpy as np  # only here: `offduty agencies` and `bill` need no numpy
+
         seq = np.random.SeedSequence([self.params["seed"] & 0xFFFFFFFF, zlib.crc32(set_name.encode())])
         draw = np.random.default_rng(seq).permutation(len(base))
         return sorted((base[i] for i in draw), key=lambda o: stage[o.badge])
