@@ -51,12 +51,18 @@ def scenario_data(officers: int, shifts_per_year: int, days: int = 365) -> dict:
 
 
 def run_case(data: dict, seed: int, queue) -> None:
+    import attrs
+
     from offduty_core import default_registry
     from offduty_simulations import demand
     from offduty_simulations.model import YearModel, scenario_rules
     from offduty_simulations.outputs import build
-    from offduty_simulations.scenario import from_dict
+    from offduty_simulations.scenario import OfficersSection, from_dict
 
+    # Every approved officer works, as in versions that did not model participation, so the
+    # figures compare across versions (a checkout that knows participation is told so).
+    if "participation" in attrs.fields_dict(OfficersSection):
+        data = {**data, "officers": {**data["officers"], "participation": 1.0, "activity_sigma": 0.0}}
     scenario = from_dict(data)
     published = default_registry().rules(scenario.agency.name)
     rules = scenario_rules(scenario, published)
