@@ -30,7 +30,7 @@ def test_every_scenario_range_is_documented(key):
 @pytest.mark.parametrize("value, text", [
     (limits.MAX_POSITIONS, "200 in all"), (limits.MAX_SHIFT_HOURS, "72 hours"), (limits.MAX_EVENTS, "| 1,000 |"),
     (limits.MAX_STORY_BYTES, "1,000,000 bytes"), (limits.MAX_STORIES_BYTES, "100,000,000 bytes"),
-    (limits.MAX_ROSTER_BYTES, "20,000,000 bytes"), (limits.MAX_HISTORY_BYTES, "100,000,000 bytes"),
+    (limits.MAX_ROSTER_BYTES, "5,000,000 bytes"), (limits.MAX_HISTORY_BYTES, "25,000,000 bytes"),
     (limits.MAX_SCENARIO_BYTES, "1,000,000 bytes"), (limits.MAX_JSON_DEPTH, "deeper than 64"),
     (limits.MAX_PROBLEMS, "first 50"), (limits.MIN_YEAR, "years 1900 to 2200"), (limits.MAX_YEAR, "1900 to 2200"),
 ])
