@@ -37,7 +37,8 @@ from offduty_simulations.scenario import load
 
 DEEP = os.environ.get("OFFDUTY_FUZZ") == "deep"
 #: Inputs per interface: (default, deep).
-EXAMPLES = {"bill": (250, 10_000), "jsonl": (30, 1_000), "roster": (200, 10_000), "history": (60, 10_000),
+EXAMPLES = {"bill": (250, 10_000), "jsonl": (30, 1_000), "roster": (200, 10_000), "explain": (100, 10_000),
+            "history": (60, 10_000),
             "scenario": (150, 10_000), "simulate": (4, 300)}
 CORPUS = Path(__file__).parent / "robust_corpus"
 ROSTER = Path(__file__).resolve().parent.parent / "examples" / "roster-chandler.csv"
@@ -149,6 +150,18 @@ def test_roster_validate_and_explain_keep_the_contract(folder, data, slot, metho
     contract(*offduty("explain", *args))
 
 
+@fuzz("explain")
+@given(data=fs.story_bytes(), slot=st.integers(0, 5),
+       method=st.sampled_from([None, "seniority", "fairness", "bidding", "sequencing", "immediate-release"]),
+       at=st.sampled_from([None, "2027-03-01T08:00", "2027-03-14T02:30", "2027-06-01T08:00", "2099-01-01T00:00"]))
+def test_explain_any_story_keeps_the_contract(folder, data, slot, method, at):
+    path = folder / "explain.json"
+    path.write_bytes(data)
+    args = ["explain", "--roster", ROSTER, path, "--slot", slot] + (["--method", method] if method else []) + (
+        ["--at", at] if at else [])
+    contract(*offduty("explain-story", *args))
+
+
 @fuzz("history")
 @given(data=fs.history_bytes())
 def test_calibrate_keeps_the_contract_and_writes_a_loadable_scenario(folder, data):
@@ -194,6 +207,7 @@ COMMANDS = {
     "roster": lambda f: ["explain", "--roster", f, STORY],
     "history": lambda f: ["calibrate", f, "--out", f.parent / "__never__.toml"],
     "scenario": lambda f: ["scenario", f],
+    "explain": lambda f: ["explain", "--roster", ROSTER, f, "--slot", 1, "--method", "sequencing"],
 }
 
 
