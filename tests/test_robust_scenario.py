@@ -42,6 +42,7 @@ HEAD = '[agency]\nname = "chandler-az"\ndays = 7\n'
     ("[demand.events]\nper_year = 1e9", "demand.events.per_year: 1000000000.0 is not allowed; must be from 0 to 100"),
     ("[demand.school]\nschools = 100000000", "demand.school.schools"),
     ("[fees]\nweekly_cap = 1e300", "fees.weekly_cap"),
+    ("[payment]\ndays_to_pay = { median = 1" + "0" * 400 + " }", "payment.days_to_pay"),  # found by the fuzz suite
 ])
 def test_a_value_simulate_cannot_run_is_refused_at_load(run, tmp_path, text, says):
     refused(run("scenario", write(tmp_path, "s.toml", HEAD + text + "\n")), says)
