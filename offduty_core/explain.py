@@ -81,6 +81,11 @@ def explain(story: Story, roster: Roster, registry: Any, slot: int = 0, at: date
     when = at if at is not None else request.approved
     if when < request.received_at:
         raise InputError("--at", fmt_local(when, story.rules.info.tz), "must not be before the request was received")
+    if when < request.approved:
+        raise InputError("--at", fmt_local(when, story.rules.info.tz),
+                         f"the request is posted when it is approved, "
+                         f"{fmt_local(request.approved, story.rules.info.tz)}; ask at or after that")
+    board.advance(request.approved)  # a request approved after it arrived is posted then
     board.now = max(when, board.now)
     held: dict[int, str] = {}
     target = job.slots[slot]
@@ -110,6 +115,9 @@ def explain(story: Story, roster: Roster, registry: Any, slot: int = 0, at: date
             board.book.book(roster.get(badge), st.shift.key, st.shift.start, st.shift.end)
 
     posting: Posting = target.posting
+    if posting is None:  # never posted: e.g. its start had passed when the request was approved
+        raise InputError("--slot", slot, f"slot {slot} of {request.id} was not posted ({target.status}); "
+                                         "no officer is offered it")
     posting.shift = target.shift
     config, method = job.config, job.method
     if posting.stage_opens_at is not None and when >= posting.stage_opens_at:

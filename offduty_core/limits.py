@@ -23,11 +23,12 @@ MAX_SHIFT_HOURS = 72
 MAX_EVENTS = 1000
 
 #: File sizes, in bytes: a story (or one line of JSON Lines), a whole JSON Lines input, a
-#: roster CSV, a job history CSV, a scenario TOML.
+#: roster CSV (about 45,000 officers; validating one this size takes a few seconds), a job
+#: history CSV (about 200,000 requests), a scenario TOML.
 MAX_STORY_BYTES = 1_000_000
 MAX_STORIES_BYTES = 100_000_000
-MAX_ROSTER_BYTES = 20_000_000
-MAX_HISTORY_BYTES = 100_000_000
+MAX_ROSTER_BYTES = 5_000_000
+MAX_HISTORY_BYTES = 25_000_000
 MAX_SCENARIO_BYTES = 1_000_000
 
 #: Nesting depth of a story's JSON (a story nests four deep; the parser recurses).

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -30,6 +31,17 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+#: The most replications, local workers and replications in all a sweep may ask for (each
+#: replication simulates a year; each worker is a process).
+MAX_REPLICATIONS, MAX_WORKERS, MAX_TASKS = 10_000, 256, 100_000
+
+
+def _seed(seed: int) -> int:
+    if not 0 <= seed < 2 ** 128:
+        raise InputError("--seed", seed, "must be a whole number from 0 (SeedSequence takes no negative seed)")
+    return seed
 
 
 def packaged_scenarios() -> dict[str, Path]:
@@ -138,6 +150,7 @@ def configure_simulate(p: argparse.ArgumentParser):
         from .outputs import build, provenance_of
         from .writing import OutFolder
 
+        _seed(args.seed)
         scenario = _load(args.scenario)
         published = registry.rules(scenario.agency.name)
         # Claimed before the year is simulated: an --out that cannot be written, or that holds
@@ -238,8 +251,18 @@ def configure_sweep(p: argparse.ArgumentParser):
             if not sep:
                 raise InputError("--vary", item, "give KEY=V1,V2 (e.g. fees.admin_fee_pct=8,11,14)")
             axes[key.strip()] = _values(values)
-        if args.replications < 1:
-            raise InputError("--replications", args.replications, "must be >= 1")
+        if not 1 <= args.replications <= MAX_REPLICATIONS:
+            raise InputError("--replications", args.replications, f"must be from 1 to {MAX_REPLICATIONS:,}")
+        if not 0 <= args.workers <= MAX_WORKERS:
+            raise InputError("--workers", args.workers, f"must be from 0 (one per core) to {MAX_WORKERS}")
+        if not 0 < args.level < 1:
+            raise InputError("--level", args.level, "give a confidence level between 0 and 1, e.g. 0.95")
+        _seed(args.seed)
+        size = math.prod(len(values) for values in axes.values())
+        if size * args.replications > MAX_TASKS:
+            raise InputError("--replications", args.replications,
+                             f"{size:,} grid points x {args.replications:,} replications is more than "
+                             f"{MAX_TASKS:,} replications in all")
         points = grid_points(axes) if axes else [{}]
         tasks = make_tasks(scenario, points, args.replications, args.seed)
         bar = _Progress(len(tasks), "sweep", args.quiet)

@@ -737,7 +737,7 @@ def _convert(f: attrs.Attribute, value: Any, field: str) -> Any:
         if inner in ("distribution", "date", f.name) or field.endswith(inner):
             raise ScenarioError(field, exc.value, exc.allowed) from None
         raise ScenarioError(f"{field}.{inner}", exc.value, exc.allowed) from None
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an integer past any float
         raise ScenarioError(field, value, str(exc)) from None
 
 
@@ -784,7 +784,7 @@ def _build(cls: type, data: Any, path: str, pattern: str | None = None) -> Any:
         if exc.field.startswith(path) or not path or exc.field == "scenario":
             raise
         raise ScenarioError(f"{path}.{exc.field}", exc.value, exc.allowed) from None
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ScenarioError(path or "scenario", data, str(exc)) from None
     # The ranges, once the field's own checks passed (their messages are the more specific).
     clipped = {}

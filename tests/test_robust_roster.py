@@ -76,3 +76,16 @@ def test_explain_refuses_a_bad_roster_in_one_line_with_the_count(run, tmp_path):
 def test_an_unclosed_quote_is_one_problem_not_a_traceback(run, tmp_path):
     code, out, err, _ = run("roster", "validate", write(tmp_path, "r.csv", HEADER + '"1,chandler-az\n' + "x" * 10))
     assert code == 2 and "Traceback" not in err
+
+
+def test_explain_a_request_approved_after_it_arrived(run, tmp_path):
+    """Found by the fuzz suite: the board posts such a request at its approval, which explain
+    did not wait for (AttributeError on the slot's missing posting)."""
+    data = json.loads(json.dumps(EXAMPLE))
+    data["request"]["approved_at"] = "2027-06-01T09:00"
+    path = write(tmp_path, "s.json", data)
+    code, out, err, _ = run("explain", "--roster", ROSTER, path, "--slot", 1, "--method", "sequencing")
+    assert code == 0, err
+    assert "may be offered the shift" in out
+    refused(run("explain", "--roster", ROSTER, path, "--at", "2027-06-01T08:30"),
+            "--at", "posted when it is approved, 2027-06-01T09:00-07:00")

@@ -42,6 +42,7 @@ HEAD = '[agency]\nname = "chandler-az"\ndays = 7\n'
     ("[demand.events]\nper_year = 1e9", "demand.events.per_year: 1000000000.0 is not allowed; must be from 0 to 100"),
     ("[demand.school]\nschools = 100000000", "demand.school.schools"),
     ("[fees]\nweekly_cap = 1e300", "fees.weekly_cap"),
+    ("[payment]\ndays_to_pay = { median = 1" + "0" * 400 + " }", "payment.days_to_pay"),  # found by the fuzz suite
 ])
 def test_a_value_simulate_cannot_run_is_refused_at_load(run, tmp_path, text, says):
     refused(run("scenario", write(tmp_path, "s.toml", HEAD + text + "\n")), says)
@@ -90,3 +91,18 @@ def test_ctrl_c_in_a_sweep_is_one_line_from_the_whole_process_group(tmp_path):
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert (proc.returncode, out, err) == (130, "", "offduty: interrupted\n")
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["simulate", "--seed", "-1", "--out", "o"], "--seed: -1"),
+    (["sweep", "--seed", "-5"], "--seed: -5"),
+    (["sweep", "--level", "5"], "--level: 5.0"),
+    (["sweep", "-n", "1000000000"], "--replications: 1000000000 is not allowed; must be from 1 to 10,000"),
+    (["sweep", "--workers", "1000000"], "--workers: 1000000"),
+    (["sweep", "-n", "100"] + [x for k in ("admin_fee_pct", "rate_multiplier", "weekly_cap")
+                               for x in ("--vary", f"fees.{k}={','.join(['1'] * 1000)}")],
+     "1,000,000,000 grid points x 100 replications"),
+], ids=["simulate seed", "sweep seed", "level", "replications", "workers", "grid"])
+def test_simulate_and_sweep_options_are_bounded(run, tmp_path, argv, says):
+    scenario = ["--scenario", ROOT / "simulations" / "scenarios" / "chandler-az.toml"]
+    refused(run(*argv[:1], *scenario, *argv[1:]), says)
