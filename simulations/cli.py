@@ -171,8 +171,8 @@ def configure_sweep(p: argparse.ArgumentParser):
         with pd.option_context("display.max_rows", 500, "display.width", 200):
             print(table.to_string(index=False, float_format=lambda v: f"{v:,.4f}"))
         for r in failures:
-            print(f"offduty: replication {r.replication} of point {points[r.point]} failed twice: {r.error}",
-                  file=sys.stderr)
+            print(f"offduty: replication {r.replication} of point {points[r.point]} failed twice: "
+                  f"{' '.join(str(r.error).split())[:500]}", file=sys.stderr)
         return 1 if failures else 0
 
     return run
