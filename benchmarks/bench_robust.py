@@ -49,7 +49,9 @@ def corpus(folder: Path) -> None:
     story = ROOT / "examples" / "chandler-cancel-inside.json"
     commands = {"bill": lambda f: ["bill", f], "roster": lambda f: ["explain", "--roster", f, story],
                 "history": lambda f: ["calibrate", f, "--out", folder / "never.toml"],
-                "scenario": lambda f: ["scenario", f]}
+                "scenario": lambda f: ["scenario", f],
+                "explain": lambda f: ["explain", "--roster", ROOT / "examples" / "roster-chandler.csv", f, "--slot", 1,
+                                      "--method", "sequencing"]}
     offduty("bill", story)  # imports and plugins loaded once, outside the figures
     print("corpus (tests/robust_corpus): seconds to answer each file")
     for kind, command in commands.items():

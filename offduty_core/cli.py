@@ -132,7 +132,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with its usage errors as one line (it prints the usage and the error)."""
 
     def error(self, message: str):  # type: ignore[override]
-        self.exit(2, f"offduty: {self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
+        command = self.prog.partition(" ")[2]
+        self.exit(2, f"offduty: {command + ': ' if command else ''}{' '.join(message.split())} "
+                     f"(see {self.prog} --help)\n")
 
 
 def message(exc: BaseException) -> str:

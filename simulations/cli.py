@@ -291,8 +291,8 @@ def configure_sweep(p: argparse.ArgumentParser):
                     text[column] = [format_cell(m, v) for m, v in zip(text["metric"], text[column])]
                 print(text.to_string(index=False))
         for r in failures:
-            print(f"offduty: replication {r.replication} of point {points[r.point]} failed twice: {r.error}",
-                  file=sys.stderr)
+            print(f"offduty: replication {r.replication} of point {points[r.point]} failed twice: "
+                  f"{' '.join(str(r.error).split())[:500]}", file=sys.stderr)
         return 1 if failures else 0
 
     return run

@@ -202,6 +202,15 @@ def _positive(instance: object, attribute: attrs.Attribute, value: float) -> Non
         raise ScenarioError(attribute.name, value, "must be > 0")
 
 
+def _whole_minutes(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    """Scheduled hours of a standing post or a school shift are whole minutes (one-off jobs'
+    durations are rounded to minutes where they are drawn); a shift ending at a fraction of a
+    second made the simulator wake at the same instant for ever."""
+    if abs(value * 60 - round(value * 60)) > 1e-6:
+        raise ScenarioError(attribute.name, value, f"give whole minutes, e.g. {round(value * 60) / 60:g} "
+                                                   f"({round(value * 60)} minutes)")
+
+
 def _non_negative(instance: object, attribute: attrs.Attribute, value: float) -> None:
     if value is not None and value < 0:
         raise ScenarioError(attribute.name, value, "must be >= 0")
@@ -439,7 +448,7 @@ class StandingPost:
     weekdays: tuple[int, ...] = doc("days of the week, 0 = Monday", default=(4, 5), converter=tuple,
                                     validator=_weekdays)
     start: str = doc("local start time HH:MM", default="18:00", validator=_hhmm)
-    hours: float = doc("scheduled hours", default=6.0, validator=_positive)
+    hours: float = doc("scheduled hours (whole minutes)", default=6.0, validator=[_positive, _whole_minutes])
     officers: int = doc("officers per shift", default=1, validator=_at_least(1))
     vehicle: bool = doc("with a marked vehicle", default=False)
     lead_days: float = doc("posted this many days before each shift", default=14.0, validator=_lead_days)
@@ -452,7 +461,7 @@ class SchoolSection:
     schools: int = doc("schools with an SSO post (0: none)", default=0, validator=_at_least(0))
     officers_per_school: int = doc("officers per school per day", default=1, validator=_at_least(1))
     start: str = doc("local start time HH:MM", default="07:00", validator=_hhmm)
-    hours: float = doc("scheduled hours", default=8.0, validator=_positive)
+    hours: float = doc("scheduled hours (whole minutes)", default=8.0, validator=[_positive, _whole_minutes])
     terms: tuple[tuple[date, date], ...] = doc(
         "school terms as [first day, last day] pairs; weekdays inside a term are school days",
         default=(("2027-01-05", "2027-05-28"), ("2027-08-16", "2027-12-17")),

@@ -21,6 +21,7 @@ import contextlib
 import io
 import json
 import os
+import signal
 import sys
 import time
 from collections import Counter, defaultdict
@@ -61,16 +62,29 @@ def offduty(interface: str, *argv, stdin: bytes | None = None) -> tuple[int, str
     if stdin is not None:
         sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
     began = time.perf_counter()
+    if hasattr(signal, "setitimer"):  # a hang becomes an internal error (exit 1), not a stuck suite
+        signal.signal(signal.SIGALRM, _hung)
+        signal.setitimer(signal.ITIMER_REAL, 60)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main([str(a) for a in argv])
     finally:
+        if hasattr(signal, "setitimer"):
+            signal.setitimer(signal.ITIMER_REAL, 0)
         sys.stdin = saved
     seconds = time.perf_counter() - began
     SLOWEST[interface] = max(SLOWEST[interface], seconds)
     STATS[interface]["accepted" if code == 0 else f"exit {code}"] += 1
     assert seconds < 10, f"{interface} took {seconds:.1f} s"  # a hang guard, not a speed test
     return code, out.getvalue(), err.getvalue()
+
+
+class Hung(Exception):
+    """A call ran past a minute."""
+
+
+def _hung(signum, frame):
+    raise Hung("no answer within 60 s")
 
 
 def contract(code: int, out: str, err: str) -> None:

@@ -43,6 +43,10 @@ HEAD = '[agency]\nname = "chandler-az"\ndays = 7\n'
     ("[demand.school]\nschools = 100000000", "demand.school.schools"),
     ("[fees]\nweekly_cap = 1e300", "fees.weekly_cap"),
     ("[payment]\ndays_to_pay = { median = 1" + "0" * 400 + " }", "payment.days_to_pay"),  # found by the fuzz suite
+    # Found by the deep fuzz profile: a post ending at a fraction of a second made simulate hang.
+    ("[[demand.standing]]\nhours = 3.73399052268579", "demand.standing[0].hours: 3.73399052268579 is not allowed; "
+                                                        "give whole minutes, e.g. 3.73333 (224 minutes)"),
+    ("[demand.school]\nschools = 1\nhours = 7.999", "demand.school.hours: 7.999"),
 ])
 def test_a_value_simulate_cannot_run_is_refused_at_load(run, tmp_path, text, says):
     refused(run("scenario", write(tmp_path, "s.toml", HEAD + text + "\n")), says)
