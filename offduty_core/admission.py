@@ -14,9 +14,11 @@ import attrs
 from .days import epoch
 from .errors import InputError, Refusal
 from .model import ROLES, Request, Slot
-from .replay import MAX_REQUEST_SPAN, fmt_duration
 from .rules import AgencyRules
-from .timeutil import fmt_local
+from .timeutil import fmt_duration, fmt_local
+
+#: The longest a request (or a changed shift) may span.
+MAX_REQUEST_SPAN = timedelta(days=31)
 
 @attrs.frozen(kw_only=True)
 class Admission:

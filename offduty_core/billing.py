@@ -33,10 +33,11 @@ from typing import NamedTuple, Sequence
 import attrs
 
 from . import ledger
-from .admission import Admission, admit
+from .admission import MAX_REQUEST_SPAN, Admission, admit
 from .model import Event, Request, Slot
 from .pricing import Line, Pricer, Shape, dec, fmt_cents, round_half_up
-from .replay import MAX_REQUEST_SPAN, WORK, Charge, fmt_duration, replay
+from .replay import WORK, Charge, replay
+from .timeutil import fmt_duration
 from .rules import AgencyRules
 from .spec import Applies, PaymentTerms, Per
 

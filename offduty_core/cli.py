@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import Callable, Sequence
 
-from .errors import InputError, OffdutyError
+from .errors import OffdutyError, message
 from .plugins import Registry, default_registry
 
 #: Subcommands added by later layers: name -> (configure parser, run).  Filled by modules
@@ -135,18 +135,6 @@ class _Parser(argparse.ArgumentParser):
         command = self.prog.partition(" ")[2]
         self.exit(2, f"offduty: {command + ': ' if command else ''}{' '.join(message.split())} "
                      f"(see {self.prog} --help)\n")
-
-
-def message(exc: BaseException) -> str:
-    """The one line a user sees for ``exc``: its text on one line, an input error's value
-    shortened."""
-    from .readers import short
-
-    text = str(exc)
-    if isinstance(exc, InputError) and text == f"{exc.field}: {exc.value!r} is not allowed; {exc.allowed}":
-        text = f"{exc.field}: {short(exc.value)} is not allowed; {exc.allowed}"
-    text = " ".join(text.split())
-    return text if len(text) <= 4000 else text[:3997] + "..."
 
 
 def _report(exc: BaseException, debug: bool, internal: bool = False) -> None:

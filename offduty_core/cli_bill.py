@@ -14,7 +14,7 @@ import json
 import sys
 from typing import Callable, Iterator, Sequence
 
-from .errors import InputError, OffdutyError
+from .errors import InputError, OffdutyError, message
 from .limits import MAX_STORIES_BYTES, MAX_STORY_BYTES
 from .plugins import Registry
 from .readers import decode, read_bytes
@@ -68,7 +68,6 @@ class _Located(OffdutyError):
 
 
 def _located(exc: OffdutyError, source: str) -> OffdutyError:
-    from .cli import message
 
     text = message(exc)
     return exc if text.startswith(source) else _Located(f"{source}: {text}")

@@ -36,3 +36,19 @@ class Refusal(OffdutyError):
 
 class PluginError(OffdutyError):
     """A plugin is broken: a duplicate agency name, a hook returning the wrong type, ..."""
+
+
+def short(value: object, width: int = 60) -> str:
+    """``repr(value)`` cut to ``width`` characters, on one line (for messages)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def message(exc: BaseException) -> str:
+    """The one line a user sees for ``exc``: its text on one line, an input error's value
+    shortened."""
+    text = str(exc)
+    if isinstance(exc, InputError) and text == f"{exc.field}: {exc.value!r} is not allowed; {exc.allowed}":
+        text = f"{exc.field}: {short(exc.value)} is not allowed; {exc.allowed}"
+    text = " ".join(text.split())
+    return text if len(text) <= 4000 else text[:3997] + "..."

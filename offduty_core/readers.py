@@ -18,12 +18,6 @@ from .limits import MAX_PROBLEMS
 _SAVE = "save it as UTF-8 (in a spreadsheet: CSV UTF-8; in an editor: Save with Encoding, UTF-8)"
 
 
-def short(value: object, width: int = 60) -> str:
-    """``repr(value)`` cut to ``width`` characters, on one line (for messages)."""
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
 def read_bytes(path: str, field: str, limit: int) -> bytes:
     """The bytes of ``path`` (``-``: standard input), refused past ``limit`` bytes."""
     try:

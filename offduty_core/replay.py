@@ -10,21 +10,19 @@ Pricing a charge is :mod:`offduty_core.pricing`'s job; putting the bill together
 
 from __future__ import annotations
 
-from datetime import timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple, Sequence
 
+from .admission import MAX_REQUEST_SPAN, Admission
 from .days import epoch, from_epoch
 from .errors import InputError, Refusal
 from .model import Assign, Cancel, ChangeStart, Clock, Drop, Event, NoShow, Release, Slot, Unfilled
 from .spec import ChangeHandling, ChargeRule
-from .timeutil import fmt_local
+from .timeutil import fmt_duration, fmt_local
 
 if TYPE_CHECKING:
-    from .admission import Admission
     from .rules import AgencyRules
 
-MAX_REQUEST_SPAN = timedelta(days=31)
 _new = tuple.__new__
 _MAX_SPAN_S = 31 * 86400
 WORK = ChargeRule(label="hours worked at the total rate")
@@ -60,18 +58,6 @@ class SlotState:
         self.barred: set[str] | None = None
         self.charges: list[Charge] = []
         self.history: list[str] = []
-
-
-def fmt_duration(delta: timedelta | int) -> str:
-    """'10 h', '71 h 59 min', '-2 h' for messages (a timedelta or seconds)."""
-    total = delta if isinstance(delta, int) else int(delta.total_seconds())
-    sign = "-" if total < 0 else ""
-    total = abs(total)
-    hours, rest = divmod(total, 3600)
-    minutes = rest // 60
-    if minutes:
-        return f"{sign}{hours} h {minutes} min"
-    return f"{sign}{hours} h"
 
 
 def _window_note(remaining_s: int, tag: str) -> str:

@@ -11,9 +11,8 @@ from typing import Any, Mapping
 
 import attrs
 
-from .errors import InputError
+from .errors import InputError, short
 from .limits import MAX_EVENTS, MAX_JSON_DEPTH, MAX_POSITIONS, MAX_SHIFT_HOURS
-from .readers import short
 from .model import CHANNELS, EVENT_CLASSES, ROLES, Assign, Cancel, ChangeStart, Clock, Drop, Event, NoShow, Release, Request, Unfilled
 from .plugins import Registry
 from .rules import AgencyRules

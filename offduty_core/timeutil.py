@@ -115,3 +115,15 @@ def localize_midnight(day: date, tz: ZoneInfo) -> datetime:
 
 def fmt_local(value: datetime, tz: ZoneInfo) -> str:
     return value.astimezone(tz).isoformat(timespec="minutes")
+
+
+def fmt_duration(delta: timedelta | int) -> str:
+    """'10 h', '71 h 59 min', '-2 h' for messages (a timedelta or seconds)."""
+    total = delta if isinstance(delta, int) else int(delta.total_seconds())
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    hours, rest = divmod(total, 3600)
+    minutes = rest // 60
+    if minutes:
+        return f"{sign}{hours} h {minutes} min"
+    return f"{sign}{hours} h"

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from offduty_core import default_registry
-from offduty_core.errors import InputError
+from offduty_core.errors import InputError, short
 from offduty_core.limits import MAX_HISTORY_BYTES, MAX_POSITIONS, MAX_SHIFT_HOURS, MAX_YEAR, MIN_YEAR
-from offduty_core.readers import ProblemsError, read_text, short
+from offduty_core.readers import ProblemsError, read_text
 
 from .scenario import from_dict
 

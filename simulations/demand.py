@@ -23,6 +23,7 @@ import numpy as np
 from offduty_core.model import Request
 from offduty_core.rules import AgencyRules
 
+from .memory import paused_gc
 from .scenario import MAX_DAYS, Scenario
 
 UTC = timezone.utc
@@ -132,8 +133,6 @@ def school_days(scenario: Scenario) -> list[date]:
 def generate(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Generator],
              price: float = 1.0) -> list[Job]:
     """Every request whose start falls in the scenario's days, ordered by receipt."""
-    from .model import paused_gc  # here, not at the top: the model imports this module
-
     # Tens of thousands of datetimes, requests and jobs, none of them garbage: the collector's
     # passes over them (and over the holidays package's first import) would find nothing.
     with paused_gc():

@@ -28,9 +28,7 @@ Time is float hours since the first simulated day's local midnight
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import math
 from typing import Any, Callable, Iterator, NamedTuple
 
@@ -41,6 +39,7 @@ from offduty_core.rules import AgencyRules
 
 from . import demand as demand_mod
 from . import fill as F
+from .memory import paused_gc
 from .scenario import MAX_DAYS, Scenario
 
 NIGHT = frozenset((22, 23, 0, 1, 2, 3, 4, 5))
@@ -554,28 +553,6 @@ class YearModel:
         return ModelResult(scenario=self.scenario, rules=self.rules, jobs=self.jobs,
                            board_records=self.fill.records(), records=self.records, roster=self.roster,
                            clock=self.clock, fill_status=self.fill.status)
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Hold Python's cyclic garbage collector off while a year runs (restored after).
-
-    A year allocates millions of short-lived objects and keeps hundreds of thousands of
-    records; the collector's passes over that growing heap cost about a quarter of the run
-    while finding almost nothing (the model's garbage is freed by reference counting), so it
-    runs once, afterwards, instead.  What the run made is handed to the oldest generation
-    (``gc.freeze()`` then ``gc.unfreeze()``) rather than left in the youngest, whose first pass
-    would otherwise walk all of it; that is skipped if the caller froze objects itself."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            if gc.get_freeze_count() == 0:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 # --- the scenario's rules -------------------------------------------------------------------

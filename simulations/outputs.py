@@ -34,7 +34,8 @@ from offduty_core.payroll import weekly_payroll
 
 from . import fill as F
 from . import schema as S
-from .model import ModelResult, paused_gc
+from .memory import paused_gc
+from .model import ModelResult
 from .writing import OutFolder
 
 LEAD_BUCKETS = ((24, "<1d"), (72, "1-3d"), (168, "3-7d"), (336, "7-14d"), (720, "14-30d"), (math.inf, ">=30d"))
