@@ -16,7 +16,8 @@ from .cli import subcommand
 from .errors import InputError
 from .limits import MAX_PROBLEMS, MAX_ROSTER_BYTES, MAX_STORY_BYTES
 from .readers import read_text
-from .officers import CycleSchedule, DateSchedule, Rank, WeeklySchedule, check_roster
+from .officers import CycleSchedule, DateSchedule, Rank, WeeklySchedule
+from .roster_csv import check_roster
 
 
 def _read(path: str, limit: int = MAX_ROSTER_BYTES) -> str:
@@ -92,7 +93,7 @@ def configure_roster(parser: argparse.ArgumentParser):
 def run_explain(args: argparse.Namespace, registry) -> int:
     from .distribution import DistributionConfig
     from .explain import explain, parse_params
-    from .officers import parse_roster
+    from .roster_csv import parse_roster
     from .story import load_json, parse_story
     from .timeutil import parse_time
 

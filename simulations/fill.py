@@ -28,7 +28,8 @@ from offduty_core import default_registry
 from offduty_core import lifecycle as lc
 from offduty_core.days import epoch
 from offduty_core.eligibility import OfficerBook
-from offduty_core.officers import CycleSchedule, Officer, Rank, Roster, load_roster
+from offduty_core.officers import CycleSchedule, Officer, Rank, Roster
+from offduty_core.roster_csv import load_roster
 from offduty_core.rules import AgencyRules
 from offduty_core.spec import HourCaps
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from offduty_core.errors import InputError
-from offduty_core.officers import (CycleSchedule, DateSchedule, Officer, OffDutyRecord, Rank, Roster, RosterError,
-                                   WeeklySchedule, badge_key, check_roster, generate_roster, load_roster,
-                                   parse_roster, roster_to_csv)
+from offduty_core.officers import (CycleSchedule, DateSchedule, Officer, OffDutyRecord, Rank, Roster, WeeklySchedule,
+                                   badge_key, generate_roster)
+from offduty_core.roster_csv import RosterError, check_roster, load_roster, parse_roster, roster_to_csv
 
 DENVER = ZoneInfo("America/Denver")
 PHOENIX = ZoneInfo("America/Phoenix")
