@@ -482,6 +482,7 @@ def _summary(result, shifts_table, officers_table, totals, refusals, ttf, bad_de
     return {
         "scenario": sc.name,
         "agency": result.rules.name,
+        "agency_title": result.rules.info.title,
         "days": sc.agency.days,
         "first_day": sc.agency.first_day.isoformat(),
         "fill_engine": result.fill_status,

@@ -78,7 +78,8 @@ def render_html(run: T.Run, tables: dict[str, pd.DataFrame]) -> str:
     lede = (f"{s['requests']['received']:,} requests and {s['shifts']['due']:,} shifts due over {s.get('days')} days "
             f"from {s.get('first_day')}; "
             + (f"{fill * 100:.1f} % of shifts filled." if fill is not None else "no shift was due."))
-    parts = [f"<h1>Off-duty forecast: {html.escape(str(s.get('agency', '')))}</h1>",
+    name = str(s.get("agency_title") or s.get("agency", ""))
+    parts = [f"<h1>Off-duty forecast: {html.escape(name)}</h1>",
              f'<p class="lede">{html.escape(lede)} A simulation: one forecast year drawn from the scenario, '
              "not a guarantee.</p>"]
     if problems:
@@ -123,7 +124,7 @@ def render_html(run: T.Run, tables: dict[str, pd.DataFrame]) -> str:
               "this folder hold each invoice, pay week and city amount, and their totals equal "
               "summary.json's.</p>"]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>Off-duty forecast: {html.escape(str(s.get('agency', '')))}</title>"
+            f"<title>Off-duty forecast: {html.escape(str(s.get('agency_title') or s.get('agency', '')))}</title>"
             f"<style>{CSS}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
 
 

@@ -69,6 +69,8 @@ def test_the_page_states_the_assumptions_and_the_summarys_figures(out):
     assert "<td>seed</td>" in page and "<td>offduty version</td>" in page
     assert f"{Decimal(summary['money']['vendor_billed']):,.2f}" in page
     assert f"{Decimal(summary['cash']['payroll_ahead_of_vendor_payments']):,.2f}" in page
+    # The agency as people name it, not its plugin's name.
+    assert f"<h1>Off-duty forecast: {summary['agency_title']}</h1>" in page and "Police" in summary["agency_title"]
 
 
 def test_provenance_is_read_from_the_summarys_provenance_section_or_its_top_level():
