@@ -87,6 +87,11 @@ def explain(story: Story, roster: Roster, registry: Any, slot: int = 0, at: date
                          f"{fmt_local(request.approved, story.rules.info.tz)}; ask at or after that")
     board.advance(request.approved)  # a request approved after it arrived is posted then
     board.now = max(when, board.now)
+    n = len(job.slots)
+    for i, event in enumerate(story.events):  # as billing would refuse them, before replaying any
+        for index in ((event.slot,) if hasattr(event, "slot") else getattr(event, "slots", None) or ()):
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
+                raise InputError(f"events[{i}].slot", index, f"slots are 0..{n - 1} for this request")
     held: dict[int, str] = {}
     target = job.slots[slot]
     tz = story.rules.info.tz

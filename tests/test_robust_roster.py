@@ -89,3 +89,15 @@ def test_explain_a_request_approved_after_it_arrived(run, tmp_path):
     assert "may be offered the shift" in out
     refused(run("explain", "--roster", ROSTER, path, "--at", "2027-06-01T08:30"),
             "--at", "posted when it is approved, 2027-06-01T09:00-07:00")
+
+
+def test_explain_refuses_an_event_for_a_slot_the_request_does_not_have(run, tmp_path):
+    # Found by the deep fuzz profile: an assign to slot 1 of a one-slot request crashed explain
+    # (IndexError) instead of being refused as billing refuses it.
+    data = {"agency": "chandler-az",
+            "request": {"id": "R-1", "vendor": "Acme", "category": "security", "received_at": "2027-03-01T07:00",
+                        "start": "2027-03-01T08:00", "end": "2027-03-01T09:00",
+                        "positions": {"officer": 1, "supervisor": 0, "scribe": 0}, "vehicle": False},
+            "events": [{"type": "unfilled", "slot": 0}, {"type": "assign", "slot": 1, "officer": "117"}]}
+    refused(run("explain", "--roster", ROSTER, write(tmp_path, "s.json", data), "--slot", "0",
+                "--at", "2027-03-01T08:00"), "events[1].slot: 1 is not allowed; slots are 0..0 for this request")
