@@ -18,8 +18,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +33,7 @@ from offduty_core.limits import MAX_HISTORY_BYTES, MAX_POSITIONS, MAX_SHIFT_HOUR
 from offduty_core.readers import ProblemsError, read_text
 
 from .scenario import from_dict
+from .writing import atomic_file, check_file
 
 COLUMNS = ("request_id", "agency", "vendor", "category", "received_at", "start", "end", "officers", "vehicle",
            "cancelled_at", "filled", "badges")
@@ -320,14 +319,7 @@ def calibrate_file(history: str | Path, out: str | Path, agency: str | None = No
     """Fit ``history`` and write the scenario to ``out``.  ``out`` is checked before the fit
     (a folder that does not exist is refused at once, not after minutes of work) and written
     whole or not at all (a temporary file beside it, then renamed)."""
-    out = Path(out)
-    folder = out.parent if str(out.parent) else Path(".")
-    if out.is_dir():
-        raise InputError("--out", str(out), "is a folder; give the scenario file to write, e.g. fitted.toml")
-    if not folder.is_dir():
-        raise InputError("--out", str(out), f"cannot be written: the folder {str(folder)!r} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise InputError("--out", str(out), f"cannot be written: the folder {str(folder)!r} is not writable")
+    out = check_file(out, force=True)  # the command refuses an existing file without --force
     result = fit(read_history(history), agency=agency, officers=officers)
     header = (f"# Fitted by `offduty calibrate {Path(history).name}`: demand and cancellations from the\n"
               f"# agency's past jobs.  Every other key keeps its documented default (`offduty scenario`\n"
@@ -338,15 +330,9 @@ def calibrate_file(history: str | Path, out: str | Path, agency: str | None = No
                    f"# if you know better.\n")
     header += "\n"
     try:
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=f".{out.name}.", suffix=".tmp",
-                                         delete=False) as fh:
-            fh.write(header + dumps_toml(result.data))
-        os.replace(fh.name, out)
+        with atomic_file(out) as tmp:
+            tmp.write_text(header + dumps_toml(result.data), encoding="utf-8")
     except OSError as exc:
-        try:
-            os.unlink(fh.name)
-        except (OSError, NameError):
-            pass
         raise InputError("--out", str(out), f"cannot be written ({exc.strerror or exc})") from None
     return result
 
