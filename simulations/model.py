@@ -378,6 +378,9 @@ class YearModel:
         day_scale, night_scale = self.look_scale  # a view rate a quarter as high at night
         ceiling, fixed_objection = self.p_ceiling, fill.fixed_objection
         activity, always = self.activity, self.acc.always  # a look by an officer who never works is a "no"
+        # The ceiling falls as the start nears when lead time raises acceptance, so a draw at or
+        # above its value now is a "no" at any later look without working the ceiling out.
+        bound = ceiling(b, now) if self.acc.lead_time >= 0 else 2.0
         t, skipped, left = now, [], self.max_views - b.views
         while True:
             t += exponential(night_scale if int(t % 24.0) in NIGHT else day_scale)
@@ -385,7 +388,7 @@ class YearModel:
                 b.views += len(skipped)
                 return
             u = uniform()
-            if u < ceiling(b, t) and audience:
+            if u < bound and audience and u < ceiling(b, t):
                 officer = audience[below(len(audience))]
                 if (always or officer.badge in activity) and not fixed_objection(posting, officer):
                     break
