@@ -43,6 +43,8 @@ def main(argv=None) -> int:
     parser.add_argument("--officers", type=int, default=300)
     parser.add_argument("--shifts", type=int, default=15_000)
     parser.add_argument("--top", type=int, default=0, help="also list the N functions with most own time")
+    parser.add_argument("--everyone", action="store_true",
+                        help="every officer takes part, as bench_simulator.py runs it (default: the scenario's participation)")
     args = parser.parse_args(argv)
 
     from offduty_core import default_registry
@@ -50,7 +52,10 @@ def main(argv=None) -> int:
     from offduty_simulations.model import YearModel, scenario_rules
     from offduty_simulations.scenario import from_dict
 
-    scenario = from_dict(scenario_data(args.officers, args.shifts))
+    data = scenario_data(args.officers, args.shifts)
+    if args.everyone:
+        data["officers"].update(participation=1.0, activity_sigma=0.0)
+    scenario = from_dict(data)
     published = default_registry().rules(scenario.agency.name)
     rules = scenario_rules(scenario, published)
     rng = demand.streams(1)
