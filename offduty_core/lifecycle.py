@@ -147,9 +147,11 @@ class JobBoard(BoardDesk, BoardChanges):
         if self.now is not None and at < self.now:
             raise InputError("event.at", at.isoformat(timespec="minutes"),
                              f"events must come in time order; the board is at {self.now.isoformat(timespec='minutes')}")
-        if not isinstance(at, datetime) or at.tzinfo is None:  # inputs' validators refuse these
-            raise InputError("until", at, "must be a timezone-aware datetime")
-        self._run_until(at.astimezone(timezone.utc))
+        if at.__class__ is not datetime or at.tzinfo is not timezone.utc:
+            if not isinstance(at, datetime) or at.tzinfo is None:  # inputs' validators refuse these
+                raise InputError("until", at, "must be a timezone-aware datetime")
+            at = at.astimezone(timezone.utc)
+        self._run_until(at)
         handler = self._handlers[type(event)]
         handler(self, event)
         return self.records[mark:]

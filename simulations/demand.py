@@ -29,6 +29,9 @@ from .scenario import MAX_DAYS, Scenario
 UTC = timezone.utc
 MIDNIGHT = time(0)
 ONE_HOUR = timedelta(hours=1)
+_UNIX = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
+_from_seconds = datetime.fromtimestamp  # exact for integer seconds
 
 #: Named random streams, in spawn order (append only: reordering changes every result).
 STREAMS = ("oneoff", "standing", "school", "events", "changes", "looks", "acceptance", "response",
@@ -52,6 +55,8 @@ class Clock:
     def __init__(self, first_day: date, tz: ZoneInfo):
         self.tz = tz
         self.epoch = datetime.combine(first_day, time(0), tzinfo=tz).astimezone(UTC)
+        #: :attr:`epoch` in whole seconds since 1970 (a local midnight is a whole second).
+        self.epoch_seconds = (self.epoch - _UNIX) // _SECOND
 
     def hours(self, when: datetime) -> float:
         return (when - self.epoch).total_seconds() / 3600.0
@@ -61,8 +66,9 @@ class Clock:
         return (self.epoch + timedelta(seconds=round(hours * 3600))).astimezone(self.tz)
 
     def utc(self, hours: float) -> datetime:
-        """The same instant as :meth:`at`, in UTC (the job board keeps instants in UTC)."""
-        return self.epoch + timedelta(seconds=round(hours * 3600))
+        """The same instant as :meth:`at`, in UTC (the job board keeps instants in UTC): made
+        from integer seconds in one call, as every input the simulator hands the board is."""
+        return _from_seconds(self.epoch_seconds + round(hours * 3600), UTC)
 
     def local(self, day: date, minutes: int) -> datetime:
         """Local wall time ``minutes`` after midnight of ``day`` (a time skipped by a DST change

@@ -503,3 +503,23 @@ def test_the_boards_fast_record_builders_equal_the_attrs_constructors():
             assert type(made) is cls and made == want and repr(made) == repr(want)
             assert {f.name: getattr(made, f.name) for f in _attrs.fields(cls)} == \
                    {f.name: getattr(want, f.name) for f in _attrs.fields(cls)}
+
+
+def test_trusted_input_builders_equal_the_checked_constructors_for_utc_instants():
+    from offduty_core import lifecycle as lc
+    from offduty_core.board_inputs import trusted
+
+    t0 = datetime(2027, 3, 1, 10, tzinfo=timezone.utc)
+    t1 = t0 + timedelta(hours=4)
+    cases = [(lc.Accept, dict(at=t0, request_id="R-1", slot=0, badge="117")),
+             (lc.Decline, dict(at=t0, request_id="R-1", slot=1, badge="117")),
+             (lc.DropShift, dict(at=t0, request_id="R-1", slot=0, badge="117")),
+             (lc.ReleaseEarly, dict(at=t0, request_id="R-1", slot=0)),
+             (lc.NoShow, dict(at=t0, request_id="R-1", slot=0)),
+             (lc.ClockShift, dict(request_id="R-1", slot=0, clock_in=t0, clock_out=t1)),
+             (lc.ClockShift, dict(request_id="R-1", slot=0, clock_in=t0, clock_out=t1, at=t1 + timedelta(hours=1)))]
+    for cls, kw in cases:
+        made, want = trusted(cls)(**kw), cls(**kw)
+        assert type(made) is cls and made == want and repr(made) == repr(want)
+    with pytest.raises(InputError):  # __attrs_post_init__'s own check still runs
+        trusted(lc.ClockShift)(request_id="R-1", slot=0, clock_in=t1, clock_out=t0)
