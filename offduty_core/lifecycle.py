@@ -69,6 +69,7 @@ from .board_records import (_APPLIED, _APPROVED, _BILLED, _COMPLETED, _POSTED,
                             ShiftUnfilled, SlotRecord, StageOpened, StartChanged, _builder)
 from .board_state import (AlertTimer, Job, MethodTimer, PostTimer, SettleTimer, SlotState, StageTimer, StartTimer,
                           Timer)
+from .days import epoch
 from .distribution import (DistributionConfig, DistributionMethod, Posting, qualifications_for, ranks_for)
 from .eligibility import Eligibility, OfficerBook, Reason, Shift, ShiftKey
 from .errors import InputError, OffdutyError, Refusal
@@ -88,6 +89,11 @@ __all__ = [
 ]
 
 
+#: How often (seconds) a board that drops settled jobs has its book drop the hours counted on
+#: days no check or look-back can read any more (:meth:`OfficerBook.prune`).
+_PRUNE_EVERY = 30 * 86400
+
+
 class JobBoard(BoardDesk, BoardChanges):
     """Every job of the agencies sharing ``roster``; see the module docstring.
 
@@ -102,7 +108,9 @@ class JobBoard(BoardDesk, BoardChanges):
     ``keep_settled``: keep a settled job's state in :attr:`jobs` (default, for reading it
     afterwards, as ``offduty explain`` does); False drops it once billed, keeping only its id
     (so later events for it are still refused by name), which keeps a year's memory flat:
-    its records, bill included, are what outlives it.
+    its records, bill included, are what outlives it.  The officer book then forgets its
+    bookings too (:meth:`OfficerBook.forget`) and, every 30 days, the hours on days nothing
+    will read again (:meth:`OfficerBook.prune`).
     """
 
     def __init__(self, registry: Any, roster: Roster, *,
@@ -126,6 +134,7 @@ class JobBoard(BoardDesk, BoardChanges):
         self.refused: dict[str, Refused] = {}
         self.keep_settled = keep_settled
         self.settled: set[str] = set()  # ids of settled jobs dropped from ``jobs``
+        self._next_prune = 0  # when the book next drops hours nothing can read (keep_settled=False)
         # Wake-ups as (POSIX seconds, sequence, timer): a heap ordered by float seconds
         # (distinct for distinct microseconds in any year the board sees) compares far faster
         # than by aware datetimes, and the sequence keeps pushes of one instant in order.
@@ -474,6 +483,12 @@ class JobBoard(BoardDesk, BoardChanges):
                                         vendor_total=str(result.vendor_total),
                                         officer_pay_total=str(result.officer_pay_total)))
         if not self.keep_settled:
+            now, forget = epoch(self.now), self.book.forget
+            for st in job.slots:
+                forget((job.request.id, st.slot.index), now)
+            if now >= self._next_prune:  # a settling board's clock only moves forward
+                self.book.prune(now)
+                self._next_prune = now + _PRUNE_EVERY
             del self.jobs[job.request.id]
             self.settled.add(job.request.id)
 

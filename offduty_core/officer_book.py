@@ -5,7 +5,7 @@ officer and local day, week and month (integer-keyed tables), that eligibility r
 from __future__ import annotations
 
 from bisect import bisect_left
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,9 @@ from .errors import InputError
 from .officers import Officer, Roster
 from .spec import HourCaps
 from .shifts import Booking, Shift, ShiftKey, ShiftShape, _month_of_ordinal, shape_of
+
+_UNIX_ORDINAL = date(1970, 1, 1).toordinal()
+
 
 class OfficerBook:
     """Who is booked on what, and how many off-duty hours each officer has, where.
@@ -223,6 +226,42 @@ class OfficerBook:
         self._stamp += 1
         self._count(booking.badge, booking.hours, -1)
         return booking
+
+    def forget(self, key: ShiftKey, now: int) -> None:
+        """Stop holding ``key``'s booking: its job is settled, so nothing will unbook, move or
+        re-check it.  Its hours stay counted in the day, week and month tables.  Its interval
+        stays among the officer's bookings while overlap or rest could still see it; the
+        officer's forgotten bookings that ended more than the minimum rest before ``now``
+        (epoch seconds; every shift checked from now on starts later) are dropped, so a
+        year's book keeps what is pending, not every shift ever booked."""
+        booking = self._bookings.pop(key, None)
+        if booking is None:
+            return
+        badge = booking.badge
+        starts, entries, held = self._starts[badge], self._entries[badge], self._bookings
+        horizon = now - self.rest_secs[self.roster.by_badge[badge].agency]
+        n = 0
+        while n < len(entries) and entries[n][1] < horizon and entries[n][2] not in held:
+            n += 1
+        if n:
+            del starts[:n]
+            del entries[:n]
+            self._stamp += 1
+
+    def prune(self, now: int) -> None:
+        """Drop the hours counted on days, weeks and months that nothing asked from ``now``
+        (epoch seconds) on can read, for a caller whose clock only moves forward (the board
+        of a simulated year): every shift checked from now on starts later (its days, weeks
+        and months are today's or later), and look-backs read at most from 1 January of this
+        year (months) and from 29 days back or the first of this month (days).  Local
+        "today" is at least the UTC day before, so the horizons keep a margin."""
+        day = now // 86400 + _UNIX_ORDINAL - 40
+        year = date.fromordinal(day + 38).year  # this year in every zone: local today >= UTC today - 1
+        for table, low in ((self.day_secs, day), (self.day_jobs, day), (self.week_secs, (day - 8) // 7),
+                           (self.month_secs, year * 12), (self.month_jobs, year * 12)):
+            old = [key for key in table if key[1] < low]
+            for key in old:
+                del table[key]
 
     def rebook(self, key: ShiftKey, start: datetime, end: datetime) -> Booking:
         """Move ``key``'s booking to ``[start, end)`` (a moved start the officer accepted)."""

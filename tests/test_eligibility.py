@@ -304,3 +304,67 @@ def test_the_three_caps_are_one_rule_over_a_period():
         PeriodCap("yearly")
     # Only the core's own order is asked in one fused call; another order is asked rule by rule.
     assert starts_with_core(core_rules()) and not starts_with_core(core_rules()[:7] + core_rules()[7:][::-1])
+
+
+def test_a_forgotten_booking_keeps_its_hours_and_leaves_the_officers_bookings_once_out_of_rests_reach():
+    o = officer("117")
+    book, elig = setup(o, daily="12", min_rest=timedelta(hours=8))
+    old, held, later = ("R-1", 0), ("R-2", 0), ("R-3", 0)
+    book.book(o, old, at("2027-03-01T08:00"), at("2027-03-01T12:00"))
+    book.book(o, held, at("2027-03-02T08:00"), at("2027-03-02T12:00"))
+    book.book(o, later, at("2027-03-05T08:00"), at("2027-03-05T12:00"))
+    ts = lambda text: int(at(text).timestamp())  # noqa: E731
+    book.forget(old, ts("2027-03-01T16:00"))  # within the rest of its end: kept for overlap and rest
+    assert book.holder(old) is None and [e[2] for e in book.bookings_of("117")] == [old, held, later]
+    assert why(elig, o, shift("2027-03-01T18:00", "2027-03-01T19:00")) is not None  # 6 h after it: no rest
+    assert book.day_secs[("117", date(2027, 3, 1).toordinal())] == 4 * 3600
+    book.forget(held, ts("2027-03-04T00:00"))  # both out of reach now, both forgotten
+    assert [e[2] for e in book.bookings_of("117")] == [later]
+    assert book.day_secs[("117", date(2027, 3, 2).toordinal())] == 4 * 3600  # still counted
+    book.forget(("R-404", 0), ts("2027-03-04T00:00"))  # not booked: nothing happens
+
+
+def test_a_booking_still_held_stops_the_forgetting_of_older_ones_behind_it():
+    o = officer("117")
+    book, _ = setup(o, min_rest=timedelta(0))
+    book.book(o, ("R-1", 0), at("2027-03-01T08:00"), at("2027-03-01T12:00"))
+    book.book(o, ("R-2", 0), at("2027-03-02T08:00"), at("2027-03-02T12:00"))
+    book.forget(("R-2", 0), int(at("2027-03-10T00:00").timestamp()))
+    assert [e[2] for e in book.bookings_of("117")] == [("R-1", 0), ("R-2", 0)]  # R-1 is still held
+    book.unbook(("R-1", 0))  # and can still be unbooked
+    assert [e[2] for e in book.bookings_of("117")] == [("R-2", 0)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pruning_changes_no_check_or_lookback_from_then_on(seed):
+    """Two books with the same bookings over fourteen months; one pruned as time passes.  Every
+    check of a later shift and every look-back at the time of pruning or later agree."""
+    import random
+
+    rng = random.Random(seed)
+    officers = [officer(str(100 + i)) for i in range(4)]
+    caps = dict(daily=10, weekly=rng.choice([20, 30]), monthly=60, min_rest=timedelta(hours=8),
+                week_start=rng.randrange(7))
+    books = [OfficerBook(Roster(officers), TZ, HourCaps(**caps)) for _ in range(2)]
+    eligs = [Eligibility(b, core_rules() + (JobsPerDay(1),)) for b in books]
+    t = datetime(2026, 12, 1, 7, tzinfo=timezone.utc)
+    n = 0
+    while t < datetime(2028, 2, 1, tzinfo=timezone.utc):
+        t += timedelta(hours=rng.randrange(4, 40))
+        now = int(t.timestamp())
+        if rng.random() < 0.1:
+            books[1].prune(now)
+        for kind in ("year_to_date", "rolling_30_days", "job_count"):
+            o = rng.choice(officers)
+            assert books[0].lookback(o, kind, t) == books[1].lookback(o, kind, t)
+        start = t + timedelta(minutes=15 * rng.randrange(1, 400))
+        s = Shift(request_id=f"R-{n}", slot=0, role="officer", category="security", agency="town", start=start,
+                  end=start + timedelta(minutes=30 * rng.randrange(1, 24)))
+        n += 1
+        o = rng.choice(officers)
+        answers = [e.objection(o, s) for e in eligs]
+        assert answers[0] == answers[1]
+        if answers[0] is None:
+            for b in books:
+                b.book(o, s.key, s.start, s.end)
+    assert len(books[1].day_secs) < len(books[0].day_secs)

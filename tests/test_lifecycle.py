@@ -523,3 +523,20 @@ def test_trusted_input_builders_equal_the_checked_constructors_for_utc_instants(
         assert type(made) is cls and made == want and repr(made) == repr(want)
     with pytest.raises(InputError):  # __attrs_post_init__'s own check still runs
         trusted(lc.ClockShift)(request_id="R-1", slot=0, clock_in=t1, clock_out=t0)
+
+
+def test_a_board_that_drops_settled_jobs_has_its_book_forget_their_bookings_but_not_their_hours():
+    tz = "America/Los_Angeles"
+    boards = [seed_board("lynnwood-wa", ["L1", "L2"], keep_settled=keep) for keep in (True, False)]
+    for board in boards:
+        board.handle(SubmitRequest(agency="lynnwood-wa", request=seed_request(
+            tz, "L-1", "2027-03-01T08:00", "2027-03-10T16:00", "2027-03-10T22:00")))
+        board.handle(Accept(at=local(tz, "2027-03-01T09:00"), request_id="L-1", slot=0, badge="L1"))
+        board.handle(ClockShift(request_id="L-1", slot=0, clock_in=local(tz, "2027-03-10T16:00"),
+                                clock_out=local(tz, "2027-03-10T22:00")))
+        board.advance(local(tz, "2027-03-20T00:00"))  # settled
+    kept, dropped = boards
+    assert kept.book.holder(("L-1", 0)) == "L1" and dropped.book.holder(("L-1", 0)) is None
+    assert dropped.book.bookings_of("L1") == [] and len(kept.book.bookings_of("L1")) == 1
+    assert kept.book.day_secs == dropped.book.day_secs != {}
+    assert billed(kept, "L-1") == billed(dropped, "L-1")
