@@ -67,7 +67,11 @@ class BoardDesk:
         stage = posting.stage_of(officer)
         if stage is None or stage > posting.stage:
             return True
-        return self._rules_for(posting).fixed_objection(officer, posting.shift)
+        shift = posting.shift
+        elig = self._eligibility.get((shift.agency, id(posting.method)))  # _rules_for, once it has them
+        if elig is None:
+            elig = self._rules_for(posting)
+        return elig.fixed_objection(officer, shift)
 
     def award(self, posting: Posting, badge: str, basis: str) -> Reason | None:
         officer = self.roster.get(badge)

@@ -354,7 +354,11 @@ def _fixed_core_objection(officer: Officer, shift: Shift, book: OfficerBook, dut
     agency = officer.agency
     s, e = shift.start_ts, shift.end_ts
     gap = book.rest_secs[agency] if duty_rest else 0
-    first = book.shift_shape(officer, shift).first_day - 1
+    kept = shift.shapes  # OfficerBook.shift_shape, inlined for the shape it has already kept
+    if kept.__class__ is tuple and kept[0] == book._shape_keys[agency]:
+        first = kept[1].first_day - 1
+    else:
+        first = book.shift_shape(officer, shift).first_day - 1
     last = first + 2 + (e + gap - s) // 86400  # a superset of the days that matter
     tz_name = book.zones[agency].key
     entry = book._duty.get(badge)  # OfficerBook.duty_starts, inlined
