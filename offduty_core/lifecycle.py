@@ -105,6 +105,12 @@ class JobBoard(BoardDesk, BoardChanges):
     heap (:meth:`advance`, :meth:`next_wakeup`); a caller with its own event queue (the
     simulator's SimPy environment) passes a function that is handed each :data:`Timer` as it
     is set and calls :meth:`fire` with it at its ``at``, so there is one queue, not two.
+    ``wake``: the other way to share a caller's queue: the board keeps its wake-ups in its own
+    heap and hands ``wake`` each :data:`Timer` that becomes the earliest as it is set; the
+    caller keeps one wake-up of its own, no later than the earliest (:meth:`next_wakeup` after
+    each :meth:`advance`), and calls :meth:`advance` then.  A wake-up
+    made stale meanwhile (a slot filled before its unfilled alert and start, ...) is dropped
+    from the heap without costing the caller an event.
     ``keep_settled``: keep a settled job's state in :attr:`jobs` (default, for reading it
     afterwards, as ``offduty explain`` does); False drops it once billed, keeping only its id
     (so later events for it are still refused by name), which keeps a year's memory flat:
@@ -116,7 +122,8 @@ class JobBoard(BoardDesk, BoardChanges):
     def __init__(self, registry: Any, roster: Roster, *,
                  distribution: Mapping[str, Mapping[str, DistributionConfig | Mapping[str, Any]]] | None = None,
                  settle_after: timedelta = timedelta(hours=24), book: OfficerBook | None = None,
-                 schedule: Callable[[Timer], None] | None = None, keep_settled: bool = True):
+                 schedule: Callable[[Timer], None] | None = None, keep_settled: bool = True,
+                 wake: Callable[[Timer], None] | None = None):
         self.registry = registry
         self.roster = roster
         self.book = book if book is not None else OfficerBook.for_registry(roster, registry)
@@ -140,7 +147,10 @@ class JobBoard(BoardDesk, BoardChanges):
         # than by aware datetimes, and the sequence keeps pushes of one instant in order.
         self._timers: list[tuple[float, int, Timer]] = []
         self._seq = itertools.count()
+        if schedule is not None and wake is not None:
+            raise InputError("schedule", "schedule and wake", "give one way to keep the board's wake-ups")
         self._schedule = schedule
+        self._wake = wake
         self._shared: dict[Any, Any] = {}
         self._methods: dict[tuple[str, str], tuple[DistributionConfig, DistributionMethod]] = {}
         self._eligibility: dict[tuple[str, int], Eligibility] = {}
@@ -219,7 +229,10 @@ class JobBoard(BoardDesk, BoardChanges):
         if self._schedule is not None:
             self._schedule(timer)
         else:
-            heapq.heappush(self._timers, (timer.at.timestamp(), next(self._seq), timer))
+            entry = (timer.at.timestamp(), next(self._seq), timer)
+            heapq.heappush(self._timers, entry)
+            if self._wake is not None and self._timers[0] is entry:
+                self._wake(timer)  # the new earliest: the caller's own wake-up may be too late
 
     def _live(self, timer: Timer) -> bool:
         """Whether ``timer`` still means something (wake-ups are never unscheduled: a change

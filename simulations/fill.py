@@ -141,11 +141,13 @@ class FillAdapter:
     """The job board of one replication, and the few questions the model asks about it."""
 
     def __init__(self, scenario: Scenario, rules: AgencyRules, roster: Roster, clock, registry: Any = None,
-                 schedule: Any = None):
+                 schedule: Any = None, wake: Any = None):
         """``registry``: where the agency, its methods and any back-up agencies come from
         (default: the installed plugins, :func:`offduty_core.default_registry`).
         ``schedule``: who keeps the board's wake-ups (the board's ``schedule``; default: the
-        board itself, read with :meth:`next_wakeup` and run with :meth:`advance`)."""
+        board itself, read with :meth:`next_wakeup` and run with :meth:`advance`).
+        ``wake``: the board keeps its wake-ups and tells ``wake`` of each as it is set (the
+        board's ``wake``): the model keeps one SimPy event for the earliest."""
         registry = ScenarioRegistry(default_registry() if registry is None else registry, rules)
         agencies = set(roster.agencies) | {rules.name}
         zones = {a: registry.rules(a).info.tz for a in agencies}
@@ -156,7 +158,8 @@ class FillAdapter:
         book = OfficerBook(roster, zones, self.caps)
         overrides = scenario.distribution.overrides()
         self.board = lc.JobBoard(registry, roster, distribution={rules.name: overrides} if overrides else None,
-                                 book=book, schedule=schedule, keep_settled=False)
+                                 book=book, schedule=schedule, keep_settled=False,
+                                 wake=wake)
         self.book = book
         self.roster = roster
         self.clock = clock

@@ -7,8 +7,9 @@ pay.  Everything the agency's rules decide -- admission, eligibility, who is awa
 by the agency's distribution method, reposts and back-ups, cancellation and change charges,
 billing -- happens in the core's :class:`~offduty_core.lifecycle.JobBoard`, reached only
 through :mod:`offduty_simulations.fill`.  The board's wake-ups (windows closing,
-offers lapsing, stages opening, shifts starting unfilled, jobs settling) are handed to the
-model as they are set and scheduled as SimPy events, so there is one event queue.
+offers lapsing, stages opening, shifts starting unfilled, jobs settling) stay in the board;
+the model keeps one SimPy event for the earliest, so a wake-up made stale meanwhile (most
+unfilled alerts and start checks: the shift was filled) costs no SimPy event.
 
 Processes and callbacks emit immutable records: the board's own (``Posted``, ``Awarded``,
 ``Billed``, ...) and the model's :class:`Record` (``cap_hit``, ``paid``, ``defaulted``).
@@ -151,8 +152,11 @@ class YearModel:
         self.roster = F.build_roster(scenario, rules, rng["roster"])
         start = min((j.received for j in jobs), default=0.0)
         self.env = simpy.Environment(initial_time=min(0.0, start))
+        # The board keeps its wake-ups; the model keeps one SimPy event, for the earliest.
+        self._board_at = math.inf  # when that event is due (hours)
+        self._board_event = None
         self.fill = F.FillAdapter(scenario, rules, self.roster, self.clock, registry=registry,
-                                  schedule=self._schedule_board)
+                                  wake=self._schedule_board)
         self.records: list[Record] = []
         self.emit = self.records.append
         # The streams drawn from per look, per award and per shift, read a block at a time.
@@ -213,12 +217,26 @@ class YearModel:
 
     def _schedule_board(self, timer) -> None:
         """The board's wake-ups (windows closing, offers lapsing, stages opening, shifts
-        starting unfilled, jobs settling) go into SimPy's queue as they are set: one queue."""
-        delay = self.fill.hours_of(timer) - self.env.now
-        self.env.timeout(delay if delay > 0.0 else 0.0).callbacks.append(functools.partial(self._board_due, timer))
+        starting unfilled, jobs settling) stay in the board; SimPy holds one event, at the
+        earliest, moved earlier when an earlier one is set (the later event then does nothing)."""
+        at = self.fill.hours_of(timer)
+        if at < self._board_at:
+            self._arm_board(at)
 
-    def _board_due(self, timer, _event) -> None:
-        self._handle(self.fill.fire(timer, self.env.now))
+    def _arm_board(self, at: float) -> None:
+        self._board_at = at
+        delay = at - self.env.now
+        event = self._board_event = self.env.timeout(delay if delay > 0.0 else 0.0)
+        event.callbacks.append(self._board_due)
+
+    def _board_due(self, event) -> None:
+        if event is not self._board_event:
+            return  # an earlier wake-up was set after this one
+        self._board_at, self._board_event = math.inf, None
+        self._handle(self.fill.advance(self.env.now))
+        at = self.fill.next_wakeup()  # drops the wake-ups made stale meanwhile
+        if at is not None and at < self._board_at:
+            self._arm_board(at)
 
     # --- helpers ------------------------------------------------------------------------
 

@@ -213,6 +213,41 @@ def test_wake_ups_handed_to_a_caller_s_scheduler_run_as_the_board_s_own_heap_run
     assert billed(handed, "L-1") == billed(own, "L-1")
 
 
+def test_a_caller_told_of_each_new_earliest_wake_up_runs_the_board_as_its_own_heap_does():
+    # wake= (the simulator's one SimPy event for the board): the board keeps its heap and tells
+    # the caller of a timer only when it becomes the earliest; the caller advances the board at
+    # its own wake-up, no later than the earliest; the records are those of the board alone.
+    tz = "America/Los_Angeles"
+    told: list = []
+    own = seed_board("lynnwood-wa", ["L1", "L2"])
+    woken = seed_board("lynnwood-wa", ["L1", "L2"], wake=told.append)
+    inputs = [SubmitRequest(agency="lynnwood-wa", request=seed_request(
+                  tz, "L-1", "2027-03-01T08:00", "2027-03-10T16:00", "2027-03-10T22:00", n=2)),
+              SubmitRequest(agency="lynnwood-wa", request=seed_request(
+                  tz, "L-2", "2027-03-01T08:30", "2027-03-04T16:00", "2027-03-04T22:00")),
+              Accept(at=local(tz, "2027-03-01T09:00"), request_id="L-1", slot=0, badge="L1"),
+              ClockShift(request_id="L-1", slot=0, clock_in=local(tz, "2027-03-10T16:00"),
+                         clock_out=local(tz, "2027-03-10T22:00"))]
+    own.run(inputs)
+    due, n_told = None, 0  # the caller's one wake-up
+    for event in inputs:
+        n_told += len(told)
+        for timer in told:
+            due = timer.at if due is None or timer.at < due else due
+        told.clear()
+        while due is not None and due <= event.at:
+            woken.advance(due)
+            due = woken.next_wakeup()
+        woken.handle(event)
+    woken.run([])
+    assert [type(r).__name__ for r in woken.records] == [type(r).__name__ for r in own.records]
+    assert [r.at for r in woken.records] == [r.at for r in own.records]
+    assert billed(woken, "L-1") == billed(own, "L-1")
+    assert 2 <= n_told < 8  # L-1's first timer, then L-2's earlier start; not every timer set
+    with pytest.raises(InputError, match="one way"):
+        seed_board("lynnwood-wa", ["L1"], wake=told.append, schedule=told.append)
+
+
 def test_a_reduction_cancels_only_the_given_slots():
     board = make_board([cop("1"), cop("2")])
     submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00", n=2)
