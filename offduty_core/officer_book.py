@@ -43,6 +43,7 @@ class OfficerBook:
                                                           f"{', '.join(sorted(self.zones)) or 'none'}")
             self.caps.setdefault(agency, HourCaps())
         self.rest_secs: dict[str, int] = {a: int(c.min_rest.total_seconds()) for a, c in self.caps.items()}
+        self._longest_rest = max(self.rest_secs.values(), default=0)
         # Cap limits in whole seconds (None: no cap), computed once rather than per check.
         self.cap_secs: dict[str, tuple[int | None, int | None, int | None]] = {
             a: tuple(None if v is None else int(v * 3600) for v in (c.daily, c.weekly, c.monthly))
@@ -231,20 +232,19 @@ class OfficerBook:
         """Stop holding ``key``'s booking: its job is settled, so nothing will unbook, move or
         re-check it.  Its hours stay counted in the day, week and month tables.  Its interval
         stays among the officer's bookings while overlap or rest could still see it; the
-        officer's forgotten bookings that ended more than the minimum rest before ``now``
-        (epoch seconds; every shift checked from now on starts later) are dropped, so a
-        year's book keeps what is pending, not every shift ever booked."""
+        officer's forgotten bookings that ended more than the longest minimum rest before
+        ``now`` (epoch seconds; every shift checked from now on starts later) are dropped, so
+        a year's book keeps what is pending, not every shift ever booked."""
         booking = self._bookings.pop(key, None)
         if booking is None:
             return
-        badge = booking.badge
-        starts, entries, held = self._starts[badge], self._entries[badge], self._bookings
-        horizon = now - self.rest_secs[self.roster.by_badge[badge].agency]
+        entries, held = self._entries[booking.badge], self._bookings
+        horizon = now - self._longest_rest  # the longest: no agency's rest reaches back further
         n = 0
         while n < len(entries) and entries[n][1] < horizon and entries[n][2] not in held:
             n += 1
         if n:
-            del starts[:n]
+            del self._starts[booking.badge][:n]
             del entries[:n]
             self._stamp += 1
 
