@@ -86,6 +86,7 @@ class DayTable:
         self._years: dict[int, _Year] = {}
         self._pieces: dict[tuple[int, int], tuple[Piece, ...]] = {}
         self._dates: dict[int, date] = {}
+        self._last: _Year | None = None
 
     def _year(self, year: int) -> _Year:
         found = self._years.get(year)
@@ -104,12 +105,15 @@ class DayTable:
 
     def locate(self, instant: int) -> tuple[_Year, int]:
         """The year and the day number within it of the local day holding ``instant``."""
-        year = from_epoch(instant).year
-        table = self._year(year)
-        if instant < table.midnights[0]:
-            table = self._year(year - 1)
-        elif instant >= table.midnights[-1]:
-            table = self._year(year + 1)
+        table = self._last
+        if table is None or not table.midnights[0] <= instant < table.midnights[-1]:
+            year = from_epoch(instant).year
+            table = self._year(year)
+            if instant < table.midnights[0]:
+                table = self._year(year - 1)
+            elif instant >= table.midnights[-1]:
+                table = self._year(year + 1)
+            self._last = table  # the next instant is most likely in the same year
         return table, bisect_right(table.midnights, instant) - 1
 
     def local_date(self, instant: int) -> date:

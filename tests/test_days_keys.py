@@ -40,3 +40,20 @@ def test_keys_of_integer_instants_match_the_local_calendar(offset, week_start):
     assert TABLE.day_ordinal(instant) == local.toordinal()
     assert TABLE.week_of(instant, week_start) == week_key(local.toordinal(), week_start)
     assert TABLE.month_of(instant) == month_key(local)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=-400 * 86400, max_value=800 * 86400), min_size=1, max_size=20))
+def test_a_table_that_keeps_the_last_year_it_looked_in_locates_as_a_fresh_one(offsets):
+    """``locate`` keeps the year it last used; instants in any order, across years and around
+    New Year's midnight in the agency's zone, land on the day a fresh table finds."""
+    reused = DayTable(DENVER, None)
+    for offset in offsets:
+        instant = START + offset
+        fresh = DayTable(DENVER, None)
+        (a, i), (b, j) = reused.locate(instant), fresh.locate(instant)
+        assert (a.first, i) == (b.first, j)
+        assert a.midnights[i] <= instant < a.midnights[i + 1]
+        new_year = epoch(datetime(2027, 1, 1, tzinfo=DENVER))
+        for near in (new_year - 1, new_year, new_year + 1):
+            assert reused.local_date(near) == datetime.fromtimestamp(near, DENVER).date()
