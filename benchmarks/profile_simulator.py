@@ -65,7 +65,9 @@ def main(argv=None) -> int:
     profile.enable()
     result = model.run()
     profile.disable()
-    shifts = sum(len(r.roles) for r in result.board_records if type(r).__name__ == "Approved")
+    tally = getattr(result, "tally", None)  # a checkout that keeps every record has board_records
+    shifts = (sum(status != "refused" for status in tally.shifts.column("status").to_pylist()) if tally is not None
+              else sum(len(r.roles) for r in result.board_records if type(r).__name__ == "Approved"))
     stats = pstats.Stats(profile)
     own: dict[str, float] = defaultdict(float)
     calls: dict[str, int] = defaultdict(int)

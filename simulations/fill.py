@@ -308,8 +308,10 @@ class FillAdapter:
         """Off-duty hours booked in the agency week holding ``when``."""
         return self.hours_in_week(badge, self.week_of(when))
 
-    def records(self) -> list:
-        return self.board.records
+    def forget_records(self) -> None:
+        """Drop the board's list of the records it has made: each call already returned its
+        own, and the model has handed them on (a year would otherwise keep every one)."""
+        self.board.records.clear()
 
 
 #: Record classes the model and outputs read (re-exported so only this module imports lifecycle).

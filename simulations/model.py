@@ -12,9 +12,10 @@ the model keeps one SimPy event for the earliest, so a wake-up made stale meanwh
 unfilled alerts and start checks: the shift was filled) costs no SimPy event.
 
 Processes and callbacks emit immutable records: the board's own (``Posted``, ``Awarded``,
-``Billed``, ...) and the model's :class:`Record` (``cap_hit``, ``paid``, ``defaulted``).
-Metrics, payroll and the ledger are computed afterwards by
-:mod:`offduty_simulations.outputs`.
+``Billed``, ...) and the model's :class:`~offduty_simulations.tally.Record` (``cap_hit``,
+``paid``, ``defaulted``).  They go to a :class:`~offduty_simulations.tally.Tally`, which turns
+each job's records into rows and sums when it settles and drops them; the files are assembled
+from those by :mod:`offduty_simulations.outputs`.
 
 Acceptance: an eligible officer who sees a shift takes it with probability
 ``1 / (1 + exp(-x))``, ``x = base + pay * (share / reference - 1) + night + weekend +
@@ -29,9 +30,10 @@ Time is float hours since the first simulated day's local midnight
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import simpy
@@ -42,23 +44,10 @@ from . import demand as demand_mod
 from . import fill as F
 from .memory import paused_gc
 from .scenario import MAX_DAYS, Scenario
+from .tally import ModelResult, Record, Tally  # noqa: F401  (Record and ModelResult: imported from here too)
 
 NIGHT = frozenset((22, 23, 0, 1, 2, 3, 4, 5))
 INF = float("inf")
-
-
-class Record(NamedTuple):
-    """Something the behavioural model did (immutable): ``cap_hit`` (an officer who wanted a
-    shift was over a cap: ``note`` the rule), ``paid`` (``a``: the day, in hours; ``note``: the
-    method), ``defaulted``."""
-
-    t: float
-    kind: str
-    job: str
-    slot: int = -1
-    officer: str = ""
-    a: float = math.nan
-    note: str = ""
 
 
 class Draws:
@@ -124,29 +113,18 @@ class SlotBehaviour:
         self.audience: tuple | None = None  # (posting, stage, shift, officers): the board's pool, kept
 
 
-class ModelResult(NamedTuple):
-    scenario: Scenario
-    rules: AgencyRules
-    jobs: list
-    board_records: list
-    records: list
-    roster: object
-    clock: object
-    fill_status: str
-
-
 class YearModel:
     """One replication: build with the scenario, effective rules, random streams and the
     generated jobs, then :meth:`run`.  ``registry`` is where the agency's plugins come from
-    (default: the installed ones)."""
+    (default: the installed ones).  ``jobs`` are taken from a queue as they arrive, so a
+    caller that keeps no reference to its list lets each job go once it has settled."""
 
     def __init__(self, scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Generator],
                  jobs: list, progress: Callable[[int], None] | None = None, registry: Any = None):
         self.scenario = scenario
         self.rules = rules
         self.rng = rng
-        self.jobs = jobs
-        self.by_id = {j.id: j for j in jobs}
+        self.jobs = collections.deque(jobs)  # not yet arrived
         self.progress = progress
         self.clock = demand_mod.Clock(scenario.agency.first_day, rules.info.tz)
         self.roster = F.build_roster(scenario, rules, rng["roster"])
@@ -157,8 +135,8 @@ class YearModel:
         self._board_event = None
         self.fill = F.FillAdapter(scenario, rules, self.roster, self.clock, registry=registry,
                                   wake=self._schedule_board)
-        self.records: list[Record] = []
-        self.emit = self.records.append
+        self.tally = Tally(rules, self.clock)
+        self.emit = self.tally.record
         # The streams drawn from per look, per award and per shift, read a block at a time.
         self.looks_draw, self.accept_draw = Draws(rng["looks"]), Draws(rng["acceptance"])
         self.drops_draw, self.noshow_draw = Draws(rng["drops"]), Draws(rng["noshow"])
@@ -188,7 +166,9 @@ class YearModel:
     # --- the board ----------------------------------------------------------------------
 
     def _handle(self, records: list) -> None:
-        """React to the board's new records."""
+        """React to the board's new records (the tally keeps what the files need of them)."""
+        self.tally.add(records)
+        self.fill.forget_records()
         for r in records:
             t = type(r)
             if t is F.Posted:
@@ -213,7 +193,9 @@ class YearModel:
                 for i in range(len(r.slots)):  # settled: nothing more happens to its slots
                     self.slots.pop((r.request_id, i), None)
             elif t is F.Billed:
-                self._payment(r)
+                self.tally.settle(r.request_id, self._payment(r))
+            elif t is F.BillingFailed:
+                self.tally.settle(r.request_id)
 
     def _schedule_board(self, timer) -> None:
         """The board's wake-ups (windows closing, offers lapsing, stages opening, shifts
@@ -300,14 +282,18 @@ class YearModel:
     def _arrivals(self):
         env = self.env
         progress = self.progress
-        for n, job in enumerate(self.jobs):
+        jobs, n = self.jobs, 0
+        while jobs:
+            job = jobs.popleft()
             if job.received > env.now:
                 yield env.timeout(job.received - env.now)
+            self.tally.receive(job)
             self._receive(job)
-            if progress is not None and n % 500 == 499:
+            n += 1
+            if progress is not None and n % 500 == 0:
                 progress(500)
         if progress is not None:
-            progress(len(self.jobs) % 500)
+            progress(n % 500)
 
     def _method_for(self, vendor: str) -> str:
         method = self._vendor_method.get(vendor)
@@ -548,31 +534,31 @@ class YearModel:
 
     # --- payment --------------------------------------------------------------------------
 
-    def _payment(self, billed) -> None:
+    def _payment(self, billed) -> Record | None:
         """How the vendor pays the job's invoice, drawn when the job settles and recorded then
-        (a ``paid`` record carries its day): nothing happens in between, so no event waits for it."""
+        (a ``paid`` record carries its day): nothing happens in between, so no event waits for
+        it.  None for a bill with nothing to pay."""
         env = self.env
         method = billed.bill.payment_method or "ach"
         pay = self.scenario.payment
         g = self.rng["payment"]
         if float(billed.vendor_total) <= 0:
-            return
+            return None
         # The invoice is issued when the job settles; days to pay count from the next day.
         invoice = (math.floor(env.now / 24.0) + 1) * 24.0
         if g.random() < pay.default_rate:
-            self.emit(Record(env.now, "defaulted", billed.request_id, note=method))
-            return
+            return Record(env.now, "defaulted", billed.request_id, note=method)
         days = min(max(0.0, round(float(pay.days_to_pay.draw(g)))), MAX_DAYS)
         day = invoice + days * 24.0
-        self.emit(Record(day, "paid", billed.request_id, a=day, note=method))
+        return Record(day, "paid", billed.request_id, a=day, note=method)
 
     # --- run ----------------------------------------------------------------------------
 
     def run(self) -> ModelResult:
         with paused_gc():
             self.env.run()
-        return ModelResult(scenario=self.scenario, rules=self.rules, jobs=self.jobs,
-                           board_records=self.fill.records(), records=self.records, roster=self.roster,
+            self.tally.finish()
+        return ModelResult(scenario=self.scenario, rules=self.rules, tally=self.tally, roster=self.roster,
                            clock=self.clock, fill_status=self.fill.status)
 
 

@@ -18,7 +18,6 @@ import hashlib
 import json
 import math
 from collections import Counter, defaultdict
-from datetime import timedelta
 from itertools import compress
 from decimal import Decimal
 from pathlib import Path
@@ -26,21 +25,20 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from offduty_core import ledger as L
 from offduty_core.money import ZERO, fmt
 from offduty_core.payroll import weekly_payroll
+from offduty_core.pricing import dec
 
-from . import fill as F
 from . import schema as S
 from .memory import paused_gc
-from .model import ModelResult
+from .tally import ModelResult
 from .writing import OutFolder
 
 LEAD_BUCKETS = ((24, "<1d"), (72, "1-3d"), (168, "3-7d"), (336, "7-14d"), (720, "14-30d"), (math.inf, ">=30d"))
-CHARGE_RULES = (":cancellation.", ":start-change.", ":reduction.")
-WRITE_OFF_DAYS = 90  # an unpaid invoice is written off this many days after it was issued
 FILLED = ("worked", "released", "no_show", "filled")
 DUE = FILLED + ("unfilled",)
 #: A shift's statuses in the order a summary lists them (a shift's life, then its other ends).
@@ -144,249 +142,75 @@ def provenance_of(scenario, seed: Any = None, command: list[str] | str | None = 
             "scenario_sha256": scenario_hash(scenario), "command": command}
 
 
-#: The slot records a shift's row reads: the common three in ``_build``'s loop, the rest in
-#: :func:`_slot_change`; other records (offers, applications, alerts, ...) change no column.
-SLOT_RECORDS = frozenset({F.Posted, F.Awarded, F.Clocked, F.Dropped, F.StartChanged, F.Cancelled, F.ShiftUnfilled,
-                          F.NoShowReported, F.ReleasedEarly})
-
-
-def _slot_change(d: dict, r, hours) -> None:
-    """Apply one of a slot's less common records (a drop, a start change, a cancellation, ...)
-    to its row ``d``."""
-    t = type(r)
-    if t is F.Dropped:
-        d["drops"] += 1
-        d["officer"] = ""
-        d["status"] = "open"
-    elif t is F.StartChanged:
-        d["start"], d["end"] = hours(r.start), hours(r.end)
-        if not r.kept:
-            d["officer"] = ""
-            d["status"] = "open"
-    elif t is F.Cancelled:
-        if d["status"] != "filled" or not r.note.startswith("after the start"):
-            d["status"] = "cancelled"
-    elif t is F.ShiftUnfilled:
-        d["status"] = "unfilled"
-        d["officer"] = ""
-    elif t is F.NoShowReported:
-        d["status"] = "no_show"
-    elif t is F.ReleasedEarly:
-        d["released"] = True
-
-
 def build(result: ModelResult, provenance: dict | None = None) -> Outputs:
     """The tables and summary of a finished run.  ``provenance`` (see :func:`provenance_of`)
-    goes into the summary and the files' metadata; without it, the scenario's alone."""
+    goes into the summary and the files' metadata; without it, the scenario's alone.  The
+    result is read, not used up: building twice gives the same tables."""
     with paused_gc():
         out = _build(result)
     out.summary = {"provenance": provenance or provenance_of(result.scenario), **out.summary}
     return out
 
 
-def _payment_transaction(ref: str, vendor: str, day, amount: Decimal, method: str) -> L.Transaction:
-    """The transaction :func:`offduty_core.terms.payment_transaction` makes of a vendor's
-    payment (cash in, the receivable down), built as the ledger builds billing's whole-cent
-    amounts.  ``amount`` is a bill's total, already a positive whole number of cents (the model
-    pays only positive bills), so the payment's and postings' checks of outside input would only
-    repeat themselves; they were a tenth of the whole build.  A test keeps the two equal."""
-    return L.cent_transaction(day, f"payment for {ref} by {method}",
-                              {L.CASH: amount, L.account(L.RECEIVABLE, vendor): -amount}, ref=f"payment:{ref}")
-
-
 def _build(result: ModelResult) -> Outputs:
-    rules, clock, tz = result.rules, result.clock, result.rules.info.tz
-    agency = rules.name
-    hours = clock.hours
-    by_job: dict[str, list] = defaultdict(list)
-    for r in result.board_records:
-        by_job[r.request_id].append(r)
-    model_by_job: dict[str, list] = defaultdict(list)
-    for r in result.records:
-        if r.kind in ("paid", "defaulted"):
-            model_by_job[r.job].append(r)
-
-    transactions: list[L.Transaction] = []
-    earnings: list[L.Transaction] = []  # the bills' transactions: all that payroll looks at
-    payments: list[tuple[Any, Decimal]] = []  # (day, amount) cash in
-    pay_days: dict[float, Any] = {}  # a payment's time -> its local date (vendors pay on whole days)
-    shift_rows: list[tuple] = []
-    officer_pay: dict[str, int] = defaultdict(int)  # cents
-    officer_hours: dict[str, float] = defaultdict(float)
-    officer_shifts: Counter = Counter()
-    totals = defaultdict(lambda: ZERO)
-    refusals: Counter = Counter()
-    change_refusals: Counter = Counter()
-    billing_failures: list[str] = []
-    time_to_fill: list[float] = []
-    bad_debt = ZERO
-    is_charge: dict[str, bool] = {}  # a line's rule -> is it a cancellation/change/reduction charge
-
-    for job in result.jobs:
-        recs = by_job.get(job.id, ())
-        req = job.request
-        base = (job.id, agency, req.vendor, req.category, job.source)
-        lead = job.lead_hours
-        approved = next((r for r in recs if type(r) is F.Approved), None)
-        if approved is None:
-            rule = next((r.rule for r in recs if type(r) is F.Refused), "")
-            refusals[rule] += 1
-            for i in range(req.position_count):
-                shift_rows.append(base + (i, "officer", job.start, job.end, lead, job.received, math.nan, math.nan,
-                                          "refused", None, None, 0, 0, 0.0, 0, 0, 0, 0))
-            continue
-        slots = [{"posted": math.nan, "filled": math.nan, "status": "open", "officer": "", "method": "",
-                  "awards": 0, "drops": 0, "worked": 0.0, "start": job.start, "end": job.end, "released": False}
-                 for _ in approved.roles]
-        b = None
-        n = len(approved.roles)
-        vendor_c, pay_c, paid, request_c = [0] * n, [0] * n, [None] * n, [0, 0]
-        for r in recs:
-            t = type(r)
-            if t in SLOT_RECORDS:
-                d = slots[r.slot]
-                if t is F.Posted:
-                    if math.isnan(d["posted"]):
-                        d["posted"] = hours(r.at)
-                    d["method"] = r.method
-                elif t is F.Awarded:
-                    d["awards"] += 1
-                    d["officer"] = r.badge
-                    d["status"] = "filled"
-                    if math.isnan(d["filled"]):
-                        d["filled"] = hours(r.at)
-                        time_to_fill.append(d["filled"] - d["posted"])
-                elif t is F.Clocked:
-                    d["status"] = "worked"
-                    worked = (r.clock_out - r.clock_in).total_seconds() / 3600.0
-                    d["worked"] = worked
-                    officer_hours[r.badge] += worked
-                    officer_shifts[r.badge] += 1
-                else:
-                    _slot_change(d, r, hours)
-            elif t is F.Billed:
-                b = r.bill
-            elif t is F.Refused:
-                change_refusals[r.rule] += 1
-            elif t is F.BillingFailed:
-                billing_failures.append(f"{job.id}: {r.reason}")
-        if b is not None:
-            transactions.extend(b.transactions)
-            earnings.extend(b.transactions)
-            totals["vendor"] += b.vendor_total
-            totals["officer"] += b.officer_pay_total
-            totals["city"] += b.city_total
-            totals["admin_fee"] += b.admin_fee_total
-            totals["card_fee"] += b.card_fee_total
-            totals["absorbed"] += b.absorbed_total
-            for line in b.lines:
-                charge = is_charge.get(line.rule)
-                if charge is None:
-                    charge = is_charge[line.rule] = any(tag in line.rule for tag in CHARGE_RULES)
-                if charge:
-                    totals[f"cancel_{line.party}"] += line.amount
-                    if line.party == "vendor":
-                        totals["cancel_fee"] += line.fee
-                # The shift rows' money: each slot's own lines; a request's lines without a
-                # slot (its card fee, per-request extras) on its first row.
-                i = line.slot
-                if line.party == "vendor":
-                    if i is not None:
-                        vendor_c[i] += line.cents
-                    elif line.card_cents:
-                        request_c[1] += line.cents
-                    else:
-                        request_c[0] += line.cents
-                elif line.party == "officer":
-                    officer_pay[line.officer or ""] += line.cents
-                    if i is not None:
-                        pay_c[i] += line.cents
-                        paid[i] = line.officer
-            for payment in model_by_job.get(job.id, ()):
-                if payment.kind == "paid":
-                    day = pay_days.get(payment.a)
-                    if day is None:
-                        day = pay_days[payment.a] = clock.at(payment.a).date()
-                    transactions.append(_payment_transaction(job.id, req.vendor, day, b.vendor_total, payment.note))
-                    payments.append((day, b.vendor_total))
-                else:
-                    day = clock.at(payment.t).date() + timedelta(days=WRITE_OFF_DAYS)
-                    bad_debt += b.vendor_total
-                    transactions.append(L.Transaction(
-                        date=day, memo=f"{job.id}: written off unpaid", ref=f"payment:{job.id}",
-                        postings=[L.Posting(account=L.BAD_DEBT, amount=b.vendor_total),
-                                  L.Posting(account=L.account(L.RECEIVABLE, req.vendor), amount=-b.vendor_total)]))
-        for i, role in enumerate(approved.roles):
-            d = slots[i]
-            status = d["status"]
-            if status == "worked" and d["released"]:
-                status = "released"
-            # The officer who held the slot last, or (a slot cancelled after a drop, say) the one
-            # its pay lines name: every shift that paid an officer says whom.
-            officer = d["officer"] or paid[i]
-            first = i == 0
-            shift_rows.append(base + (i, role, d["start"], d["end"], lead, job.received, d["posted"], d["filled"],
-                                      status, officer or None, d["method"] or None, d["awards"], d["drops"],
-                                      d["worked"], vendor_c[i], pay_c[i], request_c[0] if first else 0,
-                                      request_c[1] if first else 0))
-
+    tally = result.tally
+    tally.finish()  # a result from YearModel.run() is finished already
+    rules, clock = result.rules, result.clock
     # Payroll: weekly, over every officer payable in the ledger (only bills post to officers;
     # vendor payments and write-offs do not).
-    runs = weekly_payroll(earnings, rules.terms)
-    payroll_out = []
-    for run in runs:
-        if run.transaction is not None:
-            transactions.append(run.transaction)
-            payroll_out.append((run.pay_date, run.total))
-
-    shifts = _shifts_table(shift_rows, clock.epoch, tz.key)
-    officers = _officers_table(result, officer_hours, officer_pay, officer_shifts)
-    ledger, residual = _ledger_table(transactions)
-    summary = _summary(result, shifts, officers, totals, refusals, time_to_fill, bad_debt, payments, payroll_out,
-                       residual, len(transactions))
-    summary["requests"]["changes_refused_by_rule"] = dict(sorted(change_refusals.items()))
-    summary["billing_failures"] = billing_failures
+    runs = [run for run in weekly_payroll(tally.earnings(), rules.terms) if run.transaction is not None]
+    shifts = _shifts_table(tally, clock.epoch, rules.info.tz.key)
+    officers = _officers_table(result.roster, tally)
+    ledger, residual, ntx = _ledger_table(tally, [run.transaction for run in runs])
+    totals = defaultdict(lambda: ZERO, {name: dec(cents) for name, cents in tally.totals.items()})
+    payments = [(day, dec(cents)) for day, cents in tally.payments.items()]
+    summary = _summary(result, shifts, officers, totals, tally.refusals, tally.times_to_fill(), dec(tally.bad_debt),
+                       payments, [(run.pay_date, run.total) for run in runs], residual, ntx)
+    summary["requests"]["changes_refused_by_rule"] = dict(sorted(tally.change_refusals.items()))
+    summary["billing_failures"] = tally.failures()
     return Outputs({"shifts": shifts, "officers": officers, "ledger": ledger}, summary)
 
 
-SHIFT_ROW = ("request_id", "agency", "vendor", "category", "source", "slot", "role", "start", "end", "lead_hours",
-             "received", "posted", "filled", "status", "officer", "method", "awards", "drops", "worked_hours",
-             "vendor_billed", "officer_pay", "request_extras", "card_fee")
-
-
-def _shifts_table(rows: list[tuple], epoch, tz: str) -> pa.Table:
-    """The shifts table from ``_build``'s rows (times in simulation hours, money in cents)."""
-    schema = S.shifts_schema(tz)
-    col = dict(zip(SHIFT_ROW, map(list, zip(*rows)))) if rows else {name: [] for name in SHIFT_ROW}
-    start, end = np.asarray(col["start"], dtype=float), np.asarray(col["end"], dtype=float)
-    posted, filled = np.asarray(col["posted"], dtype=float), np.asarray(col["filled"], dtype=float)
+def _shifts_table(tally, epoch, tz: str) -> pa.Table:
+    """The shifts table from the tally's rows (times in simulation hours, money in cents),
+    put back in the order the requests arrived."""
+    rows = tally.shifts
+    order = pa.array(np.argsort(rows.column("job").to_numpy(), kind="stable"))
+    col = {name: rows.column(name).take(order) for name in rows.schema.names[1:]}
+    floats = lambda name: col[name].to_numpy(zero_copy_only=False)
+    start, end, posted, filled = floats("start"), floats("end"), floats("posted"), floats("filled")
+    lead = floats("lead_hours")
     ttf = np.round(filled - posted, 4)
     at = lambda hours: S.utc_seconds(hours, epoch)
-    return S.table(schema, {
-        "shift_id": [f"{r}#{i}" for r, i in zip(col["request_id"], col["slot"])],
+    return S.table(S.shifts_schema(tz), {
+        "shift_id": pc.binary_join_element_wise(col["request_id"], pc.cast(col["slot"], pa.string()), "#"),
         "request_id": col["request_id"],
         "slot": col["slot"],
         "agency": col["agency"], "vendor": col["vendor"], "category": col["category"], "source": col["source"],
         "role": col["role"],
         "start": at(start), "end": at(end),
         "hours": np.round(end - start, 4),
-        "lead_hours": np.round(np.asarray(col["lead_hours"], dtype=float), 4),
-        "lead_bucket": [lead_bucket(h) for h in col["lead_hours"]],
-        "received": at(col["received"]), "posted": at(posted), "filled": at(filled),
+        "lead_hours": np.round(lead, 4),
+        "lead_bucket": lead_buckets(lead),
+        "received": at(floats("received")), "posted": at(posted), "filled": at(filled),
         "time_to_fill_hours": pa.array(ttf, mask=np.isnan(ttf), type=pa.float64()),
         "status": col["status"], "officer": col["officer"], "method": col["method"],
         "awards": col["awards"], "drops": col["drops"],
-        "worked_hours": np.round(np.asarray(col["worked_hours"], dtype=float), 4),
+        "worked_hours": np.round(floats("worked_hours"), 4),
         **{name: col[name] for name in ("vendor_billed", "officer_pay", "request_extras", "card_fee")},
     })
 
 
-def _officers_table(result, hours, pay, shifts) -> pa.Table:
-    caps: dict[str, Counter] = defaultdict(Counter)
-    for r in result.records:
-        if r.kind == "cap_hit":
-            caps[r.officer][r.note] += 1
-    roster = list(result.roster)
+def lead_buckets(hours: np.ndarray) -> pa.Array:
+    """:func:`lead_bucket` of every value, as a string array."""
+    limits = np.array([limit for limit, _ in LEAD_BUCKETS[:-1]])
+    labels = pa.array([label for _, label in LEAD_BUCKETS])
+    return labels.take(pa.array(np.searchsorted(limits, hours, side="right")))
+
+
+def _officers_table(roster, tally) -> pa.Table:
+    hours, pay, shifts, caps = tally.officer_hours(), tally.officer_pay, tally.officer_shifts, tally.caps
+    roster = list(roster)
     counts = [caps.get(o.badge, Counter()) for o in roster]
     return S.table(S.OFFICERS, {
         "badge": [o.badge for o in roster],
@@ -418,25 +242,44 @@ def _cents(amounts: list[Decimal]) -> list[int]:
     return [table[a] for a in amounts]
 
 
-def _ledger_table(transactions) -> tuple[pa.Table, Decimal]:
-    """The ledger table, and the sum of every posting (the residual: zero when it balances).
+def _ledger_table(tally, payroll: list[L.Transaction]) -> tuple[pa.Table, Decimal, int]:
+    """The ledger table, the sum of every posting (the residual: zero when it balances) and
+    the number of transactions.
 
-    A transaction's own columns (date, ref, memo) are made once per transaction and taken for
-    its postings by position."""
-    counts = [len(tx.postings) for tx in transactions]
-    tx = pa.array(np.repeat(np.arange(len(transactions), dtype="int64"), counts))
-    postings = [p for t in transactions for p in t.postings]
-    cents = _cents([p.amount for p in postings])
-    per_tx = lambda values, type_: pa.array(values, type=type_).take(tx)
+    The jobs' transactions come first, in the order the requests arrived (each job's in the
+    order it made them), then the weekly payroll's.  A transaction's own columns (date, ref,
+    memo) are kept once per transaction and taken for its postings by position."""
+    txs, postings = tally.transactions, tally.postings
+    counts = txs.column("postings").to_numpy().astype(np.int64)
+    order = np.argsort(txs.column("job").to_numpy(), kind="stable")
+    sorted_counts = counts[order]
+    # Each transaction's postings follow the previous one's, so transaction k's are
+    # first[k] .. first[k] + counts[k] - 1; in arrival order, they are read at these positions.
+    first = np.cumsum(counts) - counts
+    starts = np.cumsum(sorted_counts) - sorted_counts
+    within = np.arange(int(sorted_counts.sum()), dtype=np.int64) - np.repeat(starts, sorted_counts)
+    at = pa.array(np.repeat(first[order], sorted_counts) + within)
+    take = pa.array(order)
+    payroll_postings = [p for t in payroll for p in t.postings]
+    per_tx = lambda name, values, type_: pa.concat_arrays([txs.column(name).take(take), pa.array(values, type=type_)])
+    dates = per_tx("date", [t.date for t in payroll], pa.date32())
+    refs = per_tx("ref", [t.ref or None for t in payroll], pa.string())
+    memos = per_tx("memo", [t.memo for t in payroll], pa.string())
+    accounts = pa.concat_arrays([postings.column("account").take(at),
+                                 pa.array([p.account for p in payroll_postings], type=pa.string())])
+    cents = pa.concat_arrays([postings.column("cents").take(at),
+                              pa.array(_cents([p.amount for p in payroll_postings]), type=pa.int64())])
+    all_counts = np.concatenate([sorted_counts, np.array([len(t.postings) for t in payroll], dtype=np.int64)])
+    tx = pa.array(np.repeat(np.arange(len(all_counts), dtype="int64"), all_counts))
     table = S.table(S.LEDGER, {
         "tx": tx,
-        "date": per_tx([t.date for t in transactions], pa.date32()),
-        "ref": per_tx([t.ref or None for t in transactions], pa.string()),
-        "memo": per_tx([t.memo for t in transactions], pa.string()),
-        "account": [p.account for p in postings],
+        "date": dates.take(tx),
+        "ref": refs.take(tx),
+        "memo": memos.take(tx),
+        "account": accounts,
         "amount": cents,
     })
-    return table, Decimal(sum(cents)).scaleb(-2)
+    return table, Decimal(pc.sum(cents).as_py() or 0).scaleb(-2), len(all_counts)
 
 
 def _rates(keys: Iterable, due: list[bool], filled: list[bool], order: Sequence = ()) -> dict[str, dict]:
@@ -451,6 +294,7 @@ def _rates(keys: Iterable, due: list[bool], filled: list[bool], order: Sequence 
 
 def _summary(result, shifts_table, officers_table, totals, refusals, ttf, bad_debt, payments, payroll, residual,
              ntx) -> dict:
+    received = result.tally.received
     sc = result.scenario
     col = lambda table, name: table.column(name).to_pylist()
     status_of = col(shifts_table, "status")
@@ -486,7 +330,7 @@ def _summary(result, shifts_table, officers_table, totals, refusals, ttf, bad_de
         "days": sc.agency.days,
         "first_day": sc.agency.first_day.isoformat(),
         "fill_engine": result.fill_status,
-        "requests": {"received": len(result.jobs), "admitted": len(result.jobs) - int(sum(refusals.values())),
+        "requests": {"received": received, "admitted": received - int(sum(refusals.values())),
                      "refused": int(sum(refusals.values())), "refused_by_rule": dict(sorted(refusals.items()))},
         "shifts": {"total": len(status_of), "due": due, "filled": filled,
                    "by_status": {k: int(status[k]) for k in [*STATUSES, *sorted(set(status) - set(STATUSES))]

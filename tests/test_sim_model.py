@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 
 import attrs
 import pytest
@@ -11,10 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from offduty_core import default_registry
-from offduty_core.terms import Payment, payment_transaction
 from offduty_simulations import demand, runner
 from offduty_simulations.model import Record, SlotBehaviour, YearModel, scenario_rules
-from offduty_simulations.outputs import _payment_transaction, build
+from offduty_simulations.outputs import build
 from offduty_simulations.scenario import Acceptance, from_dict
 from sim_helpers import small
 
@@ -135,11 +132,3 @@ def test_a_fixed_objection_is_never_a_cap_and_stands_until_the_shift_changes():
     fill.respond = respond
     model.run()
     assert seen["fixed"] > 0 and seen["open"] > 0, seen
-
-
-def test_outputs_make_a_vendor_payment_as_the_core_does():
-    for amount in ("0.01", "123.45", "98765.00"):
-        core = payment_transaction(Payment(ref="security-000042", vendor="security-vendor-007", day=date(2027, 3, 1),
-                                           amount=Decimal(amount), method="card"))
-        assert _payment_transaction("security-000042", "security-vendor-007", date(2027, 3, 1), Decimal(amount),
-                                    "card") == core

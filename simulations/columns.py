@@ -1,0 +1,75 @@
+"""Rows kept as Arrow record batches while a year runs: compact, typed, and cheap to append.
+
+A settled job's rows are appended as tuples; every ``batch_rows`` rows the tuples are turned
+into one :class:`pyarrow.RecordBatch` and dropped, so what a year keeps is Arrow's compact
+columns (a string costs its bytes, a number eight), not hundreds of thousands of Python
+objects.  :meth:`Columns.column` reads a column back whole, in append order.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import pyarrow as pa
+
+#: Rows per record batch: large enough that a batch's conversion is one C loop per column,
+#: small enough that the tuples waiting for it stay a few megabytes.
+BATCH_ROWS = 16_384
+
+
+class Columns:
+    """Rows of ``schema`` (tuples in field order, values as :func:`pyarrow.array` takes them
+    for the field's type) buffered and flushed as record batches of ``batch_rows`` rows."""
+
+    __slots__ = ("schema", "batch_rows", "append", "_rows", "_batches", "_flushed")
+
+    def __init__(self, schema: pa.Schema, batch_rows: int = BATCH_ROWS):
+        if batch_rows < 1:
+            raise ValueError(f"batch_rows must be >= 1, not {batch_rows}")
+        self.schema = schema
+        self.batch_rows = batch_rows
+        self._rows: list[tuple] = []
+        self._batches: list[pa.RecordBatch] = []
+        self._flushed = 0  # rows already in batches
+        self.append = self._rows.append  # flushed by the caller's :meth:`tick` or by :meth:`extend`
+
+    def __len__(self) -> int:
+        return self._flushed + len(self._rows)
+
+    def extend(self, rows: Sequence[tuple]) -> None:
+        """Append ``rows``, flushing when a batch is full."""
+        self._rows.extend(rows)
+        if len(self._rows) >= self.batch_rows:
+            self.flush()
+
+    def tick(self) -> None:
+        """Flush if a batch is full (after rows were added with :attr:`append`)."""
+        if len(self._rows) >= self.batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        """Turn the buffered rows into one record batch."""
+        rows = self._rows
+        if not rows:
+            return
+        width = len(self.schema)
+        for row in rows:
+            if len(row) != width:
+                raise ValueError(f"a row has {len(row)} values, not {width}: {', '.join(self.schema.names)}")
+        arrays = [pa.array(values, type=field.type) for values, field in zip(zip(*rows), self.schema)]
+        self._batches.append(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
+        self._flushed += len(rows)
+        rows.clear()
+
+    def column(self, name: str) -> pa.Array:
+        """Every value of column ``name`` so far, as one array (the buffered rows are flushed first)."""
+        self.flush()
+        i = self.schema.get_field_index(name)
+        if i < 0:
+            raise KeyError(name)
+        chunks = [batch.column(i) for batch in self._batches]
+        return pa.concat_arrays(chunks) if chunks else pa.array([], type=self.schema.field(i).type)
+
+    def nbytes(self) -> int:
+        """Bytes held by the record batches (the buffered tuples not counted)."""
+        return sum(batch.nbytes for batch in self._batches)
