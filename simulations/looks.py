@@ -185,39 +185,44 @@ class LookPlanner:
         exact = self.thinned and not acc.always  # else every look is a proposal (bound 1)
         if exact:
             # The bound falls as the start nears when lead time raises acceptance (else it rises).
-            x_bound = self.log_odds_bound(b, now if acc.lead_time >= 0 else start_h)
-            bounds = [1.0 / (1.0 + math.exp(-(x_bound + top))) for top, _ in bands]
+            lead = acc.lead_time
+            x_slot = self.log_odds_bound(b, start_h)  # at the start: no lead time
+            x_bound = x_slot + lead * math.log1p((start_h - now) / 24.0) if lead >= 0 else x_slot
+        if len(bands) == 1:
+            single = True
+            members = bands[0][1]
+            bound = 1.0 / (1.0 + math.exp(-(x_bound + bands[0][0]))) if exact else 1.0
+            total = len(members) * bound
         else:
-            bounds = [1.0] * len(bands)
-        weights, total = [], 0.0
-        for (_, members), bound in zip(bands, bounds):
-            total += len(members) * bound
-            weights.append(total)
+            single = False
+            weights, bounds, total = [], [], 0.0
+            for top, members in bands:
+                bound = 1.0 / (1.0 + math.exp(-(x_bound + top))) if exact else 1.0
+                bounds.append(bound)
+                total += len(members) * bound
+                weights.append(total)
+            last = len(weights) - 1
         beta = total / len(audience) if audience else 0.0  # the share of looks that are proposals
-        below, uniform, random = draws.below, model.accept_draw.random, draws.random
+        uniform, random = model.accept_draw.random, draws.random
         following, fixed_objection = self.stream.next, fill.fixed_objection
-        if exact:
-            x_slot, lead = self.log_odds_bound(b, start_h), acc.lead_time  # ... at the start, without lead time
         counted, where = 0, []  # looks before the proposal, and where they were (LookStream.next)
-        single = len(bands) == 1
         t = now
         while True:
             t, n, stretches = following(t, start_h, beta, left - counted)
-            counted += n
-            where += stretches
+            if n:
+                counted += n
+                where += stretches
             if t is None:  # the start, or max_views, comes first
                 b.views = min(max_views, b.views + counted)
                 return
-            if single:
-                k = 0
-            else:
+            if not single:
                 w, k = random() * total, 0
-                while weights[k] <= w and k < len(weights) - 1:
+                while weights[k] <= w and k < last:
                     k += 1
-            members = bands[k][1]
-            officer, offset = members[below(len(members))]
-            u = bounds[k] * uniform()
-            # u at or above this officer's own ceiling at t is a certain "no"
+                members, bound = bands[k][1], bounds[k]
+            officer, offset = members[int(random() * len(members))]
+            u = bound * uniform()
+            # u at or above this officer's own ceiling at t (log_odds_bound(b, t) + offset) is a certain "no"
             if not exact or u * (1.0 + math.exp(-(x_slot + offset + lead * math.log1p(
                     max(0.0, start_h - t) / 24.0)))) < 1.0:
                 if not exact:

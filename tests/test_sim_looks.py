@@ -8,13 +8,15 @@ import statistics
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis import strategies as st
 
 from offduty_core import default_registry
 from offduty_simulations import demand
 from offduty_simulations.looks import LookPlanner, LookStream
-from offduty_simulations.model import Draws, Record, YearModel, scenario_rules
-from offduty_simulations.scenario import from_dict
+from offduty_simulations.model import Draws, Record, SlotBehaviour, YearModel, scenario_rules
+from offduty_simulations.scenario import Acceptance, from_dict
 from sim_helpers import small
 
 
@@ -100,6 +102,9 @@ def _model(data: dict, seed: int = 1) -> YearModel:
     return YearModel(scenario, rules, rng, demand.generate(scenario, rules, rng, price=1.0))
 
 
+_MODEL = _model(small(days=2, officers=3), 0)
+
+
 def test_nobody_who_works_means_looks_are_counted_up_to_max_views():
     # No officer takes part: no look can be a "yes", so none is drawn, yet long-open postings
     # still reach max_views, and no posting passes it.
@@ -134,3 +139,22 @@ def test_the_thinned_and_unthinned_planners_count_looks_alike():
 
     a, b = mean_views(True), mean_views(False)
     assert abs(a - b) < 0.1 * max(a, b), (a, b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pay=st.floats(20, 200), night=st.booleans(), weekend=st.booleans(), lead_h=st.floats(-5, 24 * 60),
+       ahead_h=st.floats(0, 24 * 30), booked_h=st.floats(0, 168), offset=st.floats(-3, 3),
+       base=st.floats(-4, 4), lead_time=st.floats(-2, 2), hours_worked=st.floats(-3, 3))
+def test_an_officers_ceiling_is_never_below_their_acceptance(pay, night, weekend, lead_h, ahead_h, booked_h, offset,
+                                                             base, lead_time, hours_worked):
+    # A proposal whose draw is at or above the officer's own ceiling is counted as a "no", so
+    # the ceiling must bound the officer's exact probability at the look, whatever is booked.
+    model = _MODEL
+    model.acc = Acceptance(base=base, lead_time=lead_time, hours_worked=hours_worked)
+    model.activity = {"100": offset}
+    b = SlotBehaviour(start_h=ahead_h + lead_h, end_h=ahead_h + lead_h + 4, pay=pay, night=night, weekend=weekend)
+    b.week = 0
+    model.fill.hours_in_week = lambda badge, week: booked_h
+    model.env._now = ahead_h
+    x = model.looks.log_odds_bound(b, ahead_h) + offset
+    assert 1.0 / (1.0 + math.exp(-x)) >= model.p_accept(b, "100", None) - 1e-12
