@@ -26,7 +26,9 @@ same decisions in law as an event for every look.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+import operator
 
 from . import fill as F
 
@@ -124,11 +126,11 @@ class LookPlanner:
         ``((top offset, ((officer, offset), ...)), ...)``, each band ``BAND`` wide (one band
         of everyone at 0 with ``acceptance.always`` or unthinned).  A band's bound on
         acceptance is its top officer's, so the bound stays close to each officer's own, however
-        many officers there are.  The board's pools are kept tuples, so this is worked out once
-        per pool."""
+        many officers there are.  Also each band's size and ``exp(-top offset)``.  The board's
+        pools are kept tuples, so this is worked out once per pool."""
         kept = self._participants.get(id(audience))
         if kept is not None and kept[0] is audience:
-            return kept[1]
+            return kept[1:]
         model = self.model
         if model.acc.always or not self.thinned:
             bands = ((0.0, tuple((o, 0.0) for o in audience)),) if audience else ()
@@ -142,8 +144,12 @@ class LookPlanner:
             # the fullest bands first: a proposal's band is found by a scan from the first
             order = sorted(by_band, key=lambda k: (-len(by_band[k]), k))
             bands = tuple((max(x for _, x in by_band[k]), tuple(by_band[k])) for k in order)
-        self._participants[id(audience)] = (audience, bands)
-        return bands
+        if len(self._participants) >= 256:  # a back-up stage's audience is a new tuple each time
+            self._participants.clear()
+        sizes = [len(members) for _, members in bands]
+        scales = [math.exp(-top) for top, _ in bands]  # a band's bound is 1 / (1 + exp(-x) * scale)
+        self._participants[id(audience)] = (audience, bands, sizes, scales)
+        return bands, sizes, scales
 
     def log_odds_bound(self, b, t: float) -> float:
         """The highest acceptance log-odds, before the officer's offset, of a look at time
@@ -174,11 +180,12 @@ class LookPlanner:
             return
         kept = b.audience
         if kept is not None and kept[0] is posting and kept[1] == posting.stage and kept[2] is posting.shift:
-            audience, bands, fixed = kept[3], kept[4], kept[5]
+            audience, (bands, sizes, scales), fixed = kept[3], kept[4], kept[5]
         else:
             audience = fill.audience(posting)
             bands, fixed = self.participants(audience), {}
             b.audience = (posting, posting.stage, posting.shift, audience, bands, fixed)
+            bands, sizes, scales = bands
         draws = model.looks_draw
         left = max_views - b.views
         acc = model.acc
@@ -188,20 +195,16 @@ class LookPlanner:
             lead = acc.lead_time
             x_slot = self.log_odds_bound(b, start_h)  # at the start: no lead time
             x_bound = x_slot + lead * math.log1p((start_h - now) / 24.0) if lead >= 0 else x_slot
-        if len(bands) == 1:
-            single = True
+        scale = math.exp(-x_bound) if exact else 0.0
+        single = len(bands) == 1
+        if single:
             members = bands[0][1]
-            bound = 1.0 / (1.0 + math.exp(-(x_bound + bands[0][0]))) if exact else 1.0
-            total = len(members) * bound
+            bound = 1.0 / (1.0 + scale * scales[0])
+            total = sizes[0] * bound
         else:
-            single = False
-            weights, bounds, total = [], [], 0.0
-            for top, members in bands:
-                bound = 1.0 / (1.0 + math.exp(-(x_bound + top))) if exact else 1.0
-                bounds.append(bound)
-                total += len(members) * bound
-                weights.append(total)
-            last = len(weights) - 1
+            bounds = [1.0 / (1.0 + scale * s) for s in scales]
+            weights = list(itertools.accumulate(map(operator.mul, sizes, bounds)))
+            total, last = (weights[-1], len(weights) - 1) if weights else (0.0, -1)
         beta = total / len(audience) if audience else 0.0  # the share of looks that are proposals
         uniform, random = model.accept_draw.random, draws.random
         following, fixed_objection = self.stream.next, fill.fixed_objection
