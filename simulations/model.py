@@ -22,7 +22,8 @@ Acceptance: an eligible officer who sees a shift takes it with probability
 lead_time * ln(1 + lead days) + hours_worked * (hours booked this week) / 10``
 (:class:`~offduty_simulations.scenario.Acceptance`).  Officers look at an open posting as a
 Poisson stream of ``views_per_hour`` (a quarter of that at night), each look by an officer
-drawn from the posting's audience.
+drawn from the posting's audience (:mod:`offduty_simulations.looks` draws only the looks that
+might be a "yes" and counts the others).
 
 Time is float hours since the first simulated day's local midnight
 (:class:`~offduty_simulations.demand.Clock`).
@@ -42,6 +43,7 @@ from offduty_core.rules import AgencyRules
 
 from . import demand as demand_mod
 from . import fill as F
+from .looks import LookPlanner
 from .memory import paused_gc
 from .scenario import MAX_DAYS, Scenario
 from .tally import ModelResult, Record, Tally  # noqa: F401  (Record and ModelResult: imported from here too)
@@ -56,12 +58,13 @@ class Draws:
     hundreds of thousands of them, one or three per look).
 
     ``random()`` is uniform on [0, 1), ``exponential(scale)`` has mean ``scale``, and
-    ``below(n)`` is uniform on 0..n-1."""
+    ``below(n)`` is uniform on 0..n-1, ``poisson(mean, cap)`` a Poisson count capped at ``cap``."""
 
-    __slots__ = ("random", "_exp")
+    __slots__ = ("random", "_exp", "_gen")
     BLOCK = 4096
 
     def __init__(self, gen: np.random.Generator):
+        self._gen = gen
         def uniforms() -> Iterator[float]:
             while True:
                 yield from gen.random(self.BLOCK).tolist()
@@ -78,6 +81,22 @@ class Draws:
 
     def below(self, n: int) -> int:
         return int(self.random() * n)
+
+    def poisson(self, mean: float, cap: int) -> int:
+        """A Poisson count of mean ``mean``, or ``cap`` if that is fewer: one uniform by
+        inversion for the small means a look planner asks for, numpy beyond."""
+        if mean <= 0.0 or cap <= 0:
+            return 0
+        if mean > 30.0:
+            return min(int(self._gen.poisson(mean)), cap)
+        u = self.random()
+        p = math.exp(-mean)
+        f, k = p, 0
+        while u >= f and k < cap and p > 0.0:
+            k += 1
+            p *= mean / k
+            f += p
+        return k
 
 
 def draw_activity(participation: float, sigma: float, badges: list[str],
@@ -110,7 +129,9 @@ class SlotBehaviour:
         self.weekend = weekend
         self.x0: float | None = None  # the acceptance log-odds that do not change while it is posted
         self.week = None  # the agency week of the start (hours already booked are counted in it)
-        self.audience: tuple | None = None  # (posting, stage, shift, officers): the board's pool, kept
+        # (posting, stage, shift, audience, its participants, fixed objections by badge), kept
+        # while the posting keeps its stage and shift (LookPlanner.plan)
+        self.audience: tuple | None = None
 
 
 class YearModel:
@@ -149,8 +170,6 @@ class YearModel:
                                       rng["participation"])
         self.activity_max = max(self.activity.values(), default=-math.inf)
         self.views_rate = o.views_per_hour
-        # Mean wait between looks by day and by night (1 / rate, as the rate is written below).
-        self.look_scale = (1.0 / (self.views_rate * 1.0), 1.0 / (self.views_rate * 0.25))
         self.max_views = o.max_views
         self.max_applicants = o.max_applicants
         self.instant = o.instant
@@ -161,6 +180,8 @@ class YearModel:
         self.drop_rate, self.no_show_rate, self.release_rate = ch.drop_rate, ch.no_show_rate, ch.early_release_rate
         self._pay_cache: dict[tuple, float] = {}
         self._vendor_method: dict[str, str] = {}
+        #: Plans officers' looks at open postings (:mod:`offduty_simulations.looks`).
+        self.looks = LookPlanner(self, Record)
         self.env.process(self._arrivals())
 
     # --- the board ----------------------------------------------------------------------
@@ -332,7 +353,7 @@ class YearModel:
         if self.instant:
             self._instant(rid, slot, b, state.posting)
         else:
-            self._plan_look(rid, slot, b, b.looks, state)
+            self.looks.plan(rid, slot, b, b.looks, state)
 
     def _instant(self, rid: str, slot: int, b: SlotBehaviour, posting) -> None:
         """Theory mode: every officer in the audience sees the posting at once."""
@@ -347,88 +368,6 @@ class YearModel:
                     self.acc.always or self.accept_draw.random() < self.p_accept(b, officer.badge, when)):
                 self._handle(fill.respond(self.env.now, rid, slot, officer.badge))
                 return
-
-    def _plan_look(self, rid: str, slot: int, b: SlotBehaviour, token: int, state) -> None:
-        """Plan the next look at the posting that might be a "yes" and schedule it (one SimPy
-        event with :meth:`_look` as its callback; no process).
-
-        Officers look at the posting as a Poisson stream (fewer at night) until it is taken,
-        closed, superseded by a new posting (``token``), starts, or has had ``max_views`` looks;
-        each look is by an officer drawn uniformly from the posting's audience.  A look is a
-        certain "no" that changes nothing, and is only counted, when
-        - its acceptance draw ``u`` is at or above the most any officer could accept at that
-          moment (:meth:`p_ceiling`), or
-        - the officer drawn is refused for a reason that stands while the posting keeps its
-          stage and shift (on duty, barred: ``fill.fixed_objection``; never a cap, so no
-          ``cap_hit`` is lost).  A new stage or shift restarts the looks.
-        The same decisions in law as an event for every look, at a fraction of the events."""
-        if b.looks != token or b.views >= self.max_views:
-            return
-        env, fill = self.env, self.fill
-        now = env.now
-        start_h = b.start_h
-        if now >= start_h:
-            return
-        posting = state.posting
-        if fill.answer_mode(posting) is None:
-            return
-        kept = b.audience
-        if kept is not None and kept[0] is posting and kept[1] == posting.stage and kept[2] is posting.shift:
-            audience = kept[3]
-        else:
-            audience = fill.audience(posting)
-            b.audience = (posting, posting.stage, posting.shift, audience)
-        exponential, below, uniform = self.looks_draw.exponential, self.looks_draw.below, self.accept_draw.random
-        day_scale, night_scale = self.look_scale  # a view rate a quarter as high at night
-        ceiling, fixed_objection = self.p_ceiling, fill.fixed_objection
-        activity, always = self.activity, self.acc.always  # a look by an officer who never works is a "no"
-        # The ceiling falls as the start nears when lead time raises acceptance, so a draw at or
-        # above its value now is a "no" at any later look without working the ceiling out.
-        bound = ceiling(b, now) if self.acc.lead_time >= 0 else 2.0
-        t, skipped, left = now, [], self.max_views - b.views
-        while True:
-            t += exponential(night_scale if int(t % 24.0) in NIGHT else day_scale)
-            if t >= start_h:
-                b.views += len(skipped)
-                return
-            u = uniform()
-            if u < bound and audience and u < ceiling(b, t):
-                officer = audience[below(len(audience))]
-                if (always or officer.badge in activity) and not fixed_objection(posting, officer):
-                    break
-            skipped.append(t)
-            if len(skipped) >= left:
-                b.views = self.max_views
-                return
-        env.timeout(t - now).callbacks.append(
-            functools.partial(self._look, rid, slot, b, token, state, posting, officer, u, skipped))
-
-    def _look(self, rid: str, slot: int, b: SlotBehaviour, token: int, state, posting, officer, u: float,
-              skipped: list, _event=None) -> None:
-        """A look that might be a "yes": the officer accepts if ``u`` is below their exact
-        probability now, and the rules are asked whether they may; then the next look is planned."""
-        if b.looks != token:  # superseded: count the looks made before the new posting
-            b.views += sum(1 for x in skipped if x < b.restarted_at)
-            return
-        b.views += len(skipped) + 1
-        fill = self.fill
-        mode = fill.answer_mode(posting)
-        if mode is None or state.posting is not posting:
-            return  # taken or closed meanwhile (a new posting restarts the looks)
-        if mode == "apply":
-            if fill.applicants(posting) >= self.max_applicants:
-                return  # enough sign-ups: the window's close decides
-            if fill.has_applied(posting, officer.badge):
-                return self._plan_look(rid, slot, b, token, state)
-        # The officer decides first; the rules then say whether they may (a cap hit is an
-        # officer who wanted the shift and was over a cap).
-        if u < self.p_accept(b, officer.badge, posting.shift.start):
-            rule = fill.objection(posting, officer)
-            if rule is None:
-                self._handle(fill.respond(self.env.now, rid, slot, officer.badge))
-            elif rule in F.CAP_RULES:
-                self.emit(Record(self.env.now, "cap_hit", rid, slot, officer.badge, note=rule))
-        self._plan_look(rid, slot, b, token, state)
 
     def _answer_later(self, offer) -> None:
         env = self.env

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from offduty_core import default_registry
 from offduty_simulations import demand, runner
+from offduty_simulations.looks import LookPlanner
 from offduty_simulations.model import Record, SlotBehaviour, YearModel, scenario_rules
 from offduty_simulations.outputs import build
 from offduty_simulations.scenario import Acceptance, from_dict
@@ -89,18 +90,17 @@ def test_the_look_ceiling_is_never_below_any_officers_acceptance(pay, night, wee
 
 
 def test_looks_skipped_as_certain_refusals_fill_as_waking_for_every_look_would():
-    # Two shortcuts skip looks that are certain refusals: a draw at or above the acceptance
-    # ceiling, and an officer refused for a reason that stands (on duty, barred).  Versus
-    # waking for every look (ceiling 1, no fixed objections): different draws, the same
-    # behaviour in law, so fill rates agree closely over a few seeds.  (A wrong filter that
-    # refuses every third officer moves the mean by about 0.09.)
+    # The look planner draws only the looks that might be a "yes" (a thinned stream: the
+    # officer takes part, the draw is under the ceiling, no standing objection) and counts
+    # the others.  Versus waking for every look (LookPlanner(thinned=False)): different
+    # draws, the same behaviour in law, so fill rates agree closely over a few seeds.  (A
+    # wrong filter that refuses every third officer moves the mean by about 0.09.)
     def fill_rates(wake_for_all: bool) -> list[float]:
         rates = []
         for seed in range(6):
             model = _model(from_dict(small(days=28, officers=30)), seed)
             if wake_for_all:
-                model.p_ceiling = lambda b, t: 1.0
-                model.fill.fixed_objection = lambda posting, officer: False
+                model.looks = LookPlanner(model, Record, thinned=False)
             out = build(model.run())
             rates.append(out.summary["fill_rate"])
         return rates

@@ -1,0 +1,289 @@
+"""Officers looking at open postings: the stream of looks, thinned to the few that might be a "yes".
+
+Officers look at an open posting one after another (:class:`LookStream`: ``views_per_hour``
+by day, a quarter of that at night), each look by an officer drawn uniformly from the
+posting's audience with an acceptance draw ``u``; the officer takes the shift when ``u`` is
+below their acceptance probability and the rules let them.  Almost every look is a certain
+"no" that changes nothing but the posting's count of looks (``max_views`` bounds it).  So
+:class:`LookPlanner` does not draw every look.  It draws *proposals*, the looks that pass two
+checks that each keep a look with a fixed probability, as a thinned stream:
+
+- the officer takes part in off-duty work at all (a share of the audience: officers who never
+  work are excluded by count, not drawn and refused);
+- ``u`` is below a bound on the acceptance of the officer's band of log-odds offsets while
+  the posting stands (:meth:`LookPlanner.log_odds_bound`, the model's ``p_ceiling`` per band);
+
+so proposals come at that share of the rate of looks, and the looks in between are counted
+with a Poisson draw, not drawn one by one.  A proposal is then a look that is still a certain
+"no", and only counted, when ``u`` is at or above the drawn officer's own ceiling at that
+moment, or the officer is refused for a reason that stands while the posting keeps its stage
+and shift (on duty, barred: asked once per officer and posting and remembered, a lazy mask
+over the audience; never a cap, so no ``cap_hit`` is lost).  What remains is a look that
+might be a "yes": one SimPy event, where the exact probability and the rules decide.  The
+same decisions in law as an event for every look.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import operator
+
+from . import fill as F
+
+
+class LookStream:
+    """When officers look at a posting, drawn a proposal at a time.
+
+    After each look (and when a posting opens) the wait for the next look is exponential at
+    the rate of the hour it came at: ``per_hour`` from 06:00 to 21:59, a quarter of it from
+    22:00 to 05:59 (hours of the simulation clock).  So the rate of a day or a night starts
+    at its first look, and within a stretch of one rate the looks are a Poisson stream.
+    :meth:`next` keeps each look as a proposal with probability ``beta`` and draws the first
+    proposal directly (a Poisson stream at ``beta`` times the rate), counting the looks
+    before it with one Poisson draw per stretch; only the look that changes the rate is
+    drawn on its own.  ``draws``: a :class:`~offduty_simulations.model.Draws`."""
+
+    __slots__ = ("day", "night", "_exp", "_random", "_poisson")
+
+    def __init__(self, per_hour: float, draws):
+        self.day, self.night = per_hour, per_hour * 0.25
+        self._exp, self._random, self._poisson = draws._exp, draws.random, draws.poisson
+
+    def rate_at(self, t: float) -> float:
+        """The rate set by a look at ``t``."""
+        return self.day if 6.0 <= t % 24.0 < 22.0 else self.night
+
+    def next(self, t: float, end: float, beta: float, left: int) -> tuple:
+        """From a look (or a posting opening) at ``t``: the time of the first proposal, or
+        None when ``end`` comes first or ``left`` looks are counted first; the looks counted
+        before it; and where they were, as ``(from, to, count)`` stretches (a single look
+        is ``(t, t, 1)``)."""
+        exp, poisson = self._exp, self._poisson
+        day, night = self.day, self.night
+        rate = day if 6.0 <= t % 24.0 < 22.0 else night
+        counted, where = 0, []
+        while True:
+            midnight = math.floor(t / 24.0) * 24.0
+            if t < midnight + 6.0:
+                change, hour_rate = midnight + 6.0, night
+            elif t < midnight + 22.0:
+                change, hour_rate = midnight + 22.0, day
+            else:
+                change, hour_rate = midnight + 30.0, night
+            stop = change if change < end else end
+            if rate == hour_rate:  # a steady stretch until the rate could change
+                at = t + exp() / (beta * rate) if beta > 0.0 else math.inf
+                until = at if at < stop else stop
+                n = poisson((1.0 - beta) * rate * (until - t), left - counted)
+                if n:
+                    counted += n
+                    where.append((t, until, n))
+                    if counted >= left:
+                        return None, left, where
+                if at < stop:
+                    return at, counted, where
+                if stop >= end:
+                    return None, counted, where
+                t = stop
+            else:  # the first look of a day or a night changes the rate
+                at = t + exp() / rate
+                if at >= stop:
+                    if stop >= end:
+                        return None, counted, where
+                    t = stop
+                    continue
+                if self._random() < beta:
+                    return at, counted, where
+                counted += 1
+                where.append((at, at, 1))
+                if counted >= left:
+                    return None, left, where
+                t, rate = at, hour_rate
+
+
+class LookPlanner:
+    """Plans the looks of one :class:`~offduty_simulations.model.YearModel` (see the module
+    docstring).  ``thinned=False`` makes every look a proposal and skips no look as a certain
+    "no" (no bound, no participation share, no fixed objections): the reference the thinning
+    must agree with in law, for tests.  ``record``: the model's record type (``cap_hit``)."""
+
+    #: How wide a band of participants' log-odds offsets is (:meth:`participants`).
+    BAND = 0.5
+
+    def __init__(self, model, record: type, thinned: bool = True):
+        self.model = model
+        self.record = record  # the model's record type, for cap hits
+        self.fill = model.fill
+        self.stream = LookStream(model.views_rate, model.looks_draw)
+        self.max_views = model.max_views
+        self.thinned = thinned
+        self._participants: dict[int, tuple] = {}  # id(audience) -> (audience, its bands)
+
+    def participants(self, audience: tuple) -> tuple:
+        """The officers of ``audience`` who might say yes, in bands of their log-odds offsets:
+        ``((top offset, ((officer, offset), ...)), ...)``, each band ``BAND`` wide (one band
+        of everyone at 0 with ``acceptance.always`` or unthinned).  A band's bound on
+        acceptance is its top officer's, so the bound stays close to each officer's own, however
+        many officers there are.  Also each band's size and ``exp(-top offset)``.  The board's
+        pools are kept tuples, so this is worked out once per pool."""
+        kept = self._participants.get(id(audience))
+        if kept is not None and kept[0] is audience:
+            return kept[1:]
+        model = self.model
+        if model.acc.always or not self.thinned:
+            bands = ((0.0, tuple((o, 0.0) for o in audience)),) if audience else ()
+        else:
+            activity = model.activity
+            by_band: dict[int, list] = {}
+            for o in audience:
+                offset = activity.get(o.badge)
+                if offset is not None:
+                    by_band.setdefault(math.floor(offset / self.BAND), []).append((o, offset))
+            # the fullest bands first: a proposal's band is found by a scan from the first
+            order = sorted(by_band, key=lambda k: (-len(by_band[k]), k))
+            bands = tuple((max(x for _, x in by_band[k]), tuple(by_band[k])) for k in order)
+        if len(self._participants) >= 256:  # a back-up stage's audience is a new tuple each time
+            self._participants.clear()
+        sizes = [len(members) for _, members in bands]
+        scales = [math.exp(-top) for top, _ in bands]  # a band's bound is 1 / (1 + exp(-x) * scale)
+        self._participants[id(audience)] = (audience, bands, sizes, scales)
+        return bands, sizes, scales
+
+    def log_odds_bound(self, b, t: float) -> float:
+        """The highest acceptance log-odds, before the officer's offset, of a look at time
+        ``t`` (:meth:`YearModel.p_ceiling <offduty_simulations.model.YearModel.p_ceiling>`
+        without the offset: hours already booked only lower it when their coefficient is
+        negative, and a week holds at most 168 of them)."""
+        acc = self.model.acc
+        x0 = b.x0 if b.x0 is not None else self.model._x0(b)
+        x = x0 + acc.lead_time * math.log1p(max(0.0, b.start_h - t) / 24.0)
+        return x + acc.hours_worked * 16.8 if acc.hours_worked > 0 else x
+
+    def plan(self, rid: str, slot: int, b, token: int, state) -> None:
+        """Plan the next look at the posting that might be a "yes" and schedule it (one SimPy
+        event with :meth:`look` as its callback), counting the looks before it.  Looks stop
+        when the posting is taken, closed, superseded by a new posting (``token``), starts,
+        or has had ``max_views`` looks."""
+        max_views = self.max_views
+        if b.looks != token or b.views >= max_views:
+            return
+        model, fill = self.model, self.fill
+        env = model.env
+        now = env.now
+        start_h = b.start_h
+        if now >= start_h:
+            return
+        posting = state.posting
+        if fill.answer_mode(posting) is None:
+            return
+        kept = b.audience
+        if kept is not None and kept[0] is posting and kept[1] == posting.stage and kept[2] is posting.shift:
+            audience, (bands, sizes, scales), fixed = kept[3], kept[4], kept[5]
+        else:
+            audience = fill.audience(posting)
+            bands, fixed = self.participants(audience), {}
+            b.audience = (posting, posting.stage, posting.shift, audience, bands, fixed)
+            bands, sizes, scales = bands
+        draws = model.looks_draw
+        left = max_views - b.views
+        acc = model.acc
+        exact = self.thinned and not acc.always  # else every look is a proposal (bound 1)
+        if exact:
+            # The bound falls as the start nears when lead time raises acceptance (else it rises).
+            lead = acc.lead_time
+            x_slot = self.log_odds_bound(b, start_h)  # at the start: no lead time
+            x_bound = x_slot + lead * math.log1p((start_h - now) / 24.0) if lead >= 0 else x_slot
+        scale = math.exp(-x_bound) if exact else 0.0
+        single = len(bands) == 1
+        if single:
+            members = bands[0][1]
+            bound = 1.0 / (1.0 + scale * scales[0])
+            total = sizes[0] * bound
+        else:
+            bounds = [1.0 / (1.0 + scale * s) for s in scales]
+            weights = list(itertools.accumulate(map(operator.mul, sizes, bounds)))
+            total, last = (weights[-1], len(weights) - 1) if weights else (0.0, -1)
+        beta = total / len(audience) if audience else 0.0  # the share of looks that are proposals
+        uniform, random = model.accept_draw.random, draws.random
+        following, fixed_objection = self.stream.next, fill.fixed_objection
+        counted, where = 0, []  # looks before the proposal, and where they were (LookStream.next)
+        t = now
+        while True:
+            t, n, stretches = following(t, start_h, beta, left - counted)
+            if n:
+                counted += n
+                where += stretches
+            if t is None:  # the start, or max_views, comes first
+                b.views = min(max_views, b.views + counted)
+                return
+            if not single:
+                w, k = random() * total, 0
+                while weights[k] <= w and k < last:
+                    k += 1
+                members, bound = bands[k][1], bounds[k]
+            officer, offset = members[int(random() * len(members))]
+            u = bound * uniform()
+            # u at or above this officer's own ceiling at t (log_odds_bound(b, t) + offset) is a certain "no"
+            if not exact or u * (1.0 + math.exp(-(x_slot + offset + lead * math.log1p(
+                    max(0.0, start_h - t) / 24.0)))) < 1.0:
+                if not exact:
+                    break
+                no = fixed.get(officer.badge)
+                if no is None:
+                    no = fixed[officer.badge] = fixed_objection(posting, officer)
+                if not no:
+                    break
+            counted += 1
+            where.append((t, t, 1))
+            if counted >= left:
+                b.views = max_views
+                return
+        env.timeout(t - now).callbacks.append(functools.partial(
+            self.look, rid, slot, b, token, state, posting, officer, u, (counted, where)))
+
+    def look(self, rid: str, slot: int, b, token: int, state, posting, officer, u: float, before: tuple,
+             _event=None) -> None:
+        """A look that might be a "yes": the officer accepts if ``u`` is below their exact
+        probability now, and the rules are asked whether they may; then the next look is
+        planned.  ``before``: (the looks counted before this one since the last planning,
+        where they were: :meth:`LookStream.next`)."""
+        model = self.model
+        if b.looks != token:  # superseded: count the looks made before the new posting
+            b.views += self._looks_before(b.restarted_at, before)
+            return
+        b.views += before[0] + 1
+        fill = self.fill
+        mode = fill.answer_mode(posting)
+        if mode is None or state.posting is not posting:
+            return  # taken or closed meanwhile (a new posting restarts the looks)
+        if mode == "apply":
+            if fill.applicants(posting) >= model.max_applicants:
+                return  # enough sign-ups: the window's close decides
+            if fill.has_applied(posting, officer.badge):
+                return self.plan(rid, slot, b, token, state)
+        # The officer decides first; the rules then say whether they may (a cap hit is an
+        # officer who wanted the shift and was over a cap).
+        now = model.env.now
+        if u < model.p_accept(b, officer.badge, posting.shift.start):
+            rule = fill.objection(posting, officer)
+            if rule is None:
+                model._handle(fill.respond(now, rid, slot, officer.badge))
+            elif rule in F.CAP_RULES:
+                model.emit(self.record(now, "cap_hit", rid, slot, officer.badge, note=rule))
+        self.plan(rid, slot, b, token, state)
+
+    def _looks_before(self, when: float, before: tuple) -> int:
+        """How many of the looks counted before a proposal came before ``when``: single looks
+        by their times, a stretch's looks (a Poisson stream at a steady rate, so spread
+        uniformly over it) by a binomial draw."""
+        early = 0
+        random = self.model.looks_draw.random
+        for a, b, n in before[1]:
+            if b < when:
+                early += n
+            elif a < when:
+                share = (when - a) / (b - a)
+                early += sum(1 for _ in range(n) if random() < share)
+        return early
