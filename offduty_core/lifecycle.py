@@ -147,10 +147,8 @@ class JobBoard(BoardDesk, BoardChanges):
         # than by aware datetimes, and the sequence keeps pushes of one instant in order.
         self._timers: list[tuple[float, int, Timer]] = []
         self._seq = itertools.count()
-        if schedule is not None and wake is not None:
-            raise InputError("schedule", "schedule and wake", "give one way to keep the board's wake-ups")
         self._schedule = schedule
-        self._wake = wake
+        self.set_wake(wake)
         self._shared: dict[Any, Any] = {}
         self._methods: dict[tuple[str, str], tuple[DistributionConfig, DistributionMethod]] = {}
         self._eligibility: dict[tuple[str, int], Eligibility] = {}
@@ -194,6 +192,12 @@ class JobBoard(BoardDesk, BoardChanges):
             self._fire(timer)
         if self.now is None or until > self.now:
             self.now = until
+
+    def set_wake(self, wake: Callable[[Timer], None] | None) -> None:
+        """Set (or clear) ``wake`` after the board is made (see the class docstring)."""
+        if wake is not None and self._schedule is not None:
+            raise InputError("wake", "schedule and wake", "give one way to keep the board's wake-ups")
+        self._wake = wake
 
     def next_wakeup(self) -> datetime | None:
         """When the board next needs :meth:`advance` (None: nothing pending)."""
