@@ -175,10 +175,12 @@ class JobBoard(BoardDesk, BoardChanges):
 
     def advance(self, until: datetime) -> list[Record]:
         """Run every wake-up due at or before ``until`` (in time order); the clock ends at ``until``."""
-        if not isinstance(until, datetime) or until.tzinfo is None:
-            raise InputError("until", until, "must be a timezone-aware datetime")
+        if until.__class__ is not datetime or until.tzinfo is not timezone.utc:
+            if not isinstance(until, datetime) or until.tzinfo is None:
+                raise InputError("until", until, "must be a timezone-aware datetime")
+            until = until.astimezone(timezone.utc)  # the board's clock is in UTC, like every input's instant
         mark = len(self.records)
-        self._run_until(until.astimezone(timezone.utc))  # the board's clock is in UTC, like every input's instant
+        self._run_until(until)
         return self.records[mark:]
 
     def _run_until(self, until: datetime) -> None:
