@@ -105,12 +105,13 @@ class JobBoard(BoardDesk, BoardChanges):
     heap (:meth:`advance`, :meth:`next_wakeup`); a caller with its own event queue (the
     simulator's SimPy environment) passes a function that is handed each :data:`Timer` as it
     is set and calls :meth:`fire` with it at its ``at``, so there is one queue, not two.
-    ``wake``: the other way to share a caller's queue: the board keeps its wake-ups in its own
-    heap and hands ``wake`` each :data:`Timer` that becomes the earliest as it is set; the
-    caller keeps one wake-up of its own, no later than the earliest (:meth:`next_wakeup` after
-    each :meth:`advance`), and calls :meth:`advance` then.  A wake-up
-    made stale meanwhile (a slot filled before its unfilled alert and start, ...) is dropped
-    from the heap without costing the caller an event.
+    ``wake`` (or :meth:`set_wake`): the other way to share a caller's queue, the simulator's:
+    the board keeps its wake-ups in its own heap and hands ``wake`` each :data:`Timer` that
+    becomes the earliest as it is set; the caller keeps one wake-up of its own, no later than
+    the earliest (:meth:`next_wakeup` after each :meth:`advance`), and calls :meth:`advance`
+    then.  A wake-up made stale meanwhile (a slot filled before its unfilled alert and start,
+    ...) is dropped from the heap without costing the caller an event.  Wake-ups due at an
+    input's instant run before the input, as with the board's own heap.
     ``keep_settled``: keep a settled job's state in :attr:`jobs` (default, for reading it
     afterwards, as ``offduty explain`` does); False drops it once billed, keeping only its id
     (so later events for it are still refused by name), which keeps a year's memory flat:
