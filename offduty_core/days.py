@@ -121,7 +121,7 @@ class DayTable:
         if found is None:
             table, index = self.locate(instant)
             found = table.first + timedelta(days=index)
-            if len(self._dates) > 100_000:
+            if len(self._dates) > 20_000:  # bounded: a year asks for a few thousand instants at a time
                 self._dates.clear()
             self._dates[instant] = found
         return found
@@ -148,7 +148,7 @@ class DayTable:
         found = self._pieces.get(key)
         if found is None:
             found = self._split(start, end)
-            if len(self._pieces) > 50_000:
+            if len(self._pieces) > 10_000:  # bounded: a job asks again for its own intervals, soon
                 self._pieces.clear()
             self._pieces[key] = found
         return found

@@ -105,12 +105,13 @@ class JobBoard(BoardDesk, BoardChanges):
     heap (:meth:`advance`, :meth:`next_wakeup`); a caller with its own event queue (the
     simulator's SimPy environment) passes a function that is handed each :data:`Timer` as it
     is set and calls :meth:`fire` with it at its ``at``, so there is one queue, not two.
-    ``wake``: the other way to share a caller's queue: the board keeps its wake-ups in its own
-    heap and hands ``wake`` each :data:`Timer` that becomes the earliest as it is set; the
-    caller keeps one wake-up of its own, no later than the earliest (:meth:`next_wakeup` after
-    each :meth:`advance`), and calls :meth:`advance` then.  A wake-up
-    made stale meanwhile (a slot filled before its unfilled alert and start, ...) is dropped
-    from the heap without costing the caller an event.
+    ``wake`` (or :meth:`set_wake`): the other way to share a caller's queue, the simulator's:
+    the board keeps its wake-ups in its own heap and hands ``wake`` each :data:`Timer` that
+    becomes the earliest as it is set; the caller keeps one wake-up of its own, no later than
+    the earliest (:meth:`next_wakeup` after each :meth:`advance`), and calls :meth:`advance`
+    then.  A wake-up made stale meanwhile (a slot filled before its unfilled alert and start,
+    ...) is dropped from the heap without costing the caller an event.  Wake-ups due at an
+    input's instant run before the input, as with the board's own heap.
     ``keep_settled``: keep a settled job's state in :attr:`jobs` (default, for reading it
     afterwards, as ``offduty explain`` does); False drops it once billed, keeping only its id
     (so later events for it are still refused by name), which keeps a year's memory flat:
@@ -147,10 +148,8 @@ class JobBoard(BoardDesk, BoardChanges):
         # than by aware datetimes, and the sequence keeps pushes of one instant in order.
         self._timers: list[tuple[float, int, Timer]] = []
         self._seq = itertools.count()
-        if schedule is not None and wake is not None:
-            raise InputError("schedule", "schedule and wake", "give one way to keep the board's wake-ups")
         self._schedule = schedule
-        self._wake = wake
+        self.set_wake(wake)
         self._shared: dict[Any, Any] = {}
         self._methods: dict[tuple[str, str], tuple[DistributionConfig, DistributionMethod]] = {}
         self._eligibility: dict[tuple[str, int], Eligibility] = {}
@@ -177,10 +176,12 @@ class JobBoard(BoardDesk, BoardChanges):
 
     def advance(self, until: datetime) -> list[Record]:
         """Run every wake-up due at or before ``until`` (in time order); the clock ends at ``until``."""
-        if not isinstance(until, datetime) or until.tzinfo is None:
-            raise InputError("until", until, "must be a timezone-aware datetime")
+        if until.__class__ is not datetime or until.tzinfo is not timezone.utc:
+            if not isinstance(until, datetime) or until.tzinfo is None:
+                raise InputError("until", until, "must be a timezone-aware datetime")
+            until = until.astimezone(timezone.utc)  # the board's clock is in UTC, like every input's instant
         mark = len(self.records)
-        self._run_until(until.astimezone(timezone.utc))  # the board's clock is in UTC, like every input's instant
+        self._run_until(until)
         return self.records[mark:]
 
     def _run_until(self, until: datetime) -> None:
@@ -194,6 +195,12 @@ class JobBoard(BoardDesk, BoardChanges):
             self._fire(timer)
         if self.now is None or until > self.now:
             self.now = until
+
+    def set_wake(self, wake: Callable[[Timer], None] | None) -> None:
+        """Set (or clear) ``wake`` after the board is made (see the class docstring)."""
+        if wake is not None and self._schedule is not None:
+            raise InputError("wake", "schedule and wake", "give one way to keep the board's wake-ups")
+        self._wake = wake
 
     def next_wakeup(self) -> datetime | None:
         """When the board next needs :meth:`advance` (None: nothing pending)."""

@@ -278,9 +278,13 @@ class OfficerBook:
         booking = self._bookings.get(key)
         if booking is None:
             raise InputError("shift", f"{key[0]} slot {key[1]}", "is not booked")
+        hours = booking.hours
+        if (not start.microsecond and not end.microsecond and int(start.timestamp()) == hours.start
+                and int(end.timestamp()) == hours.end):
+            return booking  # the span already counted (worked as scheduled): no shape to work out
         officer = self.roster.get(booking.badge)
         shape = self.shape(officer, start, end)
-        if shape is booking.hours or shape == booking.hours:
+        if shape is hours or shape == hours:
             return booking  # worked as scheduled: the counts stand
         self._count(booking.badge, booking.hours, -1)
         self._count(booking.badge, shape, +1)

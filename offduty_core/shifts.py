@@ -137,7 +137,7 @@ class ShiftShape:
     first_day: int  # local ordinal of the start
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)  # recent shifts: a year's worth would hold tens of MB
 def shape_of(start: datetime, end: datetime, tz_name: str, week_start: int) -> ShiftShape:
     tz = ZoneInfo(tz_name)
     day = start.astimezone(tz).date()

@@ -16,6 +16,7 @@ returns the board's new records (immutable), which the model reacts to.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -141,13 +142,12 @@ class FillAdapter:
     """The job board of one replication, and the few questions the model asks about it."""
 
     def __init__(self, scenario: Scenario, rules: AgencyRules, roster: Roster, clock, registry: Any = None,
-                 schedule: Any = None, wake: Any = None):
+                 schedule: Any = None):
         """``registry``: where the agency, its methods and any back-up agencies come from
         (default: the installed plugins, :func:`offduty_core.default_registry`).
         ``schedule``: who keeps the board's wake-ups (the board's ``schedule``; default: the
-        board itself, read with :meth:`next_wakeup` and run with :meth:`advance`).
-        ``wake``: the board keeps its wake-ups and tells ``wake`` of each as it is set (the
-        board's ``wake``): the model keeps one SimPy event for the earliest."""
+        board itself, read with :meth:`next_wakeup` and run with :meth:`advance`, or on a
+        SimPy environment with :meth:`drive`)."""
         registry = ScenarioRegistry(default_registry() if registry is None else registry, rules)
         agencies = set(roster.agencies) | {rules.name}
         zones = {a: registry.rules(a).info.tz for a in agencies}
@@ -158,8 +158,7 @@ class FillAdapter:
         book = OfficerBook(roster, zones, self.caps)
         overrides = scenario.distribution.overrides()
         self.board = lc.JobBoard(registry, roster, distribution={rules.name: overrides} if overrides else None,
-                                 book=book, schedule=schedule, keep_settled=False,
-                                 wake=wake)
+                                 book=book, schedule=schedule, keep_settled=False)
         self.book = book
         self.roster = roster
         self.clock = clock
@@ -169,6 +168,36 @@ class FillAdapter:
         self.status = ENGINE
         self._last_hours: float | None = None
         self._last_at: datetime | None = None
+
+    def drive(self, env, react) -> None:
+        """Run the board's wake-ups on ``env`` (a SimPy environment) and hand their records to
+        ``react``.  The board keeps its wake-ups (its ``wake``); SimPy holds one event, at the
+        earliest, set earlier when an earlier one is set (the later event then does nothing),
+        so a wake-up made stale meanwhile (most unfilled alerts and start checks: the shift
+        was filled) costs no SimPy event."""
+        due = [math.inf, None]  # when the one event is due (hours), and that event
+
+        def arm(at: float) -> None:
+            delay = at - env.now
+            event = env.timeout(delay if delay > 0.0 else 0.0)
+            event.callbacks.append(fire)
+            due[:] = at, event
+
+        def fire(event) -> None:
+            if event is not due[1]:
+                return  # an earlier wake-up was set after this one
+            due[:] = math.inf, None
+            react(self.advance(env.now))
+            at = self.next_wakeup()  # drops the wake-ups made stale meanwhile
+            if at is not None and at < due[0]:
+                arm(at)
+
+        def wake(timer) -> None:
+            at = self.hours_of(timer)
+            if at < due[0]:
+                arm(at)
+
+        self.board.set_wake(wake)
 
     # --- inputs (each returns the board's new records) ---------------------------------------
 

@@ -151,11 +151,8 @@ class YearModel:
         self.roster = F.build_roster(scenario, rules, rng["roster"])
         start = min((j.received for j in jobs), default=0.0)
         self.env = simpy.Environment(initial_time=min(0.0, start))
-        # The board keeps its wake-ups; the model keeps one SimPy event, for the earliest.
-        self._board_at = math.inf  # when that event is due (hours)
-        self._board_event = None
-        self.fill = F.FillAdapter(scenario, rules, self.roster, self.clock, registry=registry,
-                                  wake=self._schedule_board)
+        self.fill = F.FillAdapter(scenario, rules, self.roster, self.clock, registry=registry)
+        self.fill.drive(self.env, self._handle)  # the board's wake-ups: one SimPy event, the earliest
         self.tally = Tally(rules, self.clock)
         self.emit = self.tally.record
         # The streams drawn from per look, per award and per shift, read a block at a time.
@@ -217,29 +214,6 @@ class YearModel:
                 self.tally.settle(r.request_id, self._payment(r))
             elif t is F.BillingFailed:
                 self.tally.settle(r.request_id)
-
-    def _schedule_board(self, timer) -> None:
-        """The board's wake-ups (windows closing, offers lapsing, stages opening, shifts
-        starting unfilled, jobs settling) stay in the board; SimPy holds one event, at the
-        earliest, moved earlier when an earlier one is set (the later event then does nothing)."""
-        at = self.fill.hours_of(timer)
-        if at < self._board_at:
-            self._arm_board(at)
-
-    def _arm_board(self, at: float) -> None:
-        self._board_at = at
-        delay = at - self.env.now
-        event = self._board_event = self.env.timeout(delay if delay > 0.0 else 0.0)
-        event.callbacks.append(self._board_due)
-
-    def _board_due(self, event) -> None:
-        if event is not self._board_event:
-            return  # an earlier wake-up was set after this one
-        self._board_at, self._board_event = math.inf, None
-        self._handle(self.fill.advance(self.env.now))
-        at = self.fill.next_wakeup()  # drops the wake-ups made stale meanwhile
-        if at is not None and at < self._board_at:
-            self._arm_board(at)
 
     # --- helpers ------------------------------------------------------------------------
 

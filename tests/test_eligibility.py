@@ -368,3 +368,17 @@ def test_pruning_changes_no_check_or_lookback_from_then_on(seed):
             for b in books:
                 b.book(o, s.key, s.start, s.end)
     assert len(books[1].day_secs) < len(books[0].day_secs)
+
+
+def test_worked_hours_equal_to_the_scheduled_span_change_nothing_and_a_second_later_do():
+    o = officer("117")
+    book, _ = setup(o)
+    key = ("R-1", 0)
+    booked = book.book(o, key, at("2027-03-01T08:00"), at("2027-03-01T16:00"))
+    counts = (dict(book.day_secs), dict(book.week_secs), dict(book.month_secs))
+    assert book.set_hours(key, at("2027-03-01T08:00").astimezone(timezone.utc), at("2027-03-01T16:00")) is booked
+    assert (book.day_secs, book.week_secs, book.month_secs) == counts
+    book.set_hours(key, at("2027-03-01T08:00"), at("2027-03-01T16:00:01"))
+    assert book.day_secs[("117", date(2027, 3, 1).toordinal())] == 8 * 3600 + 1
+    book.set_hours(key, at("2027-03-01T08:00"), at("2027-03-01T16:00"))  # back to the span booked
+    assert (book.day_secs, book.week_secs, book.month_secs) == counts
