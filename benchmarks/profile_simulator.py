@@ -82,6 +82,14 @@ def main(argv=None) -> int:
         if tt / total < 0.005:
             continue
         print(f"{group:<44} {tt / shifts * 1e6:>9.1f} {tt / total:>6.1%} {calls[group] / shifts:>12.1f}")
+    planning = [(nc, ct) for (filename, _line, name), (_cc, nc, _tt, ct, _callers) in stats.stats.items()
+                if (name, os.path.basename(filename)) in (("plan", "looks.py"), ("_plan_look", "model.py"))]
+    checks = sum(nc for (filename, _line, name), (_cc, nc, *_rest) in stats.stats.items()
+                 if name == "fixed_objection" and os.path.basename(filename) == "fill.py")
+    if planning:
+        nc, ct = planning[0]
+        print(f"planning looks: {ct / total:.1%} of the run (cumulative), {nc / shifts:.1f} plannings and "
+              f"{checks / shifts:.1f} standing-objection checks a shift")
     if args.top:
         stats.sort_stats("tottime").print_stats(args.top)
     return 0

@@ -51,10 +51,6 @@ class LookStream:
         self.day, self.night = per_hour, per_hour * 0.25
         self._exp, self._random, self._poisson = draws._exp, draws.random, draws.poisson
 
-    def rate_at(self, t: float) -> float:
-        """The rate set by a look at ``t``."""
-        return self.day if 6.0 <= t % 24.0 < 22.0 else self.night
-
     def next(self, t: float, end: float, beta: float, left: int) -> tuple:
         """From a look (or a posting opening) at ``t``: the time of the first proposal, or
         None when ``end`` comes first or ``left`` looks are counted first; the looks counted
@@ -119,7 +115,7 @@ class LookPlanner:
         self.stream = LookStream(model.views_rate, model.looks_draw)
         self.max_views = model.max_views
         self.thinned = thinned
-        self._participants: dict[int, tuple] = {}  # id(audience) -> (audience, its bands)
+        self._participants: dict[int, tuple] = {}  # id(audience) -> (audience, bands, sizes, scales)
 
     def participants(self, audience: tuple) -> tuple:
         """The officers of ``audience`` who might say yes, in bands of their log-odds offsets:

@@ -257,20 +257,14 @@ class YearModel:
 
     def p_ceiling(self, b: SlotBehaviour, t: float) -> float:
         """At least :meth:`p_accept` for any officer looking at time ``t`` (before any change
-        of start, which restarts the looks): hours already booked can only lower it when their
-        coefficient is negative, and a week holds at most 168 of them."""
-        a = self.acc
-        if a.always:
+        of start, which restarts the looks): the look planner's bound
+        (:meth:`LookPlanner.log_odds_bound <offduty_simulations.looks.LookPlanner.log_odds_bound>`)
+        for the keenest officer."""
+        if self.acc.always:
             return 1.0
-        x0 = b.x0
-        if x0 is None:
-            x0 = self._x0(b)
         if self.activity_max == -math.inf:
             return 0.0  # nobody works off-duty
-        x = x0 + self.activity_max + a.lead_time * math.log1p(max(0.0, b.start_h - t) / 24.0)
-        if a.hours_worked > 0:
-            x += a.hours_worked * 16.8
-        return 1.0 / (1.0 + math.exp(-x))
+        return 1.0 / (1.0 + math.exp(-(self.looks.log_odds_bound(b, t) + self.activity_max)))
 
     # --- arrivals -------------------------------------------------------------------------
 
