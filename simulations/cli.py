@@ -169,7 +169,7 @@ def configure_simulate(p: argparse.ArgumentParser):
             command = ["offduty", "simulate", "--scenario", args.scenario, "--seed", str(args.seed)]
             out = build(result, provenance_of(scenario, args.seed, command))
             out.write_files(folder.tmp)
-            deliverables.write(folder.tmp, out.ledger, out.shifts, rules.terms)
+            deliverables.write(folder.tmp, out.tables["ledger"], out.tables["shifts"], rules.terms)
             folder.commit()
         s = out.summary
         # No shift due (no demand, or every one cancelled or refused): no fill rate.

@@ -7,7 +7,9 @@ weeks are the core's own :func:`offduty_core.terms.invoices` and
 :func:`offduty_core.payroll.weekly_payroll` over the bills, so a CSV and the ledger cannot
 disagree on what an invoice or a pay week is.  The ledger frame is read as data -- an amount
 is whatever the frame holds (text or a decimal), a date a date or a timestamp -- so a change
-in how the Parquet files type their columns does not change a figure.
+in how the Parquet files type their columns does not change a figure.  The tables may be
+pyarrow tables (``offduty simulate`` hands over the ones it writes, so writing the CSVs does
+not import pandas) or pandas frames (as ``pandas.read_parquet`` gives them).
 
 Money is written as exact decimal strings with two places (``"1234.50"``).  The totals tie
 to ``summary.json``: invoices' ``total`` to ``money.vendor_billed``, ``card_fee`` to
@@ -21,12 +23,10 @@ from __future__ import annotations
 import csv
 import os
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable
-
-import pandas as pd
+from typing import Any, Iterable
 
 from offduty_core import ledger as L
 from offduty_core.money import ZERO, fmt
@@ -45,28 +45,37 @@ NOT_BILLS = ("payment:", "payroll:", "late:")
 
 
 def _amount(value) -> Decimal:
-    """A ledger amount as a Decimal, whether the frame holds it as text or as a decimal."""
+    """A ledger amount as a Decimal, whether the table holds it as text or as a decimal."""
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _dates(column: pd.Series) -> list[date]:
-    """Local calendar dates of a ledger date column (dates, naive or zoned timestamps)."""
-    stamps = pd.to_datetime(column)
-    return list(stamps.dt.date)
+def _column(table: Any, name: str) -> list:
+    """Column ``name`` of a pyarrow table or a pandas frame as Python values (nulls as None)."""
+    if hasattr(table, "schema") and hasattr(table, "column"):  # pyarrow
+        return table.column(name).to_pylist()
+    values = table[name].astype(object).tolist()
+    return [None if v is None or v != v else v for v in values]  # NaN, NaT -> None
 
 
-def transactions(ledger: pd.DataFrame) -> list[L.Transaction]:
-    """The ledger frame's transactions again (one per ``tx``), postings in frame order."""
-    if ledger.empty:
+def _day(value) -> date:
+    """A local calendar date from a ledger date: a date, a (zoned) datetime or timestamp, or text."""
+    if isinstance(value, datetime):  # pandas' Timestamp is one too
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def transactions(ledger: Any) -> list[L.Transaction]:
+    """The ledger table's transactions again (one per ``tx``), postings in table order."""
+    if not len(ledger):
         return []
-    days = _dates(ledger["date"])
     grouped: dict[int, list] = {}
-    for tx, day, ref, memo, account, amount in zip(ledger["tx"].tolist(), days, ledger["ref"].tolist(),
-                                                   ledger["memo"].tolist(), ledger["account"].tolist(),
-                                                   ledger["amount"].tolist()):
+    for tx, day, ref, memo, account, amount in zip(*(_column(ledger, c) for c in (
+            "tx", "date", "ref", "memo", "account", "amount"))):
         entry = grouped.get(tx)
         if entry is None:
-            entry = grouped[tx] = [day, "" if ref is None else str(ref), str(memo), []]
+            entry = grouped[tx] = [_day(day), "" if ref is None else str(ref), str(memo), []]
         entry[3].append(L.Posting(account=str(account), amount=_amount(amount)))
     return [L.Transaction(date=day, ref=ref, memo=memo, postings=postings)
             for day, ref, memo, postings in (grouped[k] for k in sorted(grouped))]
@@ -129,7 +138,7 @@ def _officer_of(account: str) -> str | None:
     return account[len(prefix):] if account.startswith(prefix) else None
 
 
-def payroll_rows(txs: list[L.Transaction], shifts: pd.DataFrame, terms: PaymentTerms) -> list[dict]:
+def payroll_rows(txs: list[L.Transaction], shifts: Any, terms: PaymentTerms) -> list[dict]:
     """One row per officer per pay week: gross pay from :func:`weekly_payroll` over the
     bills, hours the hours clocked on the shifts that pay is for (a shift's hours count in the
     week its pay was earned; pay with no hours clocked -- a cancellation's, a no-show's
@@ -143,12 +152,12 @@ def payroll_rows(txs: list[L.Transaction], shifts: pd.DataFrame, terms: PaymentT
                 earned_week.setdefault((tx.ref, badge), week_of(tx.date, terms.payroll_week_start))
     hours: dict[tuple[str, date], float] = defaultdict(float)
     if len(shifts):
-        worked = shifts[pd.to_numeric(shifts["worked_hours"]).fillna(0) > 0]
-        for ref, badge, h in zip(worked["shift_id"].astype(str), worked["officer"].astype(str),
-                                 pd.to_numeric(worked["worked_hours"]).astype(float)):
-            week = earned_week.get((ref, badge))
-            if week is not None:
-                hours[(badge, week)] += h
+        for ref, badge, h in zip(*(_column(shifts, c) for c in ("shift_id", "officer", "worked_hours"))):
+            h = float(h) if h is not None else 0.0
+            if h > 0:
+                week = earned_week.get((str(ref), str(badge)))
+                if week is not None:
+                    hours[(str(badge), week)] += h
     pay: dict[tuple[str, date], Decimal] = {}
     for run in weekly_payroll(bills, terms):
         for badge, amount in run.officers:
@@ -191,9 +200,9 @@ def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
         raise
 
 
-def write(out: str | Path, ledger: pd.DataFrame, shifts: pd.DataFrame, terms: PaymentTerms) -> list[Path]:
+def write(out: str | Path, ledger: Any, shifts: Any, terms: PaymentTerms) -> list[Path]:
     """Write ``invoices.csv``, ``payroll.csv`` and ``city.csv`` into the folder ``out`` from
-    one run's ledger and shifts frames; ``terms`` are the rules' payment terms the run used."""
+    one run's ledger and shifts tables (pyarrow tables or pandas frames); ``terms`` are the rules' payment terms the run used."""
     out = Path(out)
     txs = transactions(ledger)
     tables = {"invoices.csv": (INVOICE_COLUMNS, invoice_rows(txs, terms)),

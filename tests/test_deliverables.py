@@ -120,6 +120,21 @@ def test_a_ledger_typed_as_decimals_and_dates_gives_the_same_rows(run):
     assert D.invoice_rows(plain, terms) == read(run, "invoices.csv").to_dict("records")
 
 
+def test_pyarrow_tables_give_the_same_rows_as_pandas_frames(run):
+    """offduty simulate hands the deliverables the pyarrow tables it writes (no pandas frames
+    made): the rows are the same as from the files read back by pandas."""
+    import pyarrow.parquet as pq
+
+    terms = PaymentTerms()
+    frames = D.transactions(pd.read_parquet(run / "ledger.parquet"))
+    arrow = D.transactions(pq.read_table(run / "ledger.parquet"))
+    assert arrow == frames and arrow
+    shifts_pd, shifts_pa = pd.read_parquet(run / "shifts.parquet"), pq.read_table(run / "shifts.parquet")
+    rows = D.payroll_rows(arrow, shifts_pa, terms)
+    assert rows == D.payroll_rows(frames, shifts_pd, terms)
+    assert any(float(r["hours"]) > 0 for r in rows)
+
+
 def bill(ref: str, day: date, vendor_cents: int, card_cents: int = 0) -> L.Transaction:
     amounts = {L.account(L.RECEIVABLE, "acme"): Decimal(vendor_cents).scaleb(-2),
                L.account(L.OFFICER_PAYABLE, "7"): -Decimal(vendor_cents - card_cents - 1000).scaleb(-2),
