@@ -31,7 +31,9 @@ decides.  It is called with the board's :class:`Desk` and the shift's :class:`Po
 ``on_closed``    the shift left distribution (filled, cancelled, unfilled).
 
 and acts through the desk: ``award``, ``offer``, ``wake``, ``release`` (first come, first
-served from now on), ``refuse``.  Once released, the board itself awards the first eligible
+served from now on), ``refuse``.  It asks ``why_not`` for the worded reason an officer may not
+take a shift (to refuse or record it), and ``objection`` for only the rule's name, which is
+cheaper when an officer is merely skipped.  Once released, the board itself awards the first eligible
 officer who accepts.  A method never scans the roster: it uses the roster's indexed pools and
 its own ordered structures.
 """
@@ -186,6 +188,7 @@ class Desk(Protocol):
     roster: Roster
 
     def why_not(self, posting: Posting, officer: Officer) -> Reason | None: ...
+    def objection(self, posting: Posting, officer: Officer) -> str | None: ...
     def award(self, posting: Posting, badge: str, basis: str) -> Reason | None: ...
     def offer(self, posting: Posting, badge: str, deadline: datetime, basis: str) -> None: ...
     def wake(self, posting: Posting, at: datetime, tag: Any) -> None: ...

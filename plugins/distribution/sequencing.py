@@ -131,7 +131,7 @@ class Sequencing(DistributionMethod):
             if badge in posting.offered or badge in rotation.pending:
                 continue
             officer = roster.get(badge)
-            if desk.why_not(posting, officer) is not None:
+            if desk.objection(posting, officer) is not None:  # skipped, so the reason is never worded
                 continue
             deadline = min(desk.now + timedelta(minutes=self.params["response_minutes"]), posting.shift.start)
             if deadline <= desk.now:
