@@ -42,7 +42,7 @@ import attrs
 from .days import month_key, week_key
 from .eligibility_rules import (_BOOK_RULES, _CORE_TYPES, ApprovedActive, Barred, DailyCap, FunctionRule, JobsPerDay,
                                 MinimumRest, MonthlyCap, NoOverlap, OnDuty, Qualification, RoleRank, Rule, WeeklyCap,
-                                PeriodCap, _first_core_objection, _fixed_core_objection, core_rules,
+                                PeriodCap, _booked_core_objection, _fixed_core_objection, core_rules,
                                 starts_with_core)
 from .errors import PluginError
 from .officer_book import OfficerBook
@@ -71,6 +71,11 @@ class Reason:
         return f"badge {self.badge}: {self.text}"
 
 
+#: How many (shift, officer) answers of the fixed rules an :class:`Eligibility` keeps (about
+#: 15 MB at most): more than the live postings of a large year ask for at once.
+_FIXED_KEPT = 100_000
+
+
 class Eligibility:
     """Runs a list of rules against the book; the first objection is the reason."""
 
@@ -92,6 +97,42 @@ class Eligibility:
         # asked in one call (_first_core_objection); ``_core`` is how many that covers.
         self._core = len(_CORE_TYPES) if starts_with_core(self.rules) else 0
         self._duty_rest = self.rules[4].rest_before_duty if self._core else True
+        # The fixed core rules' answers (_fixed_core_objection) per shift and officer: a
+        # Shift and an Officer are frozen (a moved or barred shift, a changed officer, is a
+        # new object), so an answer stands while both do.  Callers ask the same pair again
+        # and again (a rotation rescanned at every offer, every look at a posting, the
+        # answer and the award).  {id(shift): (shift, {badge: (officer, index)})}, oldest
+        # shift first; at most _FIXED_KEPT answers, the oldest shifts dropped past that.
+        self._fixed: dict[int, tuple[Shift, dict[str, tuple[Officer, int]]]] = {}
+        self._fixed_count = 0
+
+    def _fixed_index(self, officer: Officer, shift: Shift) -> int:
+        """``_fixed_core_objection`` for this book and on-duty rule, remembered per (shift,
+        officer): asked once per pair."""
+        # The entry holds its shift, so no other shift can have that id while it is kept.
+        entry = self._fixed.get(id(shift))
+        if entry is not None:
+            answers = entry[1]
+            known = answers.get(officer.badge)
+            if known is not None and known[0] is officer:
+                return known[1]
+        else:
+            if self._fixed_count >= _FIXED_KEPT:
+                self._drop_oldest_fixed()
+            answers = {}
+            self._fixed[id(shift)] = (shift, answers)
+        index = _fixed_core_objection(officer, shift, self.book, self._duty_rest)
+        if officer.badge not in answers:
+            self._fixed_count += 1
+        answers[officer.badge] = (officer, index)
+        return index
+
+    def _drop_oldest_fixed(self) -> None:
+        """Forget the oldest shifts' answers until a quarter of the room is free."""
+        kept = self._fixed
+        while kept and self._fixed_count > _FIXED_KEPT * 3 // 4:
+            _shift, answers = kept.pop(next(iter(kept)))
+            self._fixed_count -= len(answers)
 
     def with_rules(self, extra: Iterable[Rule]) -> "Eligibility":
         return Eligibility(self.book, self.rules + tuple(extra))
@@ -110,7 +151,9 @@ class Eligibility:
         index, found = -1, None
         core = self._core
         if core:
-            index = _first_core_objection(officer, shift, book, self._duty_rest)
+            index = self._fixed_index(officer, shift)
+            if index < 0:
+                index = _booked_core_objection(officer, shift, book)
             if index >= 0:
                 rule = self.rules[index]
                 found = Reason(officer.badge, rule.name, rule.check(officer, shift, book))
@@ -133,7 +176,12 @@ class Eligibility:
         if last is not None and last[0] is officer and last[1] is shift and last[2] == book._stamp:
             return None if last[3] < 0 else self.rules[last[3]].name
         core = self._core
-        index = _first_core_objection(officer, shift, book, self._duty_rest) if core else -1
+        if core:
+            index = self._fixed_index(officer, shift)
+            if index < 0:
+                index = _booked_core_objection(officer, shift, book)
+        else:
+            index = -1
         if index < 0:
             tests = self._tests
             for i in range(core, len(tests)):
@@ -152,7 +200,7 @@ class Eligibility:
 
         The first objection is then one of those rules, never a cap: a simulator can treat
         such an officer as certain to be refused without asking :meth:`objection` later."""
-        return bool(self._core) and _fixed_core_objection(officer, shift, self.book, self._duty_rest) >= 0
+        return bool(self._core) and self._fixed_index(officer, shift) >= 0
 
     def reasons(self, officer: Officer, shift: Shift) -> list[Reason]:
         """Every objection (for ``offduty explain``), not only the first."""
