@@ -127,11 +127,14 @@ class Sequencing(DistributionMethod):
             return
         rotation = self.rotation(desk)
         roster = desk.roster
+        refused = self._refused(posting)
         for place, (_, badge) in enumerate(self._view(desk, posting), start=1):
-            if badge in posting.offered or badge in rotation.pending:
+            if badge in posting.offered or badge in rotation.pending or badge in refused:
                 continue
             officer = roster.get(badge)
             if desk.objection(posting, officer) is not None:  # skipped, so the reason is never worded
+                if desk.fixed_objection(posting, officer):
+                    refused.add(badge)
                 continue
             deadline = min(desk.now + timedelta(minutes=self.params["response_minutes"]), posting.shift.start)
             if deadline <= desk.now:
@@ -148,6 +151,17 @@ class Sequencing(DistributionMethod):
             desk.release(posting, f"every eligible officer on the {rotation.name!r} rotation list was offered it")
         else:
             posting.data["exhausted"] = True
+
+    @staticmethod
+    def _refused(posting) -> set[str]:
+        """Badges refused ``posting`` for a reason that stands while it keeps its shift and
+        stage (on duty, barred, ...: ``desk.fixed_objection``; the roster does not change):
+        the list is walked from its head at every offer, and they are passed over without
+        asking again."""
+        kept = posting.data.get("refused")
+        if kept is None or kept[0] is not posting.shift or kept[1] != posting.stage:
+            kept = posting.data["refused"] = (posting.shift, posting.stage, set())
+        return kept[2]
 
     def _clear(self, desk, posting) -> str | None:
         badge = posting.pending
