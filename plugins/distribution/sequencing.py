@@ -109,9 +109,16 @@ class Sequencing(DistributionMethod):
               doc="when everyone eligible was offered it: release first come first served, or wait"),
     )
 
+    _kept: tuple | None = None  # (desk, its rotation list): asked several times per offer
+
     def rotation(self, desk) -> Rotation:
+        kept = self._kept
+        if kept is not None and kept[0] is desk:
+            return kept[1]
         name = self.params["list"]
-        return desk.shared(("rotation", self.agency, name), lambda: Rotation(desk.roster, self.agency, name))
+        rotation = desk.shared(("rotation", self.agency, name), lambda: Rotation(desk.roster, self.agency, name))
+        self._kept = (desk, rotation)
+        return rotation
 
     def _view(self, desk, posting) -> SortedList:
         quals = posting.shift.qualifications
