@@ -71,11 +71,6 @@ class Reason:
         return f"badge {self.badge}: {self.text}"
 
 
-#: How many (shift, officer) answers of the fixed rules an :class:`Eligibility` keeps (about
-#: 15 MB at most): more than the live postings of a large year ask for at once.
-_FIXED_KEPT = 100_000
-
-
 class Eligibility:
     """Runs a list of rules against the book; the first objection is the reason."""
 
@@ -97,42 +92,26 @@ class Eligibility:
         # asked in one call (_first_core_objection); ``_core`` is how many that covers.
         self._core = len(_CORE_TYPES) if starts_with_core(self.rules) else 0
         self._duty_rest = self.rules[4].rest_before_duty if self._core else True
-        # The fixed core rules' answers (_fixed_core_objection) per shift and officer: a
-        # Shift and an Officer are frozen (a moved or barred shift, a changed officer, is a
-        # new object), so an answer stands while both do.  Callers ask the same pair again
-        # and again (a rotation rescanned at every offer, every look at a posting, the
-        # answer and the award).  {id(shift): (shift, {badge: (officer, index)})}, oldest
-        # shift first; at most _FIXED_KEPT answers, the oldest shifts dropped past that.
-        self._fixed: dict[int, tuple[Shift, dict[str, tuple[Officer, int]]]] = {}
-        self._fixed_count = 0
 
     def _fixed_index(self, officer: Officer, shift: Shift) -> int:
-        """``_fixed_core_objection`` for this book and on-duty rule, remembered per (shift,
-        officer): asked once per pair."""
-        # The entry holds its shift, so no other shift can have that id while it is kept.
-        entry = self._fixed.get(id(shift))
-        if entry is not None:
-            answers = entry[1]
+        """``_fixed_core_objection`` for this book and on-duty rule, asked once per (shift,
+        officer).  Callers ask the same pair again and again (a rotation list walked from its
+        head at every offer, every look at a posting, the answer and the award).  A Shift and
+        an Officer are frozen (a moved or barred shift, a changed officer, is a new object),
+        so an answer stands while both do: it is kept on the shift (``Shift.fixed``), and
+        goes with it, or when the board closes its posting (:func:`forget_fixed`)."""
+        kept = shift.fixed
+        if kept is not None and kept[0] is self:
+            answers = kept[1]
             known = answers.get(officer.badge)
             if known is not None and known[0] is officer:
                 return known[1]
-        else:
-            if self._fixed_count >= _FIXED_KEPT:
-                self._drop_oldest_fixed()
+        else:  # another Eligibility's answers (other rules or book) are not this one's
             answers = {}
-            self._fixed[id(shift)] = (shift, answers)
+            object.__setattr__(shift, "fixed", (self, answers))
         index = _fixed_core_objection(officer, shift, self.book, self._duty_rest)
-        if officer.badge not in answers:
-            self._fixed_count += 1
         answers[officer.badge] = (officer, index)
         return index
-
-    def _drop_oldest_fixed(self) -> None:
-        """Forget the oldest shifts' answers until a quarter of the room is free."""
-        kept = self._fixed
-        while kept and self._fixed_count > _FIXED_KEPT * 3 // 4:
-            _shift, answers = kept.pop(next(iter(kept)))
-            self._fixed_count -= len(answers)
 
     def with_rules(self, extra: Iterable[Rule]) -> "Eligibility":
         return Eligibility(self.book, self.rules + tuple(extra))
@@ -224,6 +203,13 @@ class Eligibility:
                 if len(out) >= limit:
                     break
         return out
+
+
+def forget_fixed(shift: Shift) -> None:
+    """Drop the fixed rules' answers kept on ``shift`` (its posting closed: nobody will ask
+    them again, and a board that keeps its settled jobs would keep them all)."""
+    if shift.fixed is not None:
+        object.__setattr__(shift, "fixed", None)
 
 
 def check_rules(rules: Iterable[Any]) -> None:

@@ -103,7 +103,9 @@ def test_an_officer_refused_for_a_standing_reason_is_passed_over_unasked_at_the_
     assert asked.count("1") == 1  # on duty: asked at the first offer only
     # A booking is not a standing reason: an officer refused for one is asked again.
     submit(board, "R-2", "2027-03-06T18:00", "2027-03-06T22:00", received="2027-03-01T08:30")
+    assert board.slot_state("R-2", 0).shift.fixed is not None  # the answers kept while it is open
     accept(board, "2027-03-01T08:40", "R-2", "2")
+    assert board.slot_state("R-2", 0).shift.fixed is None  # and dropped once it is filled
     submit(board, "R-3", "2027-03-06T19:00", "2027-03-06T21:00", received="2027-03-01T08:50")
     asked.clear()
     decline(board, "2027-03-01T09:00", "R-3", offers(board)[-1][1])

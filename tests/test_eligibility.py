@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from offduty_core.eligibility import (Eligibility, FunctionRule, JobsPerDay, OfficerBook, Shift, core_rules,
-                                      week_key)
+                                      forget_fixed, week_key)
 from offduty_core.errors import PluginError
 from offduty_core.officers import CycleSchedule, Officer, OffDutyRecord, Rank, Roster
 from offduty_core.spec import HourCaps
@@ -319,14 +319,12 @@ def test_the_fixed_rules_answer_once_per_shift_and_officer_and_anew_for_a_change
     away = attrs.evolve(other, active=False)
     assert elig.objection(away, s) == "approved-active" and elig.fixed_objection(away, s)
     assert why(elig, o, s).startswith("badge 117: on duty")
-    # Bounded: past the limit the oldest shifts' answers go, and are worked out again if asked.
-    monkeypatch.setattr(elig_module, "_FIXED_KEPT", 8)
-    shifts = [shift(f"2027-03-{d:02d}T18:00", f"2027-03-{d:02d}T20:00", rid=f"R-{d}") for d in range(2, 22)]
-    for t in shifts:
-        assert not elig.fixed_objection(other, t)
-    assert elig._fixed_count <= 8 and len(elig._fixed) <= 8
+    # Kept on the shift: a new shift (moved, barred) starts without them, and the board
+    # drops them when the posting closes.
+    assert s.fixed is not None and barred.fixed is not s.fixed
+    forget_fixed(s)
     asked.clear()
-    assert not elig.fixed_objection(other, shifts[0]) and asked == [(other, shifts[0])]
+    assert elig.fixed_objection(o, s) and asked == [(o, s)]
 
 
 def test_the_three_caps_are_one_rule_over_a_period():
