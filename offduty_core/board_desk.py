@@ -19,7 +19,7 @@ from .board_records import (_ASSIGN, _AWARDED, _BUILDERS, Lapsed, Offered, Recor
 from .board_state import Job, MethodTimer, SlotState
 from .distribution import (DistributionConfig, DistributionMethod, Posting, agency_rules, config_for,
                            method_class)
-from .eligibility import Eligibility, Reason, core_rules
+from .eligibility import Eligibility, Reason, core_rules, forget_fixed
 from .errors import InputError
 from .officers import Officer
 from .timeutil import fmt_local
@@ -101,6 +101,7 @@ class BoardDesk:
                                      method=posting.method.name, basis=basis, start=shift.start, end=shift.end))
         posting.method.on_filled(self, posting, badge)
         posting.method.on_closed(self, posting)
+        forget_fixed(shift)
 
     def offer(self, posting: Posting, badge: str, deadline: datetime, basis: str) -> None:
         job, st = self._where(posting)

@@ -42,7 +42,7 @@ import attrs
 from .days import month_key, week_key
 from .eligibility_rules import (_BOOK_RULES, _CORE_TYPES, ApprovedActive, Barred, DailyCap, FunctionRule, JobsPerDay,
                                 MinimumRest, MonthlyCap, NoOverlap, OnDuty, Qualification, RoleRank, Rule, WeeklyCap,
-                                PeriodCap, _first_core_objection, _fixed_core_objection, core_rules,
+                                PeriodCap, _booked_core_objection, _fixed_core_objection, core_rules,
                                 starts_with_core)
 from .errors import PluginError
 from .officer_book import OfficerBook
@@ -93,6 +93,26 @@ class Eligibility:
         self._core = len(_CORE_TYPES) if starts_with_core(self.rules) else 0
         self._duty_rest = self.rules[4].rest_before_duty if self._core else True
 
+    def _fixed_index(self, officer: Officer, shift: Shift) -> int:
+        """``_fixed_core_objection`` for this book and on-duty rule, asked once per (shift,
+        officer).  Callers ask the same pair again and again (a rotation list walked from its
+        head at every offer, every look at a posting, the answer and the award).  A Shift and
+        an Officer are frozen (a moved or barred shift, a changed officer, is a new object),
+        so an answer stands while both do: it is kept on the shift (``Shift.fixed``), and
+        goes with it, or when the board closes its posting (:func:`forget_fixed`)."""
+        kept = shift.fixed
+        if kept is not None and kept[0] is self:
+            answers = kept[1]
+            known = answers.get(officer.badge)
+            if known is not None and known[0] is officer:
+                return known[1]
+        else:  # another Eligibility's answers (other rules or book) are not this one's
+            answers = {}
+            object.__setattr__(shift, "fixed", (self, answers))
+        index = _fixed_core_objection(officer, shift, self.book, self._duty_rest)
+        answers[officer.badge] = (officer, index)
+        return index
+
     def with_rules(self, extra: Iterable[Rule]) -> "Eligibility":
         return Eligibility(self.book, self.rules + tuple(extra))
 
@@ -110,7 +130,9 @@ class Eligibility:
         index, found = -1, None
         core = self._core
         if core:
-            index = _first_core_objection(officer, shift, book, self._duty_rest)
+            index = self._fixed_index(officer, shift)
+            if index < 0:
+                index = _booked_core_objection(officer, shift, book)
             if index >= 0:
                 rule = self.rules[index]
                 found = Reason(officer.badge, rule.name, rule.check(officer, shift, book))
@@ -133,7 +155,12 @@ class Eligibility:
         if last is not None and last[0] is officer and last[1] is shift and last[2] == book._stamp:
             return None if last[3] < 0 else self.rules[last[3]].name
         core = self._core
-        index = _first_core_objection(officer, shift, book, self._duty_rest) if core else -1
+        if core:
+            index = self._fixed_index(officer, shift)
+            if index < 0:
+                index = _booked_core_objection(officer, shift, book)
+        else:
+            index = -1
         if index < 0:
             tests = self._tests
             for i in range(core, len(tests)):
@@ -152,7 +179,7 @@ class Eligibility:
 
         The first objection is then one of those rules, never a cap: a simulator can treat
         such an officer as certain to be refused without asking :meth:`objection` later."""
-        return bool(self._core) and _fixed_core_objection(officer, shift, self.book, self._duty_rest) >= 0
+        return bool(self._core) and self._fixed_index(officer, shift) >= 0
 
     def reasons(self, officer: Officer, shift: Shift) -> list[Reason]:
         """Every objection (for ``offduty explain``), not only the first."""
@@ -176,6 +203,13 @@ class Eligibility:
                 if len(out) >= limit:
                     break
         return out
+
+
+def forget_fixed(shift: Shift) -> None:
+    """Drop the fixed rules' answers kept on ``shift`` (its posting closed: nobody will ask
+    them again, and a board that keeps its settled jobs would keep them all)."""
+    if shift.fixed is not None:
+        object.__setattr__(shift, "fixed", None)
 
 
 def check_rules(rules: Iterable[Any]) -> None:

@@ -71,7 +71,7 @@ from .board_state import (AlertTimer, Job, MethodTimer, PostTimer, SettleTimer, 
                           Timer)
 from .days import epoch
 from .distribution import (DistributionConfig, DistributionMethod, Posting, qualifications_for, ranks_for)
-from .eligibility import Eligibility, OfficerBook, Reason, Shift, ShiftKey
+from .eligibility import Eligibility, OfficerBook, Reason, Shift, ShiftKey, forget_fixed
 from .errors import InputError, OffdutyError, Refusal
 from .officers import Officer, Roster
 from .rules import AgencyRules
@@ -419,6 +419,7 @@ class JobBoard(BoardDesk, BoardChanges):
         if posting is not None and posting.is_open:
             posting.status = status
             posting.method.on_closed(self, posting)
+            forget_fixed(posting.shift)
 
     def _unfilled(self, job: Job, st: SlotState, reason: str) -> None:
         self._close_posting(st, "unfilled")

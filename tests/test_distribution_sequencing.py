@@ -88,6 +88,30 @@ def test_ineligible_officers_are_skipped_and_keep_their_place():
     assert rotation(board) == ["1", "3", "4", "2"]
 
 
+def test_an_officer_refused_for_a_standing_reason_is_passed_over_unasked_at_the_next_offers():
+    day = T("2027-03-05T00:00").date()
+    roster = officers()
+    roster[1] = cop("1", "2001-01-01", schedule=CycleSchedule(pattern="5x8", shift_start=time(15), anchor=day))
+    board = board_with(roster, roll="offered")
+    asked = []
+    real = board.objection
+    board.objection = lambda posting, officer: asked.append(officer.badge) or real(posting, officer)
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
+    decline(board, "2027-03-01T08:10", "R-1", "2")
+    decline(board, "2027-03-01T08:20", "R-1", "3")
+    assert offers(board) == [("R-1", "2"), ("R-1", "3"), ("R-1", "4")]
+    assert asked.count("1") == 1  # on duty: asked at the first offer only
+    # A booking is not a standing reason: an officer refused for one is asked again.
+    submit(board, "R-2", "2027-03-06T18:00", "2027-03-06T22:00", received="2027-03-01T08:30")
+    assert board.slot_state("R-2", 0).shift.fixed is not None  # the answers kept while it is open
+    accept(board, "2027-03-01T08:40", "R-2", "2")
+    assert board.slot_state("R-2", 0).shift.fixed is None  # and dropped once it is filled
+    submit(board, "R-3", "2027-03-06T19:00", "2027-03-06T21:00", received="2027-03-01T08:50")
+    asked.clear()
+    decline(board, "2027-03-01T09:00", "R-3", offers(board)[-1][1])
+    assert asked.count("2") == 1 and ("R-3", "2") not in offers(board)
+
+
 def test_an_officer_holding_an_open_offer_is_not_offered_another_shift():
     board = board_with()
     submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")

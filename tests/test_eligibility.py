@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from offduty_core.eligibility import (Eligibility, FunctionRule, JobsPerDay, OfficerBook, Shift, core_rules,
-                                      week_key)
+                                      forget_fixed, week_key)
 from offduty_core.errors import PluginError
 from offduty_core.officers import CycleSchedule, Officer, OffDutyRecord, Rank, Roster
 from offduty_core.spec import HourCaps
@@ -292,6 +292,39 @@ def test_fused_core_check_agrees_with_the_rules_one_by_one(seed):
                 book.book(o, s.key, s.start, s.end)  # fill the book as the checks go
             elif rng.random() < 0.05 and book.booking(s.key) is not None:
                 book.set_hours(s.key, s.start, s.start + timedelta(minutes=30))
+
+
+def test_the_fixed_rules_answer_once_per_shift_and_officer_and_anew_for_a_changed_one(monkeypatch):
+    import attrs
+
+    from offduty_core import eligibility as elig_module
+
+    asked = []
+    real = elig_module._fixed_core_objection
+    monkeypatch.setattr(elig_module, "_fixed_core_objection", lambda *a: asked.append(a[:2]) or real(*a))
+    duty = CycleSchedule(pattern="5x8", shift_start=time(7), anchor=date(2027, 3, 1))
+    o, other = officer("117", schedule=duty), officer("118")
+    book, elig = setup(o, other, daily="12", min_rest=timedelta(hours=8))
+    s = shift("2027-03-01T10:00", "2027-03-01T12:00")  # during 117's duty shift
+    for _ in range(3):
+        assert elig.objection(o, s) == "on-duty" and elig.fixed_objection(o, s)
+        elig._last = None
+        assert elig.objection(other, s) is None and not elig.fixed_objection(other, s)
+        elig._last = None
+    assert asked == [(o, s), (other, s)]  # each pair once
+    book.book(other, ("R-1", 0), at("2027-03-01T09:00"), at("2027-03-01T11:00"))
+    assert elig.objection(other, s) == "overlap" and not elig.fixed_objection(other, s)  # booked: asked anew
+    barred = attrs.evolve(s, barred=frozenset({"118"}))
+    assert elig.objection(other, barred) == "barred" and elig.fixed_objection(other, barred)
+    away = attrs.evolve(other, active=False)
+    assert elig.objection(away, s) == "approved-active" and elig.fixed_objection(away, s)
+    assert why(elig, o, s).startswith("badge 117: on duty")
+    # Kept on the shift: a new shift (moved, barred) starts without them, and the board
+    # drops them when the posting closes.
+    assert s.fixed is not None and barred.fixed is not s.fixed
+    forget_fixed(s)
+    asked.clear()
+    assert elig.fixed_objection(o, s) and asked == [(o, s)]
 
 
 def test_the_three_caps_are_one_rule_over_a_period():

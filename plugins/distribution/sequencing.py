@@ -109,9 +109,16 @@ class Sequencing(DistributionMethod):
               doc="when everyone eligible was offered it: release first come first served, or wait"),
     )
 
+    _kept: tuple | None = None  # (desk, its rotation list): asked several times per offer
+
     def rotation(self, desk) -> Rotation:
+        kept = self._kept
+        if kept is not None and kept[0] is desk:
+            return kept[1]
         name = self.params["list"]
-        return desk.shared(("rotation", self.agency, name), lambda: Rotation(desk.roster, self.agency, name))
+        rotation = desk.shared(("rotation", self.agency, name), lambda: Rotation(desk.roster, self.agency, name))
+        self._kept = (desk, rotation)
+        return rotation
 
     def _view(self, desk, posting) -> SortedList:
         quals = posting.shift.qualifications
@@ -127,11 +134,14 @@ class Sequencing(DistributionMethod):
             return
         rotation = self.rotation(desk)
         roster = desk.roster
+        refused = self._refused(posting)
         for place, (_, badge) in enumerate(self._view(desk, posting), start=1):
-            if badge in posting.offered or badge in rotation.pending:
+            if badge in posting.offered or badge in rotation.pending or badge in refused:
                 continue
             officer = roster.get(badge)
             if desk.objection(posting, officer) is not None:  # skipped, so the reason is never worded
+                if desk.fixed_objection(posting, officer):
+                    refused.add(badge)
                 continue
             deadline = min(desk.now + timedelta(minutes=self.params["response_minutes"]), posting.shift.start)
             if deadline <= desk.now:
@@ -148,6 +158,17 @@ class Sequencing(DistributionMethod):
             desk.release(posting, f"every eligible officer on the {rotation.name!r} rotation list was offered it")
         else:
             posting.data["exhausted"] = True
+
+    @staticmethod
+    def _refused(posting) -> set[str]:
+        """Badges refused ``posting`` for a reason that stands while it keeps its shift and
+        stage (on duty, barred, ...: ``desk.fixed_objection``; the roster does not change):
+        the list is walked from its head at every offer, and they are passed over without
+        asking again."""
+        kept = posting.data.get("refused")
+        if kept is None or kept[0] is not posting.shift or kept[1] != posting.stage:
+            kept = posting.data["refused"] = (posting.shift, posting.stage, set())
+        return kept[2]
 
     def _clear(self, desk, posting) -> str | None:
         badge = posting.pending
