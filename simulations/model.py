@@ -362,8 +362,8 @@ class YearModel:
 
     def _plan_work(self, rid: str, slot: int, badge: str, drop: bool) -> None:
         """Schedule what the officer now holding the slot does next: drop it (a timed event),
-        or turn up at the start (:meth:`_shift_starts`).  Events with callbacks, no process;
-        ``b.work`` is the token a newer plan supersedes this one with."""
+        or work it (:meth:`_plan_shift`).  Events with callbacks, no process; ``b.work`` is the
+        token a newer plan supersedes this one with."""
         b = self.slots[(rid, slot)]
         b.work += 1
         env = self.env
@@ -373,35 +373,40 @@ class YearModel:
             env.timeout(drop_at - env.now).callbacks.append(
                 functools.partial(self._drop_due, rid, slot, badge, b, b.work))
         else:
-            env.timeout(max(0.0, lead)).callbacks.append(
-                functools.partial(self._shift_starts, rid, slot, badge, b, b.work))
+            self._plan_shift(rid, slot, badge, b, max(env.now, b.start_h))
 
     def _drop_due(self, rid: str, slot: int, badge: str, b: SlotBehaviour, token: int, _event) -> None:
         if b.work != token or not self.fill.holds(rid, slot, badge) or self.env.now >= b.start_h:
             return
         self._handle(self.fill.drop(self.env.now, rid, slot, badge))
 
-    def _shift_starts(self, rid: str, slot: int, badge: str, b: SlotBehaviour, token: int, _event) -> None:
-        """The start: the officer does not come, or clocks in and is released early or works
-        to the scheduled end (one more event either way)."""
-        if b.work != token or not self.fill.holds(rid, slot, badge):
-            return
-        env = self.env
+    def _plan_shift(self, rid: str, slot: int, badge: str, b: SlotBehaviour, clock_in: float) -> None:
+        """The shift as the officer will work it, decided now and carried out by one event:
+        not turning up (at the start), or clocking out at the scheduled end or when released
+        early.  Nothing the model does depends on the clock-in itself, so it needs no event of
+        its own (one SimPy event a shift fewer); a newer plan (``b.work``) supersedes this one."""
+        env, token = self.env, b.work
         if self.no_show_rate and self.noshow_draw.random() < self.no_show_rate:
-            self._handle(self.fill.no_show(env.now, rid, slot))
+            env.timeout(clock_in - env.now).callbacks.append(
+                functools.partial(self._no_show, rid, slot, badge, b, token))
             return
-        clock_in = env.now
         if self.release_rate and self.release_draw.random() < self.release_rate:
             length = b.end_h - clock_in
             cut = round(length * (0.3 + 0.6 * self.release_draw.random()) * 4) / 4
             if 0 < cut < length:
-                env.timeout(cut).callbacks.append(functools.partial(self._shift_ends, rid, slot, badge, clock_in, True))
+                env.timeout(clock_in + cut - env.now).callbacks.append(
+                    functools.partial(self._shift_ends, rid, slot, badge, b, token, clock_in, True))
                 return
-        env.timeout(max(0.0, b.end_h - env.now)).callbacks.append(
-            functools.partial(self._shift_ends, rid, slot, badge, clock_in, False))
+        env.timeout(max(clock_in, b.end_h) - env.now).callbacks.append(
+            functools.partial(self._shift_ends, rid, slot, badge, b, token, clock_in, False))
 
-    def _shift_ends(self, rid: str, slot: int, badge: str, clock_in: float, released: bool, _event) -> None:
-        if not self.fill.holds(rid, slot, badge):
+    def _no_show(self, rid: str, slot: int, badge: str, b: SlotBehaviour, token: int, _event) -> None:
+        if b.work == token and self.fill.holds(rid, slot, badge):
+            self._handle(self.fill.no_show(self.env.now, rid, slot))
+
+    def _shift_ends(self, rid: str, slot: int, badge: str, b: SlotBehaviour, token: int, clock_in: float,
+                    released: bool, _event) -> None:
+        if b.work != token or not self.fill.holds(rid, slot, badge):
             return
         if released:
             self._handle(self.fill.release(self.env.now, rid, slot))
