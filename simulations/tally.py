@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from offduty_core import ledger as L
+from offduty_core.payroll import week_of
 
 from . import fill as F
 from .columns import Columns
@@ -119,7 +120,12 @@ class Tally:
         # Logs whose sums are float and so depend on order: kept with the job's number.
         self.worked_job, self.worked_hours, self.worked_badge = array("q"), array("d"), []
         self.ttf_job, self.ttf = array("q"), array("d")
-        self._earned: dict[tuple[date, str], int] = defaultdict(int)  # (day, payable account) -> cents
+        # Officer pay earned, by payroll week and payable account (the one account string
+        # kept per officer), in cents: all payroll needs of the bills.
+        self._earned: dict[date, dict[str, int]] = {}
+        self._week_of: dict[date, date] = {}
+        self._accounts: dict[str, str] = {}
+        self._week_start = rules.terms.payroll_week_start
         self._pay_days: dict[float, date] = {}
         self._is_charge: dict[str, bool] = {}
         self._finished = False
@@ -277,13 +283,13 @@ class Tally:
                 if i is not None:
                     pay_c[i] += line.cents
                     paid[i] = line.officer
-        add_tx, add_posting, earned = self.transactions.append, self.postings.append, self._earned
+        add_tx, add_posting = self.transactions.append, self.postings.append
         for e in bill.entries:
             add_tx((number, e.date, e.ref or None, e.memo, len(e.legs)))
             for leg in e.legs:
                 add_posting(leg)
                 if leg[0].startswith(OFFICER_PAYABLE):
-                    earned[(e.date, leg[0])] += leg[1]
+                    self._earn(e.date, leg[0], leg[1])
         if payment is None:
             return
         total = c["vendor"]
@@ -300,12 +306,24 @@ class Tally:
         for leg in e.legs:
             add_posting(leg)
 
+    def _earn(self, day: date, account: str, cents: int) -> None:
+        week = self._week_of.get(day)
+        if week is None:
+            week = self._week_of[day] = week_of(day, self._week_start)
+        by_account = self._earned.get(week)
+        if by_account is None:
+            by_account = self._earned[week] = {}
+        account = self._accounts.setdefault(account, account)
+        by_account[account] = by_account.get(account, 0) + cents
+
     # --- read when the tables are assembled ---------------------------------------------------
 
     def earnings(self) -> list[Earned]:
-        """Officer earnings by day, as :func:`~offduty_core.payroll.weekly_payroll` takes them."""
-        return [Earned(day, (Leg(account, Decimal(cents).scaleb(-2)),))
-                for (day, account), cents in self._earned.items()]
+        """Officer earnings by payroll week (dated its first day), as
+        :func:`~offduty_core.payroll.weekly_payroll` takes transactions: it sums each officer's
+        payable postings by week, so the week's sum is the sum of the bills' postings."""
+        return [Earned(week, tuple(Leg(account, Decimal(cents).scaleb(-2)) for account, cents in by_account.items()))
+                for week, by_account in self._earned.items()]
 
     def in_order(self, jobs: np.ndarray, values: np.ndarray) -> np.ndarray:
         """``values`` logged with their jobs' numbers, in arrival order (stable within a job)."""
