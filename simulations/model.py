@@ -164,7 +164,6 @@ class YearModel:
     def _handle(self, records: list) -> None:
         """React to the board's new records (the tally keeps what the files need of them)."""
         self.tally.add(records)
-        self.fill.forget_records()
         for r in records:
             t = type(r)
             if t is F.Posted:
@@ -188,6 +187,7 @@ class YearModel:
             elif t is F.Completed:
                 for i in range(len(r.slots)):  # settled: nothing more happens to its slots
                     self.slots.pop((r.request_id, i), None)
+                self.fill.forget_records()  # the board's list holds only records made since
             elif t is F.Billed:
                 self.tally.settle(r.request_id, self._payment(r))
             elif t is F.BillingFailed:

@@ -289,31 +289,29 @@ def _ledger_table(tally, payroll: list[L.Transaction]) -> pa.Table:
     counts = txs.column("postings").to_numpy().astype(np.int64)
     order = np.argsort(txs.column("job").to_numpy(), kind="stable")
     sorted_counts = counts[order]
-    # Each transaction's postings follow the previous one's, so transaction k's are
-    # first[k] .. first[k] + counts[k] - 1; in arrival order, they are read at these positions.
+    payroll_postings = [p for t in payroll for p in t.postings]
+    all_counts = np.concatenate([sorted_counts, np.array([len(t.postings) for t in payroll], dtype=np.int64)])
+    # Each kept transaction's postings follow the previous one's (transaction k's are first[k]
+    # .. first[k] + counts[k] - 1), and the payroll's come after all of them: in ledger order,
+    # every transaction and posting is read at these positions, each column taken once.
     first = np.cumsum(counts) - counts
     starts = np.cumsum(sorted_counts) - sorted_counts
     within = np.arange(int(sorted_counts.sum()), dtype=np.int64) - np.repeat(starts, sorted_counts)
-    at = pa.array(np.repeat(first[order], sorted_counts) + within)
-    take = pa.array(order)
-    payroll_postings = [p for t in payroll for p in t.postings]
-    per_tx = lambda name, values, type_: pa.concat_arrays([txs.column(name).take(take), pa.array(values, type=type_)])
-    dates = per_tx("date", [t.date for t in payroll], pa.date32())
-    refs = per_tx("ref", [t.ref or None for t in payroll], pa.string())
-    memos = per_tx("memo", [t.memo for t in payroll], pa.string())
-    accounts = pa.concat_arrays([postings.column("account").take(at),
-                                 pa.array([p.account for p in payroll_postings], type=pa.string())])
-    cents = pa.concat_arrays([postings.column("cents").take(at),
-                              pa.array(_cents([p.amount for p in payroll_postings]), type=pa.int64())])
-    all_counts = np.concatenate([sorted_counts, np.array([len(t.postings) for t in payroll], dtype=np.int64)])
-    tx = pa.array(np.repeat(np.arange(len(all_counts), dtype="int64"), all_counts))
+    n_tx, n_postings = len(counts), int(counts.sum())
+    tx_at = pa.array(np.repeat(np.concatenate([order, np.arange(n_tx, n_tx + len(payroll))]), all_counts))
+    posting_at = pa.array(np.concatenate([np.repeat(first[order], sorted_counts) + within,
+                                          np.arange(n_postings, n_postings + len(payroll_postings))]))
+
+    def read(rows, name: str, more: list, at: pa.Array) -> pa.Array:
+        return pa.concat_arrays([rows.column(name), pa.array(more, type=rows.schema.field(name).type)]).take(at)
+
     return S.table(S.LEDGER, {
-        "tx": tx,
-        "date": dates.take(tx),
-        "ref": refs.take(tx),
-        "memo": memos.take(tx),
-        "account": accounts,
-        "amount": cents,
+        "tx": pa.array(np.repeat(np.arange(len(all_counts), dtype="int64"), all_counts)),
+        "date": read(txs, "date", [t.date for t in payroll], tx_at),
+        "ref": read(txs, "ref", [t.ref or None for t in payroll], tx_at),
+        "memo": read(txs, "memo", [t.memo for t in payroll], tx_at),
+        "account": read(postings, "account", [p.account for p in payroll_postings], posting_at),
+        "amount": read(postings, "cents", _cents([p.amount for p in payroll_postings]), posting_at),
     })
 
 
