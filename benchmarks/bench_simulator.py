@@ -75,7 +75,9 @@ def run_case(data: dict, seed: int, queue) -> None:
     rng = demand.streams(seed)
     jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
     t1 = time.perf_counter()
+    requests = len(jobs)
     model = YearModel(scenario, rules, rng, jobs)
+    del jobs  # the model's alone (a model that lets settled jobs go can free them)
     steps = 0
     step = model.env.step
 
@@ -95,7 +97,7 @@ def run_case(data: dict, seed: int, queue) -> None:
     bare, per_timeout = bare_simpy(steps)
     shifts = max(1, int(out.summary["shifts"]["total"]))
     queue.put({
-        "officers": scenario.officers.count, "requests": len(jobs), "shifts": shifts,
+        "officers": scenario.officers.count, "requests": requests, "shifts": shifts,
         "demand_s": t1 - t0, "model_s": t2 - t1, "outputs_s": t3 - t2, "total_s": t3 - t0,
         "shifts_per_s": shifts / (t3 - t0), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "simpy_events": steps, "bare_simpy_s": bare, "bare_timeout_us": per_timeout * 1e6,
