@@ -1,10 +1,13 @@
-"""The files of a simulated year (typed Arrow tables, ``summary.json``), computed from its
-records with the core's billing.
+"""The files of a simulated year (typed Arrow tables, ``summary.json``), assembled from the
+rows and running totals its :class:`~offduty_simulations.tally.Tally` gathered as jobs settled.
 
 Nothing here simulates.  Each job's bill is the one the job board made with
-:func:`offduty_core.billing.bill` when the job settled (its ``Billed`` record); the vendor
-payments and defaults the model recorded, write-offs, and
-:func:`offduty_core.payroll.weekly_payroll` over the bills' ledger complete the books.
+:func:`offduty_core.billing.bill` when the job settled; the tally turned it, the vendor's
+payment or default and the job's records into shift rows, ledger rows and sums then, and
+:func:`offduty_core.payroll.weekly_payroll` over the officers' earnings completes the books.
+The summary is made from the tally alone; each table is assembled (rows put back in the order
+the requests arrived) the first time it is read, so a sweep that reads only summaries never
+builds one.
 
 The tables (``shifts``, ``officers``, ``ledger``) have the explicit schemas of
 :mod:`offduty_simulations.schema`; ``docs/outputs.md`` documents them column by column and

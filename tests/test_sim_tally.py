@@ -119,3 +119,14 @@ def test_columns_keep_rows_as_record_batches_in_order():
     with pytest.raises(ValueError, match="2 values, not 3|has 3 values, not 2"):
         cols.extend([(5, "e", "extra")] * 3)
     assert Columns(schema).column("s").to_pylist() == []
+
+
+def test_tables_are_assembled_only_when_read_and_then_kept():
+    from offduty_simulations import runner
+
+    out = runner.replicate(from_dict(small(days=7, officers=10)), 3)
+    assert out.summary["shifts"]["total"] > 0
+    assert out.tables._made == {}  # a sweep reads the summary only
+    shifts = out.tables["shifts"]
+    assert list(out.tables._made) == ["shifts"] and out.tables["shifts"] is shifts
+    assert shifts.num_rows == out.summary["shifts"]["total"] and list(out.tables) == ["shifts", "officers", "ledger"]
