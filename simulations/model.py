@@ -41,7 +41,7 @@ from offduty_core.rules import AgencyRules
 
 from . import demand as demand_mod
 from . import fill as F
-from .memory import paused_gc
+from .memory import paused_gc, system_arrow_pool
 from .scenario import MAX_DAYS, Scenario
 from .tally import ModelResult, Record, Tally  # noqa: F401  (Record and ModelResult: imported from here too)
 
@@ -537,7 +537,7 @@ class YearModel:
     # --- run ----------------------------------------------------------------------------
 
     def run(self) -> ModelResult:
-        with paused_gc():
+        with paused_gc(), system_arrow_pool():
             self.env.run()
             self.tally.finish()
         return ModelResult(scenario=self.scenario, rules=self.rules, tally=self.tally, roster=self.roster,

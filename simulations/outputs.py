@@ -37,7 +37,7 @@ from offduty_core.payroll import weekly_payroll
 from offduty_core.pricing import dec
 
 from . import schema as S
-from .memory import paused_gc
+from .memory import paused_gc, system_arrow_pool
 from .tally import ModelResult
 from .writing import OutFolder
 
@@ -77,7 +77,8 @@ class Tables(Mapping):
     def __getitem__(self, name: str) -> pa.Table:
         table = self._made.get(name)
         if table is None:
-            table = self._made[name] = self._makers[name]()
+            with system_arrow_pool():
+                table = self._made[name] = self._makers[name]()
         return table
 
     def __iter__(self) -> Iterator[str]:
@@ -171,7 +172,7 @@ def build(result: ModelResult, provenance: dict | None = None) -> Outputs:
     """The tables and summary of a finished run.  ``provenance`` (see :func:`provenance_of`)
     goes into the summary and the files' metadata; without it, the scenario's alone.  The
     result is read, not used up: building twice gives the same tables."""
-    with paused_gc():
+    with paused_gc(), system_arrow_pool():
         out = _build(result)
     out.summary = {"provenance": provenance or provenance_of(result.scenario), **out.summary}
     return out

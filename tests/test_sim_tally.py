@@ -130,3 +130,14 @@ def test_tables_are_assembled_only_when_read_and_then_kept():
     shifts = out.tables["shifts"]
     assert list(out.tables._made) == ["shifts"] and out.tables["shifts"] is shifts
     assert shifts.num_rows == out.summary["shifts"]["total"] and list(out.tables) == ["shifts", "officers", "ledger"]
+
+
+def test_arrow_buffers_of_a_run_come_from_the_system_pool_which_is_then_given_back():
+    from offduty_simulations.memory import system_arrow_pool
+
+    before = pa.default_memory_pool().backend_name
+    with system_arrow_pool():
+        inside = pa.default_memory_pool().backend_name
+        kept = pa.array(list(range(1000)))
+    assert inside == "system" and pa.default_memory_pool().backend_name == before
+    assert kept.to_pylist()[-1] == 999  # a buffer outlives the block, freed to its own pool
