@@ -166,7 +166,7 @@ class Tally:
         recs = self._records.pop(rid)
         self._settle(number, head, job, recs, payment)
         self._settled += 1
-        if self._settled % 1024 == 0:
+        if self._settled % 256 == 0:
             self.shifts.tick()
             self.transactions.tick()
             self.postings.tick()
