@@ -142,14 +142,14 @@ class Tally:
 
     def add(self, records: list) -> None:
         """The board's new records (each call's, in the order it made them)."""
-        kept = self._records
+        kept, refused = self._records, _REFUSED
         for r in records:
             recs = kept.get(r.request_id)
             if recs is None:
                 raise RuntimeError(f"a {type(r).__name__} record for {r.request_id}, which is not a request "
                                    f"awaiting settlement")
             recs.append(r)
-            if type(r) is F.Refused and recs[0] is r:  # refused on submission: nothing more will happen
+            if type(r) is refused and len(recs) == 1:  # refused on submission: nothing more will happen
                 self.settle(r.request_id)
 
     def record(self, r: Record) -> None:
@@ -163,8 +163,7 @@ class Tally:
         """The job ``rid`` has settled (``payment``: the vendor's ``paid`` or ``defaulted``
         record, if any): its rows and sums are made and its records dropped."""
         number, head, job = self._jobs.pop(rid)
-        recs = self._records.pop(rid)
-        self._settle(number, head, job, recs, payment)
+        self._settle(number, head, job, self._records.pop(rid), payment)
         self._settled += 1
         if self._settled % 256 == 0:
             self.shifts.tick()
@@ -197,14 +196,17 @@ class Tally:
         # Per slot: posted, filled, status, officer, method, awards, drops, worked, start, end, released.
         slots = [[NAN, NAN, "open", "", "", 0, 0, 0.0, job.start, job.end, False] for _ in range(n)]
         bill = None
+        read, posted_, awarded_, clocked_, billed_ = _READ, F.Posted, F.Awarded, F.Clocked, F.Billed
         for r in recs:
             t = type(r)
-            if t is F.Posted:
+            if t not in read:  # offers, applications, alerts, ... change no column
+                continue
+            if t is posted_:
                 d = slots[r.slot]
                 if d[0] != d[0]:
                     d[0] = hours(r.at)
                 d[4] = r.method
-            elif t is F.Awarded:
+            elif t is awarded_:
                 d = slots[r.slot]
                 d[5] += 1
                 d[3] = r.badge
@@ -213,7 +215,7 @@ class Tally:
                     d[1] = hours(r.at)
                     self.ttf_job.append(number)
                     self.ttf.append(d[1] - d[0])
-            elif t is F.Clocked:
+            elif t is clocked_:
                 d = slots[r.slot]
                 d[2] = "worked"
                 worked = (r.clock_out - r.clock_in).total_seconds() / 3600.0
@@ -222,7 +224,7 @@ class Tally:
                 self.worked_hours.append(worked)
                 self.worked_badge.append(r.badge)
                 self.officer_shifts[r.badge] += 1
-            elif t is F.Billed:
+            elif t is billed_:
                 bill = r.bill
             elif t is F.Refused:
                 self.change_refusals[r.rule] += 1
@@ -361,6 +363,9 @@ def write_off_entry(ref: str, vendor: str, issued: date, cents: int) -> L.Entry:
 
 _SLOT_CHANGES = frozenset({F.Dropped, F.StartChanged, F.Cancelled, F.ShiftUnfilled, F.NoShowReported,
                            F.ReleasedEarly})
+#: The records a job's rows and sums read; the others change nothing here.
+_READ = _SLOT_CHANGES | {F.Posted, F.Awarded, F.Clocked, F.Billed, F.Refused, F.BillingFailed}
+_REFUSED = F.Refused
 
 
 def _slot_change(d: list, r, hours) -> None:
