@@ -160,8 +160,10 @@ def configure_simulate(p: argparse.ArgumentParser):
             rng = demand.streams(args.seed)
             jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
             bar = _Progress(len(jobs), "simulate", args.quiet)
+            model = YearModel(scenario, rules, rng, jobs, progress=bar)
+            del jobs  # the model's alone: each job is let go once it has settled
             try:
-                result = YearModel(scenario, rules, rng, jobs, progress=bar).run()
+                result = model.run()
             finally:
                 bar.close()
             # The command without where it wrote (--out, --force, --quiet): the same command

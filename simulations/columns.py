@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Rows per record batch: large enough that a batch's conversion is one C loop per column,
-#: small enough that the tuples waiting for it stay a few megabytes.
-BATCH_ROWS = 16_384
+#: small enough that the tuples waiting for it stay about a megabyte (a mid-size year's
+#: peak memory was 5 MB higher with 16,384).
+BATCH_ROWS = 4_096
 
 
 class Columns:
@@ -69,6 +71,10 @@ class Columns:
             raise KeyError(name)
         chunks = [batch.column(i) for batch in self._batches]
         return pa.concat_arrays(chunks) if chunks else pa.array([], type=self.schema.field(i).type)
+
+    def total(self, name: str) -> int:
+        """The sum of the integer column ``name`` (0 when there are no rows)."""
+        return pc.sum(self.column(name)).as_py() or 0
 
     def nbytes(self) -> int:
         """Bytes held by the record batches (the buffered tuples not counted)."""

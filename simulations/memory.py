@@ -27,3 +27,25 @@ def paused_gc() -> Iterator[None]:
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()
+
+
+@contextlib.contextmanager
+def system_arrow_pool() -> Iterator[None]:
+    """Allocate Arrow buffers from the C library's allocator while a year's rows are kept and
+    its tables assembled (the default pool is restored after; each buffer is freed to the pool
+    it came from).
+
+    pyarrow's default pool (mimalloc) keeps pages it has freed for reuse, and the large
+    buffers made on the way to the tables (a column's batches joined, then reordered) are freed
+    at once; the C allocator hands blocks that large back to the system when they are freed.
+    Measured with ``bench_simulator.py`` (ARROW_DEFAULT_MEMORY_POOL=mimalloc against system,
+    the same code): peak memory 250 -> 217 MB for the mid-size year, 665 -> 585 MB for the
+    large one; the same bytes in every file."""
+    import pyarrow as pa
+
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)

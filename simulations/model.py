@@ -44,7 +44,7 @@ from offduty_core.rules import AgencyRules
 from . import demand as demand_mod
 from . import fill as F
 from .looks import LookPlanner
-from .memory import paused_gc
+from .memory import paused_gc, system_arrow_pool
 from .scenario import MAX_DAYS, Scenario
 from .tally import ModelResult, Record, Tally  # noqa: F401  (Record and ModelResult: imported from here too)
 
@@ -186,7 +186,6 @@ class YearModel:
     def _handle(self, records: list) -> None:
         """React to the board's new records (the tally keeps what the files need of them)."""
         self.tally.add(records)
-        self.fill.forget_records()
         for r in records:
             t = type(r)
             if t is F.Posted:
@@ -210,6 +209,7 @@ class YearModel:
             elif t is F.Completed:
                 for i in range(len(r.slots)):  # settled: nothing more happens to its slots
                     self.slots.pop((r.request_id, i), None)
+                self.fill.forget_records()  # the board's list holds only records made since
             elif t is F.Billed:
                 self.tally.settle(r.request_id, self._payment(r))
             elif t is F.BillingFailed:
@@ -467,7 +467,7 @@ class YearModel:
     # --- run ----------------------------------------------------------------------------
 
     def run(self) -> ModelResult:
-        with paused_gc():
+        with paused_gc(), system_arrow_pool():
             self.env.run()
             self.tally.finish()
         return ModelResult(scenario=self.scenario, rules=self.rules, tally=self.tally, roster=self.roster,

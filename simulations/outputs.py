@@ -1,10 +1,13 @@
-"""The files of a simulated year (typed Arrow tables, ``summary.json``), computed from its
-records with the core's billing.
+"""The files of a simulated year (typed Arrow tables, ``summary.json``), assembled from the
+rows and running totals its :class:`~offduty_simulations.tally.Tally` gathered as jobs settled.
 
 Nothing here simulates.  Each job's bill is the one the job board made with
-:func:`offduty_core.billing.bill` when the job settled (its ``Billed`` record); the vendor
-payments and defaults the model recorded, write-offs, and
-:func:`offduty_core.payroll.weekly_payroll` over the bills' ledger complete the books.
+:func:`offduty_core.billing.bill` when the job settled; the tally turned it, the vendor's
+payment or default and the job's records into shift rows, ledger rows and sums then, and
+:func:`offduty_core.payroll.weekly_payroll` over the officers' earnings completes the books.
+The summary is made from the tally alone; each table is assembled (rows put back in the order
+the requests arrived) the first time it is read, so a sweep that reads only summaries never
+builds one.
 
 The tables (``shifts``, ``officers``, ``ledger``) have the explicit schemas of
 :mod:`offduty_simulations.schema`; ``docs/outputs.md`` documents them column by column and
@@ -21,7 +24,7 @@ from collections import Counter, defaultdict
 from itertools import compress
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -34,7 +37,7 @@ from offduty_core.payroll import weekly_payroll
 from offduty_core.pricing import dec
 
 from . import schema as S
-from .memory import paused_gc
+from .memory import paused_gc, system_arrow_pool
 from .tally import ModelResult
 from .writing import OutFolder
 
@@ -63,14 +66,37 @@ def gini(values) -> float:
     return float((2 * (i * x).sum()) / (n * x.sum()) - (n + 1) / n)
 
 
+class Tables(Mapping):
+    """Tables by name, each assembled the first time it is read (then kept): a sweep reads
+    only the summary, so its replications never pay for tables nobody looks at."""
+
+    def __init__(self, makers: dict[str, Callable[[], pa.Table]]):
+        self._makers = makers
+        self._made: dict[str, pa.Table] = {}
+
+    def __getitem__(self, name: str) -> pa.Table:
+        table = self._made.get(name)
+        if table is None:
+            with system_arrow_pool():
+                table = self._made[name] = self._makers[name]()
+        return table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
 class Outputs:
     """The tables and summary of one replication.
 
     ``tables`` holds the typed Arrow tables (``shifts``, ``officers``, ``ledger``), written as
-    they are; :attr:`shifts`, :attr:`officers` and :attr:`ledger` are the same tables as pandas
-    frames, made on first use: what ``pandas.read_parquet`` gives for the written files."""
+    they are, and assembled when first read (:class:`Tables`); :attr:`shifts`,
+    :attr:`officers` and :attr:`ledger` are the same tables as pandas frames, made on first
+    use: what ``pandas.read_parquet`` gives for the written files."""
 
-    def __init__(self, tables: dict[str, pa.Table], summary: dict):
+    def __init__(self, tables: Mapping[str, pa.Table], summary: dict):
         self.tables = tables
         self.summary = summary
         self._frames: dict = {}
@@ -146,7 +172,7 @@ def build(result: ModelResult, provenance: dict | None = None) -> Outputs:
     """The tables and summary of a finished run.  ``provenance`` (see :func:`provenance_of`)
     goes into the summary and the files' metadata; without it, the scenario's alone.  The
     result is read, not used up: building twice gives the same tables."""
-    with paused_gc():
+    with paused_gc(), system_arrow_pool():
         out = _build(result)
     out.summary = {"provenance": provenance or provenance_of(result.scenario), **out.summary}
     return out
@@ -159,16 +185,30 @@ def _build(result: ModelResult) -> Outputs:
     # Payroll: weekly, over every officer payable in the ledger (only bills post to officers;
     # vendor payments and write-offs do not).
     runs = [run for run in weekly_payroll(tally.earnings(), rules.terms) if run.transaction is not None]
-    shifts = _shifts_table(tally, clock.epoch, rules.info.tz.key)
-    officers = _officers_table(result.roster, tally)
-    ledger, residual, ntx = _ledger_table(tally, [run.transaction for run in runs])
+    payroll = [run.transaction for run in runs]
+    officers = _officer_columns(result.roster, tally)
     totals = defaultdict(lambda: ZERO, {name: dec(cents) for name, cents in tally.totals.items()})
     payments = [(day, dec(cents)) for day, cents in tally.payments.items()]
-    summary = _summary(result, shifts, officers, totals, tally.refusals, tally.times_to_fill(), dec(tally.bad_debt),
-                       payments, [(run.pay_date, run.total) for run in runs], residual, ntx)
+    # The ledger's size and balance, from its rows as kept (the table is assembled only if read).
+    residual = tally.postings.total("cents") + sum(_cents([p.amount for t in payroll for p in t.postings]))
+    ntx = len(tally.transactions) + len(payroll)
+    summary = _summary(result, _summary_columns(tally, clock.epoch), officers, totals, tally.refusals,
+                       tally.times_to_fill(), dec(tally.bad_debt), payments, [(run.pay_date, run.total) for run in runs],
+                       Decimal(residual).scaleb(-2), ntx)
     summary["requests"]["changes_refused_by_rule"] = dict(sorted(tally.change_refusals.items()))
     summary["billing_failures"] = tally.failures()
-    return Outputs({"shifts": shifts, "officers": officers, "ledger": ledger}, summary)
+    tz = rules.info.tz.key
+    return Outputs(Tables({"shifts": lambda: _shifts_table(tally, clock.epoch, tz),
+                           "officers": lambda: S.table(S.OFFICERS, officers),
+                           "ledger": lambda: _ledger_table(tally, payroll)}), summary)
+
+
+def _summary_columns(tally, epoch) -> dict[str, pa.Array | np.ndarray]:
+    """What the summary reads of every shift row (in the order kept: it only counts them)."""
+    rows = tally.shifts
+    return {"status": rows.column("status"), "category": rows.column("category"), "role": rows.column("role"),
+            "lead_bucket": lead_buckets(rows.column("lead_hours").to_numpy()),
+            "start": S.utc_seconds(rows.column("start").to_numpy(), epoch).to_numpy()}
 
 
 def _shifts_table(tally, epoch, tz: str) -> pa.Table:
@@ -208,11 +248,12 @@ def lead_buckets(hours: np.ndarray) -> pa.Array:
     return labels.take(pa.array(np.searchsorted(limits, hours, side="right")))
 
 
-def _officers_table(roster, tally) -> pa.Table:
+def _officer_columns(roster, tally) -> dict[str, list]:
+    """The officers table's columns, in roster order."""
     hours, pay, shifts, caps = tally.officer_hours(), tally.officer_pay, tally.officer_shifts, tally.caps
     roster = list(roster)
     counts = [caps.get(o.badge, Counter()) for o in roster]
-    return S.table(S.OFFICERS, {
+    return {
         "badge": [o.badge for o in roster],
         "agency": [o.agency for o in roster],
         "rank": [o.rank.value for o in roster],
@@ -226,7 +267,7 @@ def _officers_table(roster, tally) -> pa.Table:
         "daily_cap_hits": [c.get("daily-cap", 0) for c in counts],
         "weekly_cap_hits": [c.get("weekly-cap", 0) for c in counts],
         "monthly_cap_hits": [c.get("monthly-cap", 0) for c in counts],
-    })
+    }
 
 
 def _cents(amounts: list[Decimal]) -> list[int]:
@@ -242,9 +283,8 @@ def _cents(amounts: list[Decimal]) -> list[int]:
     return [table[a] for a in amounts]
 
 
-def _ledger_table(tally, payroll: list[L.Transaction]) -> tuple[pa.Table, Decimal, int]:
-    """The ledger table, the sum of every posting (the residual: zero when it balances) and
-    the number of transactions.
+def _ledger_table(tally, payroll: list[L.Transaction]) -> pa.Table:
+    """The ledger table.
 
     The jobs' transactions come first, in the order the requests arrived (each job's in the
     order it made them), then the weekly payroll's.  A transaction's own columns (date, ref,
@@ -253,33 +293,30 @@ def _ledger_table(tally, payroll: list[L.Transaction]) -> tuple[pa.Table, Decima
     counts = txs.column("postings").to_numpy().astype(np.int64)
     order = np.argsort(txs.column("job").to_numpy(), kind="stable")
     sorted_counts = counts[order]
-    # Each transaction's postings follow the previous one's, so transaction k's are
-    # first[k] .. first[k] + counts[k] - 1; in arrival order, they are read at these positions.
+    payroll_postings = [p for t in payroll for p in t.postings]
+    all_counts = np.concatenate([sorted_counts, np.array([len(t.postings) for t in payroll], dtype=np.int64)])
+    # Each kept transaction's postings follow the previous one's (transaction k's are first[k]
+    # .. first[k] + counts[k] - 1), and the payroll's come after all of them: in ledger order,
+    # every transaction and posting is read at these positions, each column taken once.
     first = np.cumsum(counts) - counts
     starts = np.cumsum(sorted_counts) - sorted_counts
     within = np.arange(int(sorted_counts.sum()), dtype=np.int64) - np.repeat(starts, sorted_counts)
-    at = pa.array(np.repeat(first[order], sorted_counts) + within)
-    take = pa.array(order)
-    payroll_postings = [p for t in payroll for p in t.postings]
-    per_tx = lambda name, values, type_: pa.concat_arrays([txs.column(name).take(take), pa.array(values, type=type_)])
-    dates = per_tx("date", [t.date for t in payroll], pa.date32())
-    refs = per_tx("ref", [t.ref or None for t in payroll], pa.string())
-    memos = per_tx("memo", [t.memo for t in payroll], pa.string())
-    accounts = pa.concat_arrays([postings.column("account").take(at),
-                                 pa.array([p.account for p in payroll_postings], type=pa.string())])
-    cents = pa.concat_arrays([postings.column("cents").take(at),
-                              pa.array(_cents([p.amount for p in payroll_postings]), type=pa.int64())])
-    all_counts = np.concatenate([sorted_counts, np.array([len(t.postings) for t in payroll], dtype=np.int64)])
-    tx = pa.array(np.repeat(np.arange(len(all_counts), dtype="int64"), all_counts))
-    table = S.table(S.LEDGER, {
-        "tx": tx,
-        "date": dates.take(tx),
-        "ref": refs.take(tx),
-        "memo": memos.take(tx),
-        "account": accounts,
-        "amount": cents,
+    n_tx, n_postings = len(counts), int(counts.sum())
+    tx_at = pa.array(np.repeat(np.concatenate([order, np.arange(n_tx, n_tx + len(payroll))]), all_counts))
+    posting_at = pa.array(np.concatenate([np.repeat(first[order], sorted_counts) + within,
+                                          np.arange(n_postings, n_postings + len(payroll_postings))]))
+
+    def read(rows, name: str, more: list, at: pa.Array) -> pa.Array:
+        return pa.concat_arrays([rows.column(name), pa.array(more, type=rows.schema.field(name).type)]).take(at)
+
+    return S.table(S.LEDGER, {
+        "tx": pa.array(np.repeat(np.arange(len(all_counts), dtype="int64"), all_counts)),
+        "date": read(txs, "date", [t.date for t in payroll], tx_at),
+        "ref": read(txs, "ref", [t.ref or None for t in payroll], tx_at),
+        "memo": read(txs, "memo", [t.memo for t in payroll], tx_at),
+        "account": read(postings, "account", [p.account for p in payroll_postings], posting_at),
+        "amount": read(postings, "cents", _cents([p.amount for p in payroll_postings]), posting_at),
     })
-    return table, Decimal(pc.sum(cents).as_py() or 0).scaleb(-2), len(all_counts)
 
 
 def _rates(keys: Iterable, due: list[bool], filled: list[bool], order: Sequence = ()) -> dict[str, dict]:
@@ -292,22 +329,25 @@ def _rates(keys: Iterable, due: list[bool], filled: list[bool], order: Sequence 
             for k in found}
 
 
-def _summary(result, shifts_table, officers_table, totals, refusals, ttf, bad_debt, payments, payroll, residual,
-             ntx) -> dict:
+def _summary(result, shifts, officers, totals, refusals, ttf, bad_debt, payments, payroll, residual, ntx) -> dict:
+    """``shifts``: :func:`_summary_columns`; ``officers``: :func:`_officer_columns`."""
     received = result.tally.received
     sc = result.scenario
-    col = lambda table, name: table.column(name).to_pylist()
-    status_of = col(shifts_table, "status")
-    local = [result.rules.days.local_date(int(us) // 1_000_000)
-             for us in shifts_table.column("start").cast(pa.int64()).to_numpy()]
+    col = lambda name: shifts[name].to_pylist()
+    status_of = col("status")
+    # A shift's local date, worked out once per distinct start (many shifts share one).
+    starts, where = np.unique(shifts["start"], return_inverse=True)
+    local_date = result.rules.days.local_date
+    dates = [local_date(int(t)) for t in starts.tolist()]
+    local = [dates[i] for i in where.tolist()]
     status = Counter(status_of)
     due = int(sum(status.get(s, 0) for s in DUE))
     filled = int(sum(status.get(s, 0) for s in FILLED))
     is_due, is_filled = [st in DUE for st in status_of], [st in FILLED for st in status_of]
     rates = lambda keys, order=(): _rates(keys, is_due, is_filled, order)
     ttf_arr = np.asarray(ttf, dtype=float)
-    hours = np.asarray(col(officers_table, "hours"), dtype=float)
-    caps = {name: np.asarray(col(officers_table, name), dtype=np.int64)
+    hours = np.asarray(officers["hours"], dtype=float)
+    caps = {name: np.asarray(officers[name], dtype=np.int64)
             for name in ("shifts", "cap_hits", "daily_cap_hits", "weekly_cap_hits", "monthly_cap_hits")}
 
     # Cash: weekly payroll goes out on pay dates whatever vendors have paid.
@@ -336,11 +376,11 @@ def _summary(result, shifts_table, officers_table, totals, refusals, ttf, bad_de
                    "by_status": {k: int(status[k]) for k in [*STATUSES, *sorted(set(status) - set(STATUSES))]
                                  if k in status}},
         "fill_rate": round(filled / due, 6) if due else None,
-        "fill_rate_by_lead_time": rates(col(shifts_table, "lead_bucket"), [label for _, label in LEAD_BUCKETS]),
-        "fill_rate_by_category": rates(col(shifts_table, "category")),
+        "fill_rate_by_lead_time": rates(col("lead_bucket"), [label for _, label in LEAD_BUCKETS]),
+        "fill_rate_by_category": rates(col("category")),
         "fill_rate_by_month": rates((d.month for d in local), range(1, 13)),
         "fill_rate_by_weekday": rates((WEEKDAYS[d.weekday()] for d in local), WEEKDAYS),
-        "fill_rate_by_role": rates(col(shifts_table, "role"), ROLES),
+        "fill_rate_by_role": rates(col("role"), ROLES),
         "time_to_fill_hours": {
             "mean": round(float(ttf_arr.mean()), 4) if len(ttf_arr) else None,
             "median": round(float(np.median(ttf_arr)), 4) if len(ttf_arr) else None,

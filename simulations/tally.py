@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from offduty_core import ledger as L
+from offduty_core.payroll import week_of
 
 from . import fill as F
 from .columns import Columns
@@ -119,7 +120,12 @@ class Tally:
         # Logs whose sums are float and so depend on order: kept with the job's number.
         self.worked_job, self.worked_hours, self.worked_badge = array("q"), array("d"), []
         self.ttf_job, self.ttf = array("q"), array("d")
-        self._earned: dict[tuple[date, str], int] = defaultdict(int)  # (day, payable account) -> cents
+        # Officer pay earned, by payroll week and payable account (the one account string
+        # kept per officer), in cents: all payroll needs of the bills.
+        self._earned: dict[date, dict[str, int]] = {}
+        self._week_of: dict[date, date] = {}
+        self._accounts: dict[str, str] = {}
+        self._week_start = rules.terms.payroll_week_start
         self._pay_days: dict[float, date] = {}
         self._is_charge: dict[str, bool] = {}
         self._finished = False
@@ -136,14 +142,14 @@ class Tally:
 
     def add(self, records: list) -> None:
         """The board's new records (each call's, in the order it made them)."""
-        kept = self._records
+        kept, refused = self._records, _REFUSED
         for r in records:
             recs = kept.get(r.request_id)
             if recs is None:
                 raise RuntimeError(f"a {type(r).__name__} record for {r.request_id}, which is not a request "
                                    f"awaiting settlement")
             recs.append(r)
-            if type(r) is F.Refused and recs[0] is r:  # refused on submission: nothing more will happen
+            if type(r) is refused and len(recs) == 1:  # refused on submission: nothing more will happen
                 self.settle(r.request_id)
 
     def record(self, r: Record) -> None:
@@ -157,10 +163,9 @@ class Tally:
         """The job ``rid`` has settled (``payment``: the vendor's ``paid`` or ``defaulted``
         record, if any): its rows and sums are made and its records dropped."""
         number, head, job = self._jobs.pop(rid)
-        recs = self._records.pop(rid)
-        self._settle(number, head, job, recs, payment)
+        self._settle(number, head, job, self._records.pop(rid), payment)
         self._settled += 1
-        if self._settled % 1024 == 0:
+        if self._settled % 256 == 0:
             self.shifts.tick()
             self.transactions.tick()
             self.postings.tick()
@@ -191,14 +196,17 @@ class Tally:
         # Per slot: posted, filled, status, officer, method, awards, drops, worked, start, end, released.
         slots = [[NAN, NAN, "open", "", "", 0, 0, 0.0, job.start, job.end, False] for _ in range(n)]
         bill = None
+        read, posted_, awarded_, clocked_, billed_ = _READ, F.Posted, F.Awarded, F.Clocked, F.Billed
         for r in recs:
             t = type(r)
-            if t is F.Posted:
+            if t not in read:  # offers, applications, alerts, ... change no column
+                continue
+            if t is posted_:
                 d = slots[r.slot]
                 if d[0] != d[0]:
                     d[0] = hours(r.at)
                 d[4] = r.method
-            elif t is F.Awarded:
+            elif t is awarded_:
                 d = slots[r.slot]
                 d[5] += 1
                 d[3] = r.badge
@@ -207,7 +215,7 @@ class Tally:
                     d[1] = hours(r.at)
                     self.ttf_job.append(number)
                     self.ttf.append(d[1] - d[0])
-            elif t is F.Clocked:
+            elif t is clocked_:
                 d = slots[r.slot]
                 d[2] = "worked"
                 worked = (r.clock_out - r.clock_in).total_seconds() / 3600.0
@@ -216,7 +224,7 @@ class Tally:
                 self.worked_hours.append(worked)
                 self.worked_badge.append(r.badge)
                 self.officer_shifts[r.badge] += 1
-            elif t is F.Billed:
+            elif t is billed_:
                 bill = r.bill
             elif t is F.Refused:
                 self.change_refusals[r.rule] += 1
@@ -277,13 +285,13 @@ class Tally:
                 if i is not None:
                     pay_c[i] += line.cents
                     paid[i] = line.officer
-        add_tx, add_posting, earned = self.transactions.append, self.postings.append, self._earned
+        add_tx, add_posting = self.transactions.append, self.postings.append
         for e in bill.entries:
             add_tx((number, e.date, e.ref or None, e.memo, len(e.legs)))
             for leg in e.legs:
                 add_posting(leg)
                 if leg[0].startswith(OFFICER_PAYABLE):
-                    earned[(e.date, leg[0])] += leg[1]
+                    self._earn(e.date, leg[0], leg[1])
         if payment is None:
             return
         total = c["vendor"]
@@ -300,12 +308,24 @@ class Tally:
         for leg in e.legs:
             add_posting(leg)
 
+    def _earn(self, day: date, account: str, cents: int) -> None:
+        week = self._week_of.get(day)
+        if week is None:
+            week = self._week_of[day] = week_of(day, self._week_start)
+        by_account = self._earned.get(week)
+        if by_account is None:
+            by_account = self._earned[week] = {}
+        account = self._accounts.setdefault(account, account)
+        by_account[account] = by_account.get(account, 0) + cents
+
     # --- read when the tables are assembled ---------------------------------------------------
 
     def earnings(self) -> list[Earned]:
-        """Officer earnings by day, as :func:`~offduty_core.payroll.weekly_payroll` takes them."""
-        return [Earned(day, (Leg(account, Decimal(cents).scaleb(-2)),))
-                for (day, account), cents in self._earned.items()]
+        """Officer earnings by payroll week (dated its first day), as
+        :func:`~offduty_core.payroll.weekly_payroll` takes transactions: it sums each officer's
+        payable postings by week, so the week's sum is the sum of the bills' postings."""
+        return [Earned(week, tuple(Leg(account, Decimal(cents).scaleb(-2)) for account, cents in by_account.items()))
+                for week, by_account in self._earned.items()]
 
     def in_order(self, jobs: np.ndarray, values: np.ndarray) -> np.ndarray:
         """``values`` logged with their jobs' numbers, in arrival order (stable within a job)."""
@@ -343,6 +363,9 @@ def write_off_entry(ref: str, vendor: str, issued: date, cents: int) -> L.Entry:
 
 _SLOT_CHANGES = frozenset({F.Dropped, F.StartChanged, F.Cancelled, F.ShiftUnfilled, F.NoShowReported,
                            F.ReleasedEarly})
+#: The records a job's rows and sums read; the others change nothing here.
+_READ = _SLOT_CHANGES | {F.Posted, F.Awarded, F.Clocked, F.Billed, F.Refused, F.BillingFailed}
+_REFUSED = F.Refused
 
 
 def _slot_change(d: list, r, hours) -> None:

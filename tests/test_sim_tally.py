@@ -119,3 +119,25 @@ def test_columns_keep_rows_as_record_batches_in_order():
     with pytest.raises(ValueError, match="2 values, not 3|has 3 values, not 2"):
         cols.extend([(5, "e", "extra")] * 3)
     assert Columns(schema).column("s").to_pylist() == []
+
+
+def test_tables_are_assembled_only_when_read_and_then_kept():
+    from offduty_simulations import runner
+
+    out = runner.replicate(from_dict(small(days=7, officers=10)), 3)
+    assert out.summary["shifts"]["total"] > 0
+    assert out.tables._made == {}  # a sweep reads the summary only
+    shifts = out.tables["shifts"]
+    assert list(out.tables._made) == ["shifts"] and out.tables["shifts"] is shifts
+    assert shifts.num_rows == out.summary["shifts"]["total"] and list(out.tables) == ["shifts", "officers", "ledger"]
+
+
+def test_arrow_buffers_of_a_run_come_from_the_system_pool_which_is_then_given_back():
+    from offduty_simulations.memory import system_arrow_pool
+
+    before = pa.default_memory_pool().backend_name
+    with system_arrow_pool():
+        inside = pa.default_memory_pool().backend_name
+        kept = pa.array(list(range(1000)))
+    assert inside == "system" and pa.default_memory_pool().backend_name == before
+    assert kept.to_pylist()[-1] == 999  # a buffer outlives the block, freed to its own pool
