@@ -158,10 +158,10 @@ def configure_simulate(p: argparse.ArgumentParser):
         with OutFolder(args.out, force=args.force) as folder:
             rules = scenario_rules(scenario, published)
             rng = demand.streams(args.seed)
-            jobs = demand.generate(scenario, rules, rng, price=demand.price_ratio(rules, published))
+            jobs = demand.queue(scenario, rules, rng, price=demand.price_ratio(rules, published))
             bar = _Progress(len(jobs), "simulate", args.quiet)
             model = YearModel(scenario, rules, rng, jobs, progress=bar)
-            del jobs  # the model's alone: each job is let go once it has settled
+            del jobs  # made as the model takes them, each let go once it has settled
             try:
                 result = model.run()
             finally:

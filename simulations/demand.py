@@ -142,11 +142,19 @@ def generate(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Ge
     # Tens of thousands of datetimes, requests and jobs, none of them garbage: the collector's
     # passes over them (and over the holidays package's first import) would find nothing.
     with paused_gc():
+        return list(queue(scenario, rules, rng, price))
+
+
+def queue(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Generator],
+          price: float = 1.0) -> "Jobs":
+    """The same jobs as :func:`generate`, made one at a time as they are taken (what a year's
+    run uses: see :class:`Jobs`)."""
+    with paused_gc():
         return _generate(scenario, rules, rng, price)
 
 
 def _generate(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Generator],
-              price: float) -> list[Job]:
+              price: float) -> "Jobs":
     clock = Clock(scenario.agency.first_day, rules.info.tz)
     demand = scenario.demand
     first = scenario.agency.first_day
@@ -229,32 +237,64 @@ def _generate(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.G
             lead_j = lead + (start - first_start).total_seconds() / 3600  # all days requested together
             raw.append((f"EVT{e:03d}-{j}", "event", vendor, ev.category, start, hours, lead_j, officers, vehicle))
 
-    return _finish(raw, scenario, rules, clock, rng["changes"])
+    return Jobs(raw, scenario, rules, clock, rng["changes"])
 
 
-def _finish(raw: list[tuple], scenario: Scenario, rules: AgencyRules, clock: Clock,
-            g: np.random.Generator) -> list[Job]:
-    changes = scenario.changes
-    window = rules.cancellation.window.total_seconds() / 3600.0
-    raw.sort(key=lambda r: (r[4] - timedelta(hours=r[6]), r[0]))
-    n = len(raw)
-    # Python floats, converted once (the same numbers; numpy scalars are slow to read one by one).
-    u = g.random((n, 8)).tolist()
-    shift_by = changes.start_change_hours.draw(g, n).tolist() if n else []
-    jobs: list[Job] = []
-    for i, (rid, source, vendor, cat, start_dt, hours, lead_h, officers, vehicle) in enumerate(raw):
+class Jobs:
+    """The year's jobs in order of receipt, each made when it is taken: a queue (an iterator
+    with a length) that a simulated year reads once, so it holds only the requests that have
+    arrived and not yet settled rather than all of them from the start (a large year's jobs
+    and their requests were about 70 MB).  The random numbers for the vendors' changes are
+    drawn up front, in one block, so the jobs are the same whether they are made one at a
+    time or all at once (:func:`generate` makes the list)."""
+
+    def __init__(self, raw: list[tuple], scenario: Scenario, rules: AgencyRules, clock: Clock,
+                 g: np.random.Generator):
+        self._changes = changes = scenario.changes
+        self._window = rules.cancellation.window.total_seconds() / 3600.0
+        self._clock = clock
+        raw.sort(key=lambda r: (r[4] - timedelta(hours=r[6]), r[0]))
+        n = len(raw)
+        self._raw: list[tuple | None] = raw
+        self._u = g.random((n, 8))
+        self._shift_by = changes.start_change_hours.draw(g, n) if n else np.empty(0)
+        self._next = 0
+        #: When the first request arrives (hours; the order is by receipt to the hour's
+        #: fraction, so this is the least of all, not merely the first's).
+        self.first_received = min((self._times(r)[2] for r in raw), default=0.0)
+
+    def __len__(self) -> int:
+        return len(self._raw) - self._next
+
+    def __iter__(self) -> "Jobs":
+        return self
+
+    def __next__(self) -> Job:
+        i = self._next
+        if i >= len(self._raw):
+            raise StopIteration
+        r, self._raw[i] = self._raw[i], None  # made once: the queue keeps no job it handed out
+        self._next = i + 1
+        return self._make(r, self._u[i].tolist(), float(self._shift_by[i]) if len(self._shift_by) else 0.0)
+
+    def _times(self, r: tuple) -> tuple[datetime, datetime, float]:
+        """A raw request's start and receipt in UTC, and its receipt in simulation hours."""
         # The request's instants are made in UTC, which is how Request stores them (it converts
         # any other zone), and the clock's hours are counted from a UTC epoch: no time-zone
         # conversions beyond the start's.
-        start_utc = start_dt.astimezone(UTC)
+        start_utc = r[4].astimezone(UTC)
+        received_utc = start_utc - timedelta(minutes=round(r[6] * 60))
+        return start_utc, received_utc, self._clock.hours(received_utc)
+
+    def _make(self, r: tuple, ui: list[float], shift_by: float) -> Job:
+        rid, source, vendor, cat, start_dt, hours, _lead_h, officers, vehicle = r
+        changes, window, clock = self._changes, self._window, self._clock
+        start_utc, received_utc, received = self._times(r)
         end_utc = start_utc + timedelta(hours=hours)
-        received_utc = start_utc - timedelta(minutes=round(lead_h * 60))
         request = Request(id=rid, vendor=vendor, category=cat, received_at=received_utc, start=start_utc,
                           end=end_utc, positions={"officer": officers}, vehicle=vehicle)
         start = clock.hours(start_utc)
-        received = clock.hours(received_utc)
         lead = start - received
-        ui = u[i]
         cancel_at = None
         if ui[0] < changes.cancel_rate and lead > 0:
             if window > 0 and ui[1] < changes.cancel_inside_window:
@@ -274,11 +314,10 @@ def _finish(raw: list[tuple], scenario: Scenario, rules: AgencyRules, clock: Clo
         by = 0.0
         if ui[6] < changes.start_change_rate and lead > 2:
             change_at = round((received + (lead - 1) * ui[7]) * 60) / 60
-            by = shift_by[i] * (1 if ui[7] * 1000 % 1 < 0.5 else -1)
-        jobs.append(Job(id=rid, source=source, request=request, received=received, start=start,
-                        end=clock.hours(end_utc), local_hour=start_dt.hour + start_dt.minute / 60,
-                        weekday=start_dt.weekday(), month=start_dt.month, lead_hours=lead,
-                        cancel_at=cancel_at, cancel_channel="phone" if not_written else "email",
-                        cancel_quotes_id=not not_written, reduce_at=reduce_at, change_at=change_at,
-                        change_by_hours=by))
-    return jobs
+            by = shift_by * (1 if ui[7] * 1000 % 1 < 0.5 else -1)
+        return Job(id=rid, source=source, request=request, received=received, start=start,
+                   end=clock.hours(end_utc), local_hour=start_dt.hour + start_dt.minute / 60,
+                   weekday=start_dt.weekday(), month=start_dt.month, lead_hours=lead,
+                   cancel_at=cancel_at, cancel_channel="phone" if not_written else "email",
+                   cancel_quotes_id=not not_written, reduce_at=reduce_at, change_at=change_at,
+                   change_by_hours=by)

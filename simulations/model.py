@@ -34,7 +34,7 @@ from __future__ import annotations
 import collections
 import functools
 import math
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import simpy
@@ -134,23 +134,34 @@ class SlotBehaviour:
         self.audience: tuple | None = None
 
 
+def _drain(jobs: list) -> Iterator:
+    """A list's items in order, each let go by the queue as it is taken."""
+    queue = collections.deque(jobs)
+    while queue:
+        yield queue.popleft()
+
+
 class YearModel:
     """One replication: build with the scenario, effective rules, random streams and the
     generated jobs, then :meth:`run`.  ``registry`` is where the agency's plugins come from
-    (default: the installed ones).  ``jobs`` are taken from a queue as they arrive, so a
-    caller that keeps no reference to its list lets each job go once it has settled."""
+    (default: the installed ones).  ``jobs`` (a list, or :func:`demand.queue
+    <offduty_simulations.demand.queue>`'s jobs made as they are taken) are read once, in
+    order, as they arrive, so with the queue or a list nobody else keeps each job is let go
+    once it has settled."""
 
     def __init__(self, scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.Generator],
-                 jobs: list, progress: Callable[[int], None] | None = None, registry: Any = None):
+                 jobs: Iterable, progress: Callable[[int], None] | None = None, registry: Any = None):
         self.scenario = scenario
         self.rules = rules
         self.rng = rng
-        self.jobs = collections.deque(jobs)  # not yet arrived
+        first = getattr(jobs, "first_received", None)
+        if first is None:
+            first = min((j.received for j in jobs), default=0.0)
+        self.jobs: Iterator = _drain(jobs) if isinstance(jobs, list) else iter(jobs)  # not yet arrived
         self.progress = progress
         self.clock = demand_mod.Clock(scenario.agency.first_day, rules.info.tz)
         self.roster = F.build_roster(scenario, rules, rng["roster"])
-        start = min((j.received for j in jobs), default=0.0)
-        self.env = simpy.Environment(initial_time=min(0.0, start))
+        self.env = simpy.Environment(initial_time=min(0.0, first))
         self.fill = F.FillAdapter(scenario, rules, self.roster, self.clock, registry=registry)
         self.fill.drive(self.env, self._handle)  # the board's wake-ups: one SimPy event, the earliest
         self.tally = Tally(rules, self.clock)
@@ -271,9 +282,8 @@ class YearModel:
     def _arrivals(self):
         env = self.env
         progress = self.progress
-        jobs, n = self.jobs, 0
-        while jobs:
-            job = jobs.popleft()
+        n = 0
+        for job in self.jobs:
             if job.received > env.now:
                 yield env.timeout(job.received - env.now)
             self.tally.receive(job)

@@ -38,9 +38,9 @@ def replicate(scenario: Scenario, seed: np.random.SeedSequence | int,
     published = registry.rules(scenario.agency.name)
     rules = scenario_rules(scenario, published)
     rng = demand.streams(seed)
-    # The list of jobs is the model's alone, so each job is let go once it has settled.
-    model = YearModel(scenario, rules, rng, demand.generate(scenario, rules, rng,
-                                                            price=demand.price_ratio(rules, published)),
+    # Jobs made as the model takes them, each let go once it has settled.
+    model = YearModel(scenario, rules, rng, demand.queue(scenario, rules, rng,
+                                                         price=demand.price_ratio(rules, published)),
                       progress=progress, registry=registry)
     return build(model.run(), provenance_of(scenario, seed))
 

@@ -27,6 +27,30 @@ def _model(scenario, seed: int) -> YearModel:
 _MODEL = _model(from_dict(small(days=2, officers=3)), 0)
 
 
+def test_the_queue_makes_the_jobs_generate_makes_one_at_a_time_and_keeps_none():
+    sc = from_dict(small(days=21, officers=10))
+    rules = scenario_rules(sc, default_registry().rules(sc.agency.name))
+    listed = demand.generate(sc, rules, demand.streams(5))
+    queue = demand.queue(sc, rules, demand.streams(5))
+    assert len(queue) == len(listed) > 20
+    assert queue.first_received == min(j.received for j in listed)
+    first = next(queue)
+    assert first == listed[0] and len(queue) == len(listed) - 1
+    assert queue._raw[0] is None  # handed out: the queue keeps nothing of it
+    assert list(queue) == listed[1:] and len(queue) == 0
+
+
+def test_a_year_from_the_queue_equals_a_year_from_the_list():
+    sc = from_dict(small(days=21, officers=10))
+    rules = scenario_rules(sc, default_registry().rules(sc.agency.name))
+    years = []
+    for make in (demand.generate, demand.queue):
+        rng = demand.streams(9)
+        years.append(build(YearModel(sc, rules, rng, make(sc, rules, rng)).run()))
+    assert years[0].summary == years[1].summary
+    assert years[0].tables["ledger"].equals(years[1].tables["ledger"])
+
+
 def test_a_weekly_cap_override_binds_and_is_counted():
     base = small(days=14, officers=12)
     capped = from_dict(base).with_overrides({"fees.weekly_cap": 6})
