@@ -14,7 +14,7 @@ import attrs
 from . import billing
 from . import model
 from .board_inputs import CancelRequest, ChangeStart, ClockShift, Complete, DropShift, NoShow, ReleaseEarly
-from .board_records import (_CLOCK, _CLOCKED, BackupPassed, Cancelled, Dropped, NoShowReported,
+from .board_records import (_CLOCK, BackupPassed, Cancelled, Clocked, Dropped, NoShowReported,
                             ReleasedEarly, Refused, Reposted, StartChanged, _is_utc)
 from .board_state import Job, SlotState
 from .errors import InputError, Refusal
@@ -211,8 +211,8 @@ class BoardChanges:
         # ClockShift checked the times (UTC, out after in): model.Clock's checks would pass.
         make = _CLOCK if _is_utc(event.clock_in) and _is_utc(event.clock_out) else model.Clock
         job.events.append(make(slot=st.slot.index, clock_in=event.clock_in, clock_out=event.clock_out))
-        self.records.append(_CLOCKED(at=self.now, request_id=job.request.id, slot=st.slot.index, badge=st.officer,
-                                     clock_in=event.clock_in, clock_out=event.clock_out))
+        self.records.append(Clocked(at=self.now, request_id=job.request.id, slot=st.slot.index, badge=st.officer,
+                                    clock_in=event.clock_in, clock_out=event.clock_out))
 
     def _on_no_show(self, event: NoShow) -> None:
         job = self._job(event.request_id)

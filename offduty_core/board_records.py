@@ -1,12 +1,20 @@
 """What a :class:`~offduty_core.lifecycle.JobBoard` records: one immutable record per thing
-that happened (:class:`Posted`, :class:`Offered`, :class:`Awarded`, ...), and the fast
-constructors the board builds its most frequent records and billing events with.
+that happened (:class:`Posted`, :class:`Offered`, :class:`Awarded`, ...).
+
+Each record is a named tuple (issue 11): the board makes one for nearly everything it does,
+and a tuple is made by one C call, read by attribute or position, and copied with
+``_replace``.  Every record starts with ``at`` and ``request_id``; a slot's records then have
+``slot``.  :data:`Record` and :data:`SlotRecord` are the unions of the classes, for
+annotations and ``isinstance``.  Each class is marked by :func:`_record`: its ``kind`` is its
+name, and a record equals only a record of the same class (plain tuples compare by values
+alone, so ``Declined`` and ``Lapsed`` of the same badge and instant would otherwise be equal).
+The board makes records from values it made or checked itself, so they check nothing.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple, TypeVar
 
 import attrs
 
@@ -14,24 +22,34 @@ from . import billing
 from . import model
 from .eligibility import Shift
 
+_T = TypeVar("_T", bound=type)
+
+
+def _same_record(self: tuple, other: object) -> bool:
+    return self.__class__ is other.__class__ and tuple.__eq__(self, other)
+
+
+def _other_record(self: tuple, other: object) -> bool:
+    return self.__class__ is not other.__class__ or tuple.__ne__(self, other)
+
+
+def _record(cls: _T) -> _T:
+    """Mark the named tuple ``cls`` a board record: ``kind`` is its name, and it compares
+    equal only to records of its own class (its hash stays the tuple's)."""
+    cls.kind = cls.__name__
+    cls.__eq__, cls.__ne__, cls.__hash__ = _same_record, _other_record, tuple.__hash__
+    return cls
+
 
 # --- records ----------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
-class Record:
-    at: datetime
-    request_id: str
-
-    @property
-    def kind(self) -> str:
-        return type(self).__name__
-
-
-@attrs.frozen(kw_only=True)
-class Approved(Record):
+@_record
+class Approved(NamedTuple):
     """The rules admit the request; its shifts are posted at ``posts_at`` (its approval)."""
 
+    at: datetime
+    request_id: str
     agency: str
     roles: tuple[str, ...]
     emergency: bool
@@ -39,22 +57,22 @@ class Approved(Record):
     notes: tuple[str, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
-class Refused(Record):
+@_record
+class Refused(NamedTuple):
     """A request, or a vendor's change, that the rules refuse."""
 
+    at: datetime
+    request_id: str
     what: str
     rule: str
     reason: str
 
 
-@attrs.frozen(kw_only=True)
-class SlotRecord(Record):
+@_record
+class Posted(NamedTuple):
+    at: datetime
+    request_id: str
     slot: int
-
-
-@attrs.frozen(kw_only=True)
-class Posted(SlotRecord):
     role: str
     category: str
     agency: str
@@ -66,48 +84,72 @@ class Posted(SlotRecord):
     repost: bool = False
 
 
-@attrs.frozen(kw_only=True)
-class StageOpened(SlotRecord):
+@_record
+class StageOpened(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     audience: tuple[str, ...]
 
 
-@attrs.frozen(kw_only=True)
-class Offered(SlotRecord):
+@_record
+class Offered(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
     deadline: datetime
     basis: str
 
 
-@attrs.frozen(kw_only=True)
-class Applied(SlotRecord):
+@_record
+class Applied(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
 
 
-@attrs.frozen(kw_only=True)
-class ResponseRefused(SlotRecord):
+@_record
+class ResponseRefused(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
     reason: str
 
 
-@attrs.frozen(kw_only=True)
-class Declined(SlotRecord):
+@_record
+class Declined(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
 
 
-@attrs.frozen(kw_only=True)
-class Lapsed(SlotRecord):
+@_record
+class Lapsed(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
 
 
-@attrs.frozen(kw_only=True)
-class ReleasedToAll(SlotRecord):
+@_record
+class ReleasedToAll(NamedTuple):
     """The shift is now first come, first served (no applicant, list exhausted, ...)."""
 
+    at: datetime
+    request_id: str
+    slot: int
     reason: str
 
 
-@attrs.frozen(kw_only=True)
-class Awarded(SlotRecord):
+@_record
+class Awarded(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
     method: str
     basis: str
@@ -115,31 +157,46 @@ class Awarded(SlotRecord):
     end: datetime
 
 
-@attrs.frozen(kw_only=True)
-class BackupPassed(SlotRecord):
+@_record
+class BackupPassed(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
     reason: str
 
 
-@attrs.frozen(kw_only=True)
-class Dropped(SlotRecord):
+@_record
+class Dropped(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
 
 
-@attrs.frozen(kw_only=True)
-class Reposted(SlotRecord):
+@_record
+class Reposted(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     reason: str
     barred: tuple[str, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
-class Cancelled(SlotRecord):
+@_record
+class Cancelled(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str | None
     note: str = ""
 
 
-@attrs.frozen(kw_only=True)
-class StartChanged(SlotRecord):
+@_record
+class StartChanged(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     start: datetime
     end: datetime
     badge: str | None
@@ -147,51 +204,84 @@ class StartChanged(SlotRecord):
     reason: str = ""
 
 
-@attrs.frozen(kw_only=True)
-class AlertSent(SlotRecord):
+@_record
+class AlertSent(NamedTuple):
     """The vendor is told the shift is still unfilled ``lead`` before its start."""
 
+    at: datetime
+    request_id: str
+    slot: int
     lead: timedelta
     start: datetime
 
 
-@attrs.frozen(kw_only=True)
-class ShiftUnfilled(SlotRecord):
+@_record
+class ShiftUnfilled(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     reason: str
 
 
-@attrs.frozen(kw_only=True)
-class Clocked(SlotRecord):
+@_record
+class Clocked(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
     clock_in: datetime
     clock_out: datetime
 
 
-@attrs.frozen(kw_only=True)
-class ReleasedEarly(SlotRecord):
+@_record
+class ReleasedEarly(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
 
 
-@attrs.frozen(kw_only=True)
-class NoShowReported(SlotRecord):
+@_record
+class NoShowReported(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
 
 
-@attrs.frozen(kw_only=True)
-class Completed(Record):
+@_record
+class Completed(NamedTuple):
+    at: datetime
+    request_id: str
     slots: tuple[str, ...]  # final status of each slot
 
 
-@attrs.frozen(kw_only=True)
-class Billed(Record):
-    bill: billing.Bill = attrs.field(repr=False)
+@_record
+class Billed(NamedTuple):
+    at: datetime
+    request_id: str
+    bill: billing.Bill
     vendor_total: str
     officer_pay_total: str
 
+    def __repr__(self) -> str:  # the bill is long; its totals say enough
+        return (f"Billed(at={self.at!r}, request_id={self.request_id!r}, vendor_total={self.vendor_total!r}, "
+                f"officer_pay_total={self.officer_pay_total!r})")
 
-@attrs.frozen(kw_only=True)
-class BillingFailed(Record):
+
+@_record
+class BillingFailed(NamedTuple):
+    at: datetime
+    request_id: str
     reason: str
+
+
+#: A slot's records (each has ``slot`` after ``at`` and ``request_id``).
+SlotRecord = (Posted | StageOpened | Offered | Applied | ResponseRefused | Declined | Lapsed | ReleasedToAll
+              | Awarded | BackupPassed | Dropped | Reposted | Cancelled | StartChanged | AlertSent | ShiftUnfilled
+              | Clocked | ReleasedEarly | NoShowReported)
+#: Any record the board makes.
+Record = Approved | Refused | SlotRecord | Completed | Billed | BillingFailed
 
 
 # --- fast construction ------------------------------------------------------------------
@@ -236,13 +326,7 @@ def _builder(cls: type) -> Callable[..., Any]:
     return namespace["build"]
 
 
-#: Record class -> its _builder (made on first use).
-_BUILDERS: dict[type, Callable[..., Any]] = {}
 _SHIFT = _builder(Shift)
-# The most frequent records are built directly at their call sites (JobBoard._record's
-# **fields would pack and unpack them once more: about 1 us a record).
-_APPROVED, _POSTED, _APPLIED, _AWARDED, _CLOCKED, _COMPLETED, _BILLED = (
-    _builder(cls) for cls in (Approved, Posted, Applied, Awarded, Clocked, Completed, Billed))
 # The two most frequent billing events, for values already checked (see _is_utc).
 _ASSIGN, _CLOCK = _builder(model.Assign), _builder(model.Clock)
 

@@ -62,8 +62,7 @@ from .board_changes import BoardChanges
 from .board_desk import BoardDesk
 from .board_inputs import (Accept, Apply, CancelRequest, ChangeStart, ClockShift, Complete, Decline, DropShift,
                            Input, NoShow, ReleaseEarly, SubmitRequest, Tick)
-from .board_records import (_APPLIED, _APPROVED, _BILLED, _COMPLETED, _POSTED,
-                            _SHIFT, AlertSent, Applied, Approved, Awarded, BackupPassed, Billed, BillingFailed,
+from .board_records import (_SHIFT, AlertSent, Applied, Approved, Awarded, BackupPassed, Billed, BillingFailed,
                             Cancelled, Clocked, Completed, Declined, Dropped, Lapsed, NoShowReported, Offered,
                             Posted, Record, Refused, ReleasedEarly, ReleasedToAll, Reposted, ResponseRefused,
                             ShiftUnfilled, SlotRecord, StageOpened, StartChanged, _builder)
@@ -325,9 +324,9 @@ class JobBoard(BoardDesk, BoardChanges):
         job = Job(agency=event.agency, rules=rules, request=request, admission=admission, slots=slots,
                   config=config, method=method, payment_method=event.payment_method)
         self.jobs[request.id] = job
-        self.records.append(_APPROVED(at=self.now, request_id=request.id, agency=event.agency,
-                                      roles=tuple([s.role for s in admission.slots]), emergency=admission.emergency,
-                                      posts_at=max(request.approved, self.now), notes=admission.notes))
+        self.records.append(Approved(at=self.now, request_id=request.id, agency=event.agency,
+                                     roles=tuple([s.role for s in admission.slots]), emergency=admission.emergency,
+                                     posts_at=max(request.approved, self.now), notes=admission.notes))
         self._schedule_settle(job)
         if request.approved > self.now:
             self._push(PostTimer(request.approved, job))  # before the alerts of the same instant
@@ -400,10 +399,10 @@ class JobBoard(BoardDesk, BoardChanges):
         if repost:
             self._record(Reposted, job, st, reason=reason, barred=tuple(sorted(st.shift.barred)))
         shift = st.shift
-        self.records.append(_POSTED(at=self.now, request_id=job.request.id, slot=st.slot.index, role=shift.role,
-                                    category=shift.category, agency=shift.agency, start=shift.start, end=shift.end,
-                                    method=method.name, audience=posting.audience_agencies(),
-                                    group=config.group if posting.stage == 0 else None, repost=repost))
+        self.records.append(Posted(at=self.now, request_id=job.request.id, slot=st.slot.index, role=shift.role,
+                                   category=shift.category, agency=shift.agency, start=shift.start, end=shift.end,
+                                   method=method.name, audience=posting.audience_agencies(),
+                                   group=config.group if posting.stage == 0 else None, repost=repost))
         if posting.stage == 0 and posting.stage_opens_at is not None:
             self._push(StageTimer(posting.stage_opens_at, posting, posting.version))
         method.on_post(self, posting)
@@ -467,8 +466,8 @@ class JobBoard(BoardDesk, BoardChanges):
         preference = event.preference if isinstance(event, Apply) else None
         posting.method.on_apply(self, posting, officer.badge, preference)
         if len(posting.applicants) > before:
-            self.records.append(_APPLIED(at=self.now, request_id=job.request.id, slot=st.slot.index,
-                                         badge=officer.badge))
+            self.records.append(Applied(at=self.now, request_id=job.request.id, slot=st.slot.index,
+                                        badge=officer.badge))
 
     def _on_decline(self, event: Decline) -> None:
         found = self._answerable(event)
@@ -492,17 +491,17 @@ class JobBoard(BoardDesk, BoardChanges):
             if st.status in ("pending", "open"):
                 self._unfilled(job, st, "the job settled with the shift unfilled")
         job.status = "completed"
-        self.records.append(_COMPLETED(at=self.now, request_id=job.request.id,
-                                       slots=tuple([st.status for st in job.slots])))
+        self.records.append(Completed(at=self.now, request_id=job.request.id,
+                                      slots=tuple([st.status for st in job.slots])))
         try:
             result = billing.bill_admitted(job.rules, job.admission, tuple(job.events), job.payment_method)
         except OffdutyError as exc:
             self._record(BillingFailed, job, reason=str(exc))
         else:
             job.bill = result
-            self.records.append(_BILLED(at=self.now, request_id=job.request.id, bill=result,
-                                        vendor_total=str(result.vendor_total),
-                                        officer_pay_total=str(result.officer_pay_total)))
+            self.records.append(Billed(at=self.now, request_id=job.request.id, bill=result,
+                                       vendor_total=str(result.vendor_total),
+                                       officer_pay_total=str(result.officer_pay_total)))
         if not self.keep_settled:
             now, forget = epoch(self.now), self.book.forget
             for st in job.slots:

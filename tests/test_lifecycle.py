@@ -514,17 +514,13 @@ def test_advance_keeps_the_clock_in_utc_whatever_zone_the_caller_uses():
         board.advance(datetime(2027, 3, 14, 12, 0))
 
 
-def test_the_boards_fast_record_builders_equal_the_attrs_constructors():
+def test_the_fast_builders_equal_the_attrs_constructors():
     import attrs as _attrs
 
     from offduty_core import lifecycle as lc
-
-    classes = [c for c in vars(lc).values()
-               if isinstance(c, type) and issubclass(c, lc.Record) and _attrs.has(c)]
-    assert len(classes) > 20
     from offduty_core import model as _model
 
-    for cls in classes + [lc.Shift, _model.Assign, _model.Clock]:
+    for cls in (lc.Shift, _model.Assign, _model.Clock):
         build = lc._builder(cls)
         for with_defaults in (True, False):
             kw = {}
@@ -538,6 +534,28 @@ def test_the_boards_fast_record_builders_equal_the_attrs_constructors():
             assert type(made) is cls and made == want and repr(made) == repr(want)
             assert {f.name: getattr(made, f.name) for f in _attrs.fields(cls)} == \
                    {f.name: getattr(want, f.name) for f in _attrs.fields(cls)}
+
+
+def test_records_are_named_tuples_equal_only_to_records_of_their_own_kind():
+    from offduty_core import lifecycle as lc
+
+    t = datetime(2027, 3, 1, 10, tzinfo=timezone.utc)
+    declined, lapsed = lc.Declined(t, "R-1", 0, "117"), lc.Lapsed(t, "R-1", 0, "117")
+    assert tuple(declined) == tuple(lapsed)
+    assert declined != lapsed and not declined == lapsed and declined != tuple(declined)
+    assert declined == lc.Declined(at=t, request_id="R-1", slot=0, badge="117") and hash(declined) == hash(lapsed)
+    assert {declined: 1, lapsed: 2}[lc.Declined(t, "R-1", 0, "117")] == 1
+    assert declined.kind == "Declined" and declined._replace(badge="118").badge == "118"
+    assert isinstance(declined, lc.SlotRecord) and isinstance(declined, lc.Record)
+    billed = lc.Billed(t, "R-1", bill=object(), vendor_total="10.00", officer_pay_total="8.00")
+    assert not isinstance(billed, lc.SlotRecord) and isinstance(billed, lc.Record)
+    assert "bill=" not in repr(billed) and "vendor_total='10.00'" in repr(billed)
+    records = [c for c in vars(lc).values() if isinstance(c, type) and issubclass(c, tuple) and hasattr(c, "kind")]
+    assert len(records) > 20
+    for cls in records:
+        assert cls._fields[:2] == ("at", "request_id") and cls.kind == cls.__name__
+        assert issubclass(cls, lc.Record)
+        assert issubclass(cls, lc.SlotRecord) == (cls._fields[2] == "slot")
 
 
 def test_trusted_input_builders_equal_the_checked_constructors_for_utc_instants():
