@@ -5,9 +5,10 @@ Each record is a named tuple (issue 11): the board makes one for nearly everythi
 and a tuple is made by one C call, read by attribute or position, and copied with
 ``_replace``.  Every record starts with ``at`` and ``request_id``; a slot's records then have
 ``slot``.  :data:`Record` and :data:`SlotRecord` are the unions of the classes, for
-annotations and ``isinstance``.  Each class is marked by :func:`_record`: its ``kind`` is its
+annotations and ``isinstance``.  Each class is marked by :func:`typed`: its ``kind`` is its
 name, and a record equals only a record of the same class (plain tuples compare by values
-alone, so ``Declined`` and ``Lapsed`` of the same badge and instant would otherwise be equal).
+alone, so ``Declined`` and ``Lapsed`` of the same badge and instant would otherwise be equal);
+the board's inputs (:mod:`offduty_core.board_inputs`) are marked the same way.
 The board makes records from values it made or checked itself, so they check nothing.
 """
 
@@ -25,26 +26,26 @@ from .eligibility import Shift
 _T = TypeVar("_T", bound=type)
 
 
-def _same_record(self: tuple, other: object) -> bool:
+def _same_kind(self: tuple, other: object) -> bool:
     return self.__class__ is other.__class__ and tuple.__eq__(self, other)
 
 
-def _other_record(self: tuple, other: object) -> bool:
+def _other_kind(self: tuple, other: object) -> bool:
     return self.__class__ is not other.__class__ or tuple.__ne__(self, other)
 
 
-def _record(cls: _T) -> _T:
-    """Mark the named tuple ``cls`` a board record: ``kind`` is its name, and it compares
-    equal only to records of its own class (its hash stays the tuple's)."""
+def typed(cls: _T) -> _T:
+    """Mark the named tuple ``cls`` (a record or an input): ``kind`` is its name, and it
+    compares equal only to tuples of its own class (its hash stays the tuple's)."""
     cls.kind = cls.__name__
-    cls.__eq__, cls.__ne__, cls.__hash__ = _same_record, _other_record, tuple.__hash__
+    cls.__eq__, cls.__ne__, cls.__hash__ = _same_kind, _other_kind, tuple.__hash__
     return cls
 
 
 # --- records ----------------------------------------------------------------------------
 
 
-@_record
+@typed
 class Approved(NamedTuple):
     """The rules admit the request; its shifts are posted at ``posts_at`` (its approval)."""
 
@@ -57,7 +58,7 @@ class Approved(NamedTuple):
     notes: tuple[str, ...] = ()
 
 
-@_record
+@typed
 class Refused(NamedTuple):
     """A request, or a vendor's change, that the rules refuse."""
 
@@ -68,7 +69,7 @@ class Refused(NamedTuple):
     reason: str
 
 
-@_record
+@typed
 class Posted(NamedTuple):
     at: datetime
     request_id: str
@@ -84,7 +85,7 @@ class Posted(NamedTuple):
     repost: bool = False
 
 
-@_record
+@typed
 class StageOpened(NamedTuple):
     at: datetime
     request_id: str
@@ -92,7 +93,7 @@ class StageOpened(NamedTuple):
     audience: tuple[str, ...]
 
 
-@_record
+@typed
 class Offered(NamedTuple):
     at: datetime
     request_id: str
@@ -102,7 +103,7 @@ class Offered(NamedTuple):
     basis: str
 
 
-@_record
+@typed
 class Applied(NamedTuple):
     at: datetime
     request_id: str
@@ -110,7 +111,7 @@ class Applied(NamedTuple):
     badge: str
 
 
-@_record
+@typed
 class ResponseRefused(NamedTuple):
     at: datetime
     request_id: str
@@ -119,7 +120,7 @@ class ResponseRefused(NamedTuple):
     reason: str
 
 
-@_record
+@typed
 class Declined(NamedTuple):
     at: datetime
     request_id: str
@@ -127,7 +128,7 @@ class Declined(NamedTuple):
     badge: str
 
 
-@_record
+@typed
 class Lapsed(NamedTuple):
     at: datetime
     request_id: str
@@ -135,7 +136,7 @@ class Lapsed(NamedTuple):
     badge: str
 
 
-@_record
+@typed
 class ReleasedToAll(NamedTuple):
     """The shift is now first come, first served (no applicant, list exhausted, ...)."""
 
@@ -145,7 +146,7 @@ class ReleasedToAll(NamedTuple):
     reason: str
 
 
-@_record
+@typed
 class Awarded(NamedTuple):
     at: datetime
     request_id: str
@@ -157,7 +158,7 @@ class Awarded(NamedTuple):
     end: datetime
 
 
-@_record
+@typed
 class BackupPassed(NamedTuple):
     at: datetime
     request_id: str
@@ -166,7 +167,7 @@ class BackupPassed(NamedTuple):
     reason: str
 
 
-@_record
+@typed
 class Dropped(NamedTuple):
     at: datetime
     request_id: str
@@ -174,7 +175,7 @@ class Dropped(NamedTuple):
     badge: str
 
 
-@_record
+@typed
 class Reposted(NamedTuple):
     at: datetime
     request_id: str
@@ -183,7 +184,7 @@ class Reposted(NamedTuple):
     barred: tuple[str, ...] = ()
 
 
-@_record
+@typed
 class Cancelled(NamedTuple):
     at: datetime
     request_id: str
@@ -192,7 +193,7 @@ class Cancelled(NamedTuple):
     note: str = ""
 
 
-@_record
+@typed
 class StartChanged(NamedTuple):
     at: datetime
     request_id: str
@@ -204,7 +205,7 @@ class StartChanged(NamedTuple):
     reason: str = ""
 
 
-@_record
+@typed
 class AlertSent(NamedTuple):
     """The vendor is told the shift is still unfilled ``lead`` before its start."""
 
@@ -215,7 +216,7 @@ class AlertSent(NamedTuple):
     start: datetime
 
 
-@_record
+@typed
 class ShiftUnfilled(NamedTuple):
     at: datetime
     request_id: str
@@ -223,7 +224,7 @@ class ShiftUnfilled(NamedTuple):
     reason: str
 
 
-@_record
+@typed
 class Clocked(NamedTuple):
     at: datetime
     request_id: str
@@ -233,7 +234,7 @@ class Clocked(NamedTuple):
     clock_out: datetime
 
 
-@_record
+@typed
 class ReleasedEarly(NamedTuple):
     at: datetime
     request_id: str
@@ -241,7 +242,7 @@ class ReleasedEarly(NamedTuple):
     badge: str
 
 
-@_record
+@typed
 class NoShowReported(NamedTuple):
     at: datetime
     request_id: str
@@ -249,14 +250,14 @@ class NoShowReported(NamedTuple):
     badge: str
 
 
-@_record
+@typed
 class Completed(NamedTuple):
     at: datetime
     request_id: str
     slots: tuple[str, ...]  # final status of each slot
 
 
-@_record
+@typed
 class Billed(NamedTuple):
     at: datetime
     request_id: str
@@ -269,7 +270,7 @@ class Billed(NamedTuple):
                 f"officer_pay_total={self.officer_pay_total!r})")
 
 
-@_record
+@typed
 class BillingFailed(NamedTuple):
     at: datetime
     request_id: str

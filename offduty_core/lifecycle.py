@@ -165,7 +165,7 @@ class JobBoard(BoardDesk, BoardChanges):
             raise InputError("event.at", at.isoformat(timespec="minutes"),
                              f"events must come in time order; the board is at {self.now.isoformat(timespec='minutes')}")
         if at.__class__ is not datetime or at.tzinfo is not timezone.utc:
-            if not isinstance(at, datetime) or at.tzinfo is None:  # inputs' validators refuse these
+            if not isinstance(at, datetime) or at.tzinfo is None:  # inputs' checks refuse these
                 raise InputError("until", at, "must be a timezone-aware datetime")
             at = at.astimezone(timezone.utc)
         self._run_until(at)
