@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from . import model
-from .board_records import (_ASSIGN, Awarded, Lapsed, Offered, Record, ReleasedToAll, ResponseRefused, _is_utc)
+from .board_records import Awarded, Lapsed, Offered, Record, ReleasedToAll, ResponseRefused
 from .board_state import Job, MethodTimer, SlotState
 from .distribution import (DistributionConfig, DistributionMethod, Posting, agency_rules, config_for,
                            method_class)
@@ -92,10 +92,7 @@ class BoardDesk:
         posting.officer = badge
         st.status = "filled"
         st.officer = badge
-        # The badge is on the roster (a checked, non-empty badge): with a UTC clock, Assign's
-        # converter and validators would change and refuse nothing.
-        job.events.append((_ASSIGN if _is_utc(self.now) else model.Assign)(slot=st.slot.index, officer=badge,
-                                                                          at=self.now))
+        job.events.append(model.Assign(slot=st.slot.index, officer=badge, at=self.now))
         self.records.append(Awarded(at=self.now, request_id=job.request.id, slot=st.slot.index, badge=badge,
                                     method=posting.method.name, basis=basis, start=shift.start, end=shift.end))
         posting.method.on_filled(self, posting, badge)

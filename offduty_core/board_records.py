@@ -14,14 +14,10 @@ The board makes records from values it made or checked itself, so they check not
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, NamedTuple, TypeVar
-
-import attrs
+from datetime import datetime, timedelta
+from typing import NamedTuple, TypeVar
 
 from . import billing
-from . import model
-from .eligibility import Shift
 
 _T = TypeVar("_T", bound=type)
 
@@ -283,56 +279,3 @@ SlotRecord = (Posted | StageOpened | Offered | Applied | ResponseRefused | Decli
               | Clocked | ReleasedEarly | NoShowReported)
 #: Any record the board makes.
 Record = Approved | Refused | SlotRecord | Completed | Billed | BillingFailed
-
-
-# --- fast construction ------------------------------------------------------------------
-
-
-def _builder(cls: type) -> Callable[..., Any]:
-    """A keyword constructor for the frozen, slotted attrs class ``cls`` that gives an instance
-    equal to ``cls(**fields)`` (same fields, defaults, ``__attrs_post_init__``) but sets each
-    field through its slot descriptor: attrs' generated ``__init__`` of a frozen class calls
-    ``object.__setattr__`` per field, about twice as slow, and the board makes a record (a
-    shift, ...) for nearly everything it does.  Converters and validators are NOT run: only
-    for values the board made itself or took from already-validated objects.  Outside
-    callers keep using ``cls(...)``.  A class it cannot do (not slotted, a factory default)
-    gets ``cls`` itself back."""
-    fields = attrs.fields(cls)
-    names = {field.name for field in fields}
-    slots = {}
-    for klass in reversed(cls.__mro__):
-        slots.update({name: value for name, value in vars(klass).items() if name in names})
-    if any(field.name not in slots or not hasattr(slots[field.name], "__set__")
-           or isinstance(field.default, attrs.Factory) for field in fields):  # pragma: no cover
-        return cls
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    params, body = [], []
-    for i, field in enumerate(fields):
-        namespace[f"_set{i}"] = slots[field.name].__set__
-        if field.init:
-            if field.default is attrs.NOTHING:
-                params.append(field.name)
-            else:
-                namespace[f"_default{i}"] = field.default
-                params.append(f"{field.name}=_default{i}")
-            body.append(f"    _set{i}(self, {field.name})")
-        elif field.default is not attrs.NOTHING:
-            namespace[f"_default{i}"] = field.default
-            body.append(f"    _set{i}(self, _default{i})")
-    if hasattr(cls, "__attrs_post_init__"):
-        body.append("    self.__attrs_post_init__()")
-    source = (f"def build(*, {', '.join(params)}):\n    self = _new(_cls)\n" + "\n".join(body)
-              + "\n    return self\n")
-    exec(source, namespace)  # as attrs makes its __init__
-    return namespace["build"]
-
-
-_SHIFT = _builder(Shift)
-# The two most frequent billing events, for values already checked (see _is_utc).
-_ASSIGN, _CLOCK = _builder(model.Assign), _builder(model.Clock)
-
-
-def _is_utc(value: object) -> bool:
-    """An exact-UTC datetime: what the events' ``_utc`` converter and ``_aware`` validator
-    would leave as it is."""
-    return value.__class__ is datetime and value.tzinfo is timezone.utc

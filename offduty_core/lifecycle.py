@@ -62,10 +62,10 @@ from .board_changes import BoardChanges
 from .board_desk import BoardDesk
 from .board_inputs import (Accept, Apply, CancelRequest, ChangeStart, ClockShift, Complete, Decline, DropShift,
                            Input, NoShow, ReleaseEarly, SubmitRequest, Tick)
-from .board_records import (_SHIFT, AlertSent, Applied, Approved, Awarded, BackupPassed, Billed, BillingFailed,
+from .board_records import (AlertSent, Applied, Approved, Awarded, BackupPassed, Billed, BillingFailed,
                             Cancelled, Clocked, Completed, Declined, Dropped, Lapsed, NoShowReported, Offered,
                             Posted, Record, Refused, ReleasedEarly, ReleasedToAll, Reposted, ResponseRefused,
-                            ShiftUnfilled, SlotRecord, StageOpened, StartChanged, _builder)
+                            ShiftUnfilled, SlotRecord, StageOpened, StartChanged)
 from .board_state import (AlertTimer, Job, MethodTimer, PostTimer, SettleTimer, SlotState, StageTimer, StartTimer,
                           Timer)
 from .days import epoch
@@ -84,7 +84,6 @@ __all__ = [
     "Awarded", "BackupPassed", "Dropped", "Reposted", "Cancelled", "StartChanged", "AlertSent", "ShiftUnfilled",
     "Clocked", "ReleasedEarly", "NoShowReported", "Completed", "Billed", "BillingFailed", "SlotState", "Job",
     "Timer", "PostTimer", "MethodTimer", "StageTimer", "AlertTimer", "StartTimer", "SettleTimer", "Reason",
-    "_builder",
 ]
 
 
@@ -311,15 +310,12 @@ class JobBoard(BoardDesk, BoardChanges):
             return
         config, method = self.method_for(event.agency, request.category)
         slots = []
-        # The request's instants are UTC and in order (its own converters and validators):
-        # Shift's would change nothing, so its shifts are built without them.
         start, end = request.start, request.end
-        make = _SHIFT if start.tzinfo is timezone.utc and end.tzinfo is timezone.utc and start < end else Shift
         for slot in admission.slots:
             ranks, quals = self._ranks_quals(event.agency, rules, request.category, slot.role)
-            shift = make(request_id=request.id, slot=slot.index, role=slot.role, category=request.category,
-                         agency=event.agency, start=start, end=end, ranks=ranks, qualifications=quals,
-                         set_id=event.shift_set)
+            shift = Shift(request_id=request.id, slot=slot.index, role=slot.role, category=request.category,
+                          agency=event.agency, start=start, end=end, ranks=ranks, qualifications=quals,
+                          set_id=event.shift_set)
             slots.append(SlotState(slot=slot, shift=shift))
         job = Job(agency=event.agency, rules=rules, request=request, admission=admission, slots=slots,
                   config=config, method=method, payment_method=event.payment_method)

@@ -514,28 +514,6 @@ def test_advance_keeps_the_clock_in_utc_whatever_zone_the_caller_uses():
         board.advance(datetime(2027, 3, 14, 12, 0))
 
 
-def test_the_fast_builders_equal_the_attrs_constructors():
-    import attrs as _attrs
-
-    from offduty_core import lifecycle as lc
-    from offduty_core import model as _model
-
-    for cls in (lc.Shift, _model.Assign, _model.Clock):
-        build = lc._builder(cls)
-        for with_defaults in (True, False):
-            kw = {}
-            for i, field in enumerate(_attrs.fields(cls)):
-                if not field.init or (not with_defaults and field.default is not _attrs.NOTHING):
-                    continue
-                kw[field.name] = (datetime(2027, 3, 1, 10 + i, tzinfo=timezone.utc) if field.name in
-                                  ("at", "start", "end", "posts_at", "deadline", "clock_in", "clock_out")
-                                  else i if field.name == "slot" else f"value {i}")
-            made, want = build(**kw), cls(**kw)
-            assert type(made) is cls and made == want and repr(made) == repr(want)
-            assert {f.name: getattr(made, f.name) for f in _attrs.fields(cls)} == \
-                   {f.name: getattr(want, f.name) for f in _attrs.fields(cls)}
-
-
 def test_records_are_named_tuples_equal_only_to_records_of_their_own_kind():
     from offduty_core import lifecycle as lc
 
