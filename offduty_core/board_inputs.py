@@ -8,9 +8,10 @@ class is marked by :func:`_checked` with its check, which runs on every construc
 (:class:`~offduty_core.errors.InputError`), converts aware instants to UTC and fills the
 defaults that depend on other fields (``SubmitRequest.at``, ``ClockShift.at``,
 ``CancelRequest.quoted_request_id``).  There is one constructor for every caller: for the
-simulator's values (exact-UTC instants it made itself) the check is two identity tests an
+simulator's values (exact-UTC instants it made itself) the check is two identity tests per
 instant and returns the tuple as made, so it needs no unchecked twin.  ``_replace`` and
-``_make`` build without the check; the board does not use them on inputs.
+``_make`` skip the check (the checks make their corrected copies with ``_replace``): make a
+changed input with the constructor.
 """
 
 from __future__ import annotations
