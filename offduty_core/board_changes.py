@@ -14,8 +14,8 @@ import attrs
 from . import billing
 from . import model
 from .board_inputs import CancelRequest, ChangeStart, ClockShift, Complete, DropShift, NoShow, ReleaseEarly
-from .board_records import (_CLOCK, _CLOCKED, BackupPassed, Cancelled, Dropped, NoShowReported,
-                            ReleasedEarly, Refused, Reposted, StartChanged, _is_utc)
+from .board_records import (BackupPassed, Cancelled, Clocked, Dropped, NoShowReported, ReleasedEarly, Refused,
+                            Reposted, StartChanged)
 from .board_state import Job, SlotState
 from .errors import InputError, Refusal
 
@@ -208,11 +208,9 @@ class BoardChanges:
             raise InputError("clock.slot", event.slot, f"{st.shift.label} already has a clock record")
         st.clocked = True
         self.book.set_hours(st.shift.key, event.clock_in, event.clock_out)
-        # ClockShift checked the times (UTC, out after in): model.Clock's checks would pass.
-        make = _CLOCK if _is_utc(event.clock_in) and _is_utc(event.clock_out) else model.Clock
-        job.events.append(make(slot=st.slot.index, clock_in=event.clock_in, clock_out=event.clock_out))
-        self.records.append(_CLOCKED(at=self.now, request_id=job.request.id, slot=st.slot.index, badge=st.officer,
-                                     clock_in=event.clock_in, clock_out=event.clock_out))
+        job.events.append(model.Clock(slot=st.slot.index, clock_in=event.clock_in, clock_out=event.clock_out))
+        self.records.append(Clocked(at=self.now, request_id=job.request.id, slot=st.slot.index, badge=st.officer,
+                                    clock_in=event.clock_in, clock_out=event.clock_out))
 
     def _on_no_show(self, event: NoShow) -> None:
         job = self._job(event.request_id)

@@ -14,8 +14,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from . import model
-from .board_records import (_ASSIGN, _AWARDED, _BUILDERS, Lapsed, Offered, Record, ReleasedToAll,
-                            ResponseRefused, _builder, _is_utc)
+from .board_records import Awarded, Lapsed, Offered, Record, ReleasedToAll, ResponseRefused
 from .board_state import Job, MethodTimer, SlotState
 from .distribution import (DistributionConfig, DistributionMethod, Posting, agency_rules, config_for,
                            method_class)
@@ -93,12 +92,9 @@ class BoardDesk:
         posting.officer = badge
         st.status = "filled"
         st.officer = badge
-        # The badge is on the roster (a checked, non-empty badge): with a UTC clock, Assign's
-        # converter and validators would change and refuse nothing.
-        job.events.append((_ASSIGN if _is_utc(self.now) else model.Assign)(slot=st.slot.index, officer=badge,
-                                                                          at=self.now))
-        self.records.append(_AWARDED(at=self.now, request_id=job.request.id, slot=st.slot.index, badge=badge,
-                                     method=posting.method.name, basis=basis, start=shift.start, end=shift.end))
+        job.events.append(model.Assign(slot=st.slot.index, officer=badge, at=self.now))
+        self.records.append(Awarded(at=self.now, request_id=job.request.id, slot=st.slot.index, badge=badge,
+                                    method=posting.method.name, basis=basis, start=shift.start, end=shift.end))
         posting.method.on_filled(self, posting, badge)
         posting.method.on_closed(self, posting)
         forget_fixed(shift)
@@ -160,10 +156,7 @@ class BoardDesk:
         fields["request_id"] = request_id if request_id is not None else job.request.id
         if st is not None:
             fields["slot"] = st.slot.index
-        build = _BUILDERS.get(cls)
-        if build is None:
-            build = _BUILDERS[cls] = _builder(cls)
-        record = build(**fields)
+        record = cls(**fields)
         self.records.append(record)
         return record
 

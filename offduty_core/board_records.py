@@ -1,37 +1,52 @@
 """What a :class:`~offduty_core.lifecycle.JobBoard` records: one immutable record per thing
-that happened (:class:`Posted`, :class:`Offered`, :class:`Awarded`, ...), and the fast
-constructors the board builds its most frequent records and billing events with.
+that happened (:class:`Posted`, :class:`Offered`, :class:`Awarded`, ...).
+
+Each record is a named tuple (issue 11): the board makes one for nearly everything it does,
+and a tuple is made by one C call, read by attribute or position, and copied with
+``_replace``.  Every record starts with ``at`` and ``request_id``; a slot's records then have
+``slot``.  :data:`Record` and :data:`SlotRecord` are the unions of the classes, for
+annotations and ``isinstance``.  Each class is marked by :func:`typed`: its ``kind`` is its
+name, and a record equals only a record of the same class (plain tuples compare by values
+alone, so ``Declined`` and ``Lapsed`` of the same badge and instant would otherwise be equal);
+the board's inputs (:mod:`offduty_core.board_inputs`) are marked the same way.
+The board makes records from values it made or checked itself, so they check nothing.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
-
-import attrs
+from datetime import datetime, timedelta
+from typing import NamedTuple, TypeVar
 
 from . import billing
-from . import model
-from .eligibility import Shift
+
+_T = TypeVar("_T", bound=type)
+
+
+def _same_kind(self: tuple, other: object) -> bool:
+    return self.__class__ is other.__class__ and tuple.__eq__(self, other)
+
+
+def _other_kind(self: tuple, other: object) -> bool:
+    return self.__class__ is not other.__class__ or tuple.__ne__(self, other)
+
+
+def typed(cls: _T) -> _T:
+    """Mark the named tuple ``cls`` (a record or an input): ``kind`` is its name, and it
+    compares equal only to tuples of its own class (its hash stays the tuple's)."""
+    cls.kind = cls.__name__
+    cls.__eq__, cls.__ne__, cls.__hash__ = _same_kind, _other_kind, tuple.__hash__
+    return cls
 
 
 # --- records ----------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
-class Record:
-    at: datetime
-    request_id: str
-
-    @property
-    def kind(self) -> str:
-        return type(self).__name__
-
-
-@attrs.frozen(kw_only=True)
-class Approved(Record):
+@typed
+class Approved(NamedTuple):
     """The rules admit the request; its shifts are posted at ``posts_at`` (its approval)."""
 
+    at: datetime
+    request_id: str
     agency: str
     roles: tuple[str, ...]
     emergency: bool
@@ -39,22 +54,22 @@ class Approved(Record):
     notes: tuple[str, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
-class Refused(Record):
+@typed
+class Refused(NamedTuple):
     """A request, or a vendor's change, that the rules refuse."""
 
+    at: datetime
+    request_id: str
     what: str
     rule: str
     reason: str
 
 
-@attrs.frozen(kw_only=True)
-class SlotRecord(Record):
+@typed
+class Posted(NamedTuple):
+    at: datetime
+    request_id: str
     slot: int
-
-
-@attrs.frozen(kw_only=True)
-class Posted(SlotRecord):
     role: str
     category: str
     agency: str
@@ -66,48 +81,72 @@ class Posted(SlotRecord):
     repost: bool = False
 
 
-@attrs.frozen(kw_only=True)
-class StageOpened(SlotRecord):
+@typed
+class StageOpened(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     audience: tuple[str, ...]
 
 
-@attrs.frozen(kw_only=True)
-class Offered(SlotRecord):
+@typed
+class Offered(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
     deadline: datetime
     basis: str
 
 
-@attrs.frozen(kw_only=True)
-class Applied(SlotRecord):
+@typed
+class Applied(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
 
 
-@attrs.frozen(kw_only=True)
-class ResponseRefused(SlotRecord):
+@typed
+class ResponseRefused(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
     reason: str
 
 
-@attrs.frozen(kw_only=True)
-class Declined(SlotRecord):
+@typed
+class Declined(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
 
 
-@attrs.frozen(kw_only=True)
-class Lapsed(SlotRecord):
+@typed
+class Lapsed(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
 
 
-@attrs.frozen(kw_only=True)
-class ReleasedToAll(SlotRecord):
+@typed
+class ReleasedToAll(NamedTuple):
     """The shift is now first come, first served (no applicant, list exhausted, ...)."""
 
+    at: datetime
+    request_id: str
+    slot: int
     reason: str
 
 
-@attrs.frozen(kw_only=True)
-class Awarded(SlotRecord):
+@typed
+class Awarded(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
     method: str
     basis: str
@@ -115,31 +154,46 @@ class Awarded(SlotRecord):
     end: datetime
 
 
-@attrs.frozen(kw_only=True)
-class BackupPassed(SlotRecord):
+@typed
+class BackupPassed(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
     reason: str
 
 
-@attrs.frozen(kw_only=True)
-class Dropped(SlotRecord):
+@typed
+class Dropped(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
 
 
-@attrs.frozen(kw_only=True)
-class Reposted(SlotRecord):
+@typed
+class Reposted(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     reason: str
     barred: tuple[str, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
-class Cancelled(SlotRecord):
+@typed
+class Cancelled(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str | None
     note: str = ""
 
 
-@attrs.frozen(kw_only=True)
-class StartChanged(SlotRecord):
+@typed
+class StartChanged(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     start: datetime
     end: datetime
     badge: str | None
@@ -147,107 +201,81 @@ class StartChanged(SlotRecord):
     reason: str = ""
 
 
-@attrs.frozen(kw_only=True)
-class AlertSent(SlotRecord):
+@typed
+class AlertSent(NamedTuple):
     """The vendor is told the shift is still unfilled ``lead`` before its start."""
 
+    at: datetime
+    request_id: str
+    slot: int
     lead: timedelta
     start: datetime
 
 
-@attrs.frozen(kw_only=True)
-class ShiftUnfilled(SlotRecord):
+@typed
+class ShiftUnfilled(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     reason: str
 
 
-@attrs.frozen(kw_only=True)
-class Clocked(SlotRecord):
+@typed
+class Clocked(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
     clock_in: datetime
     clock_out: datetime
 
 
-@attrs.frozen(kw_only=True)
-class ReleasedEarly(SlotRecord):
+@typed
+class ReleasedEarly(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
 
 
-@attrs.frozen(kw_only=True)
-class NoShowReported(SlotRecord):
+@typed
+class NoShowReported(NamedTuple):
+    at: datetime
+    request_id: str
+    slot: int
     badge: str
 
 
-@attrs.frozen(kw_only=True)
-class Completed(Record):
+@typed
+class Completed(NamedTuple):
+    at: datetime
+    request_id: str
     slots: tuple[str, ...]  # final status of each slot
 
 
-@attrs.frozen(kw_only=True)
-class Billed(Record):
-    bill: billing.Bill = attrs.field(repr=False)
+@typed
+class Billed(NamedTuple):
+    at: datetime
+    request_id: str
+    bill: billing.Bill
     vendor_total: str
     officer_pay_total: str
 
+    def __repr__(self) -> str:  # the bill is long; its totals say enough
+        return (f"Billed(at={self.at!r}, request_id={self.request_id!r}, vendor_total={self.vendor_total!r}, "
+                f"officer_pay_total={self.officer_pay_total!r})")
 
-@attrs.frozen(kw_only=True)
-class BillingFailed(Record):
+
+@typed
+class BillingFailed(NamedTuple):
+    at: datetime
+    request_id: str
     reason: str
 
 
-# --- fast construction ------------------------------------------------------------------
-
-
-def _builder(cls: type) -> Callable[..., Any]:
-    """A keyword constructor for the frozen, slotted attrs class ``cls`` that gives an instance
-    equal to ``cls(**fields)`` (same fields, defaults, ``__attrs_post_init__``) but sets each
-    field through its slot descriptor: attrs' generated ``__init__`` of a frozen class calls
-    ``object.__setattr__`` per field, about twice as slow, and the board makes a record (a
-    shift, ...) for nearly everything it does.  Converters and validators are NOT run: only
-    for values the board made itself or took from already-validated objects.  Outside
-    callers keep using ``cls(...)``.  A class it cannot do (not slotted, a factory default)
-    gets ``cls`` itself back."""
-    fields = attrs.fields(cls)
-    names = {field.name for field in fields}
-    slots = {}
-    for klass in reversed(cls.__mro__):
-        slots.update({name: value for name, value in vars(klass).items() if name in names})
-    if any(field.name not in slots or not hasattr(slots[field.name], "__set__")
-           or isinstance(field.default, attrs.Factory) for field in fields):  # pragma: no cover
-        return cls
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    params, body = [], []
-    for i, field in enumerate(fields):
-        namespace[f"_set{i}"] = slots[field.name].__set__
-        if field.init:
-            if field.default is attrs.NOTHING:
-                params.append(field.name)
-            else:
-                namespace[f"_default{i}"] = field.default
-                params.append(f"{field.name}=_default{i}")
-            body.append(f"    _set{i}(self, {field.name})")
-        elif field.default is not attrs.NOTHING:
-            namespace[f"_default{i}"] = field.default
-            body.append(f"    _set{i}(self, _default{i})")
-    if hasattr(cls, "__attrs_post_init__"):
-        body.append("    self.__attrs_post_init__()")
-    source = (f"def build(*, {', '.join(params)}):\n    self = _new(_cls)\n" + "\n".join(body)
-              + "\n    return self\n")
-    exec(source, namespace)  # as attrs makes its __init__
-    return namespace["build"]
-
-
-#: Record class -> its _builder (made on first use).
-_BUILDERS: dict[type, Callable[..., Any]] = {}
-_SHIFT = _builder(Shift)
-# The most frequent records are built directly at their call sites (JobBoard._record's
-# **fields would pack and unpack them once more: about 1 us a record).
-_APPROVED, _POSTED, _APPLIED, _AWARDED, _CLOCKED, _COMPLETED, _BILLED = (
-    _builder(cls) for cls in (Approved, Posted, Applied, Awarded, Clocked, Completed, Billed))
-# The two most frequent billing events, for values already checked (see _is_utc).
-_ASSIGN, _CLOCK = _builder(model.Assign), _builder(model.Clock)
-
-
-def _is_utc(value: object) -> bool:
-    """An exact-UTC datetime: what the events' ``_utc`` converter and ``_aware`` validator
-    would leave as it is."""
-    return value.__class__ is datetime and value.tzinfo is timezone.utc
+#: A slot's records (each has ``slot`` after ``at`` and ``request_id``).
+SlotRecord = (Posted | StageOpened | Offered | Applied | ResponseRefused | Declined | Lapsed | ReleasedToAll
+              | Awarded | BackupPassed | Dropped | Reposted | Cancelled | StartChanged | AlertSent | ShiftUnfilled
+              | Clocked | ReleasedEarly | NoShowReported)
+#: Any record the board makes.
+Record = Approved | Refused | SlotRecord | Completed | Billed | BillingFailed

@@ -62,11 +62,10 @@ from .board_changes import BoardChanges
 from .board_desk import BoardDesk
 from .board_inputs import (Accept, Apply, CancelRequest, ChangeStart, ClockShift, Complete, Decline, DropShift,
                            Input, NoShow, ReleaseEarly, SubmitRequest, Tick)
-from .board_records import (_APPLIED, _APPROVED, _BILLED, _COMPLETED, _POSTED,
-                            _SHIFT, AlertSent, Applied, Approved, Awarded, BackupPassed, Billed, BillingFailed,
+from .board_records import (AlertSent, Applied, Approved, Awarded, BackupPassed, Billed, BillingFailed,
                             Cancelled, Clocked, Completed, Declined, Dropped, Lapsed, NoShowReported, Offered,
                             Posted, Record, Refused, ReleasedEarly, ReleasedToAll, Reposted, ResponseRefused,
-                            ShiftUnfilled, SlotRecord, StageOpened, StartChanged, _builder)
+                            ShiftUnfilled, SlotRecord, StageOpened, StartChanged)
 from .board_state import (AlertTimer, Job, MethodTimer, PostTimer, SettleTimer, SlotState, StageTimer, StartTimer,
                           Timer)
 from .days import epoch
@@ -85,7 +84,6 @@ __all__ = [
     "Awarded", "BackupPassed", "Dropped", "Reposted", "Cancelled", "StartChanged", "AlertSent", "ShiftUnfilled",
     "Clocked", "ReleasedEarly", "NoShowReported", "Completed", "Billed", "BillingFailed", "SlotState", "Job",
     "Timer", "PostTimer", "MethodTimer", "StageTimer", "AlertTimer", "StartTimer", "SettleTimer", "Reason",
-    "_builder",
 ]
 
 
@@ -166,7 +164,7 @@ class JobBoard(BoardDesk, BoardChanges):
             raise InputError("event.at", at.isoformat(timespec="minutes"),
                              f"events must come in time order; the board is at {self.now.isoformat(timespec='minutes')}")
         if at.__class__ is not datetime or at.tzinfo is not timezone.utc:
-            if not isinstance(at, datetime) or at.tzinfo is None:  # inputs' validators refuse these
+            if not isinstance(at, datetime) or at.tzinfo is None:  # inputs' checks refuse these
                 raise InputError("until", at, "must be a timezone-aware datetime")
             at = at.astimezone(timezone.utc)
         self._run_until(at)
@@ -312,22 +310,19 @@ class JobBoard(BoardDesk, BoardChanges):
             return
         config, method = self.method_for(event.agency, request.category)
         slots = []
-        # The request's instants are UTC and in order (its own converters and validators):
-        # Shift's would change nothing, so its shifts are built without them.
         start, end = request.start, request.end
-        make = _SHIFT if start.tzinfo is timezone.utc and end.tzinfo is timezone.utc and start < end else Shift
         for slot in admission.slots:
             ranks, quals = self._ranks_quals(event.agency, rules, request.category, slot.role)
-            shift = make(request_id=request.id, slot=slot.index, role=slot.role, category=request.category,
-                         agency=event.agency, start=start, end=end, ranks=ranks, qualifications=quals,
-                         set_id=event.shift_set)
+            shift = Shift(request_id=request.id, slot=slot.index, role=slot.role, category=request.category,
+                          agency=event.agency, start=start, end=end, ranks=ranks, qualifications=quals,
+                          set_id=event.shift_set)
             slots.append(SlotState(slot=slot, shift=shift))
         job = Job(agency=event.agency, rules=rules, request=request, admission=admission, slots=slots,
                   config=config, method=method, payment_method=event.payment_method)
         self.jobs[request.id] = job
-        self.records.append(_APPROVED(at=self.now, request_id=request.id, agency=event.agency,
-                                      roles=tuple([s.role for s in admission.slots]), emergency=admission.emergency,
-                                      posts_at=max(request.approved, self.now), notes=admission.notes))
+        self.records.append(Approved(at=self.now, request_id=request.id, agency=event.agency,
+                                     roles=tuple([s.role for s in admission.slots]), emergency=admission.emergency,
+                                     posts_at=max(request.approved, self.now), notes=admission.notes))
         self._schedule_settle(job)
         if request.approved > self.now:
             self._push(PostTimer(request.approved, job))  # before the alerts of the same instant
@@ -400,10 +395,10 @@ class JobBoard(BoardDesk, BoardChanges):
         if repost:
             self._record(Reposted, job, st, reason=reason, barred=tuple(sorted(st.shift.barred)))
         shift = st.shift
-        self.records.append(_POSTED(at=self.now, request_id=job.request.id, slot=st.slot.index, role=shift.role,
-                                    category=shift.category, agency=shift.agency, start=shift.start, end=shift.end,
-                                    method=method.name, audience=posting.audience_agencies(),
-                                    group=config.group if posting.stage == 0 else None, repost=repost))
+        self.records.append(Posted(at=self.now, request_id=job.request.id, slot=st.slot.index, role=shift.role,
+                                   category=shift.category, agency=shift.agency, start=shift.start, end=shift.end,
+                                   method=method.name, audience=posting.audience_agencies(),
+                                   group=config.group if posting.stage == 0 else None, repost=repost))
         if posting.stage == 0 and posting.stage_opens_at is not None:
             self._push(StageTimer(posting.stage_opens_at, posting, posting.version))
         method.on_post(self, posting)
@@ -467,8 +462,8 @@ class JobBoard(BoardDesk, BoardChanges):
         preference = event.preference if isinstance(event, Apply) else None
         posting.method.on_apply(self, posting, officer.badge, preference)
         if len(posting.applicants) > before:
-            self.records.append(_APPLIED(at=self.now, request_id=job.request.id, slot=st.slot.index,
-                                         badge=officer.badge))
+            self.records.append(Applied(at=self.now, request_id=job.request.id, slot=st.slot.index,
+                                        badge=officer.badge))
 
     def _on_decline(self, event: Decline) -> None:
         found = self._answerable(event)
@@ -492,17 +487,17 @@ class JobBoard(BoardDesk, BoardChanges):
             if st.status in ("pending", "open"):
                 self._unfilled(job, st, "the job settled with the shift unfilled")
         job.status = "completed"
-        self.records.append(_COMPLETED(at=self.now, request_id=job.request.id,
-                                       slots=tuple([st.status for st in job.slots])))
+        self.records.append(Completed(at=self.now, request_id=job.request.id,
+                                      slots=tuple([st.status for st in job.slots])))
         try:
             result = billing.bill_admitted(job.rules, job.admission, tuple(job.events), job.payment_method)
         except OffdutyError as exc:
             self._record(BillingFailed, job, reason=str(exc))
         else:
             job.bill = result
-            self.records.append(_BILLED(at=self.now, request_id=job.request.id, bill=result,
-                                        vendor_total=str(result.vendor_total),
-                                        officer_pay_total=str(result.officer_pay_total)))
+            self.records.append(Billed(at=self.now, request_id=job.request.id, bill=result,
+                                       vendor_total=str(result.vendor_total),
+                                       officer_pay_total=str(result.officer_pay_total)))
         if not self.keep_settled:
             now, forget = epoch(self.now), self.book.forget
             for st in job.slots:

@@ -27,7 +27,6 @@ import numpy as np
 
 from offduty_core import default_registry
 from offduty_core import lifecycle as lc
-from offduty_core.board_inputs import trusted
 from offduty_core.days import epoch
 from offduty_core.eligibility import OfficerBook
 from offduty_core.officers import CycleSchedule, Officer, Rank, Roster
@@ -36,12 +35,6 @@ from offduty_core.rules import AgencyRules
 from offduty_core.spec import HourCaps
 
 from .scenario import Scenario, ScenarioError, backup_without_officers
-
-# The inputs the adapter hands the board most often, built without their checks: every value
-# is the adapter's own and every instant comes from Clock.utc (exact UTC), see board_inputs.trusted.
-_SUBMIT, _ACCEPT, _DECLINE, _DROP, _RELEASE, _CLOCK, _NO_SHOW = (
-    trusted(cls) for cls in (lc.SubmitRequest, lc.Accept, lc.Decline, lc.DropShift, lc.ReleaseEarly,
-                             lc.ClockShift, lc.NoShow))
 
 #: Which engine fills shifts (reported in summary.json).
 ENGINE = "offduty_core.lifecycle.JobBoard"
@@ -211,19 +204,19 @@ class FillAdapter:
         return at
 
     def submit(self, now: float, request, payment_method: str | None) -> list:
-        return self.board.handle(_SUBMIT(agency=self.agency, request=request, at=self._at(now),
-                                         payment_method=payment_method))
+        return self.board.handle(lc.SubmitRequest(agency=self.agency, request=request, at=self._at(now),
+                                                  payment_method=payment_method))
 
     def respond(self, now: float, request_id: str, slot: int, badge: str, accept: bool = True) -> list:
         """An officer signs up / accepts (``Accept`` on a released shift or an offer,
         ``Apply`` during a sign-up window) or declines an offer."""
         at = self._at(now)
         if not accept:
-            return self.board.handle(_DECLINE(at=at, request_id=request_id, slot=slot, badge=badge))
-        return self.board.handle(_ACCEPT(at=at, request_id=request_id, slot=slot, badge=badge))
+            return self.board.handle(lc.Decline(at=at, request_id=request_id, slot=slot, badge=badge))
+        return self.board.handle(lc.Accept(at=at, request_id=request_id, slot=slot, badge=badge))
 
     def drop(self, now: float, request_id: str, slot: int, badge: str) -> list:
-        return self.board.handle(_DROP(at=self._at(now), request_id=request_id, slot=slot, badge=badge))
+        return self.board.handle(lc.DropShift(at=self._at(now), request_id=request_id, slot=slot, badge=badge))
 
     def cancel(self, now: float, request_id: str, channel: str, quotes_id: bool,
                slots: tuple[int, ...] | None = None) -> list:
@@ -236,15 +229,15 @@ class FillAdapter:
                                                 slots=(slot,)))
 
     def release(self, now: float, request_id: str, slot: int) -> list:
-        return self.board.handle(_RELEASE(at=self._at(now), request_id=request_id, slot=slot))
+        return self.board.handle(lc.ReleaseEarly(at=self._at(now), request_id=request_id, slot=slot))
 
     def clock_out(self, now: float, request_id: str, slot: int, clock_in: float) -> list:
         out = self._at(now)
-        return self.board.handle(_CLOCK(request_id=request_id, slot=slot, clock_in=self.clock.utc(clock_in),
-                                        clock_out=out, at=out))
+        return self.board.handle(lc.ClockShift(request_id=request_id, slot=slot,
+                                               clock_in=self.clock.utc(clock_in), clock_out=out, at=out))
 
     def no_show(self, now: float, request_id: str, slot: int) -> list:
-        return self.board.handle(_NO_SHOW(at=self._at(now), request_id=request_id, slot=slot))
+        return self.board.handle(lc.NoShow(at=self._at(now), request_id=request_id, slot=slot))
 
     def advance(self, now: float) -> list:
         return self.board.advance(self._at(now))

@@ -514,50 +514,59 @@ def test_advance_keeps_the_clock_in_utc_whatever_zone_the_caller_uses():
         board.advance(datetime(2027, 3, 14, 12, 0))
 
 
-def test_the_boards_fast_record_builders_equal_the_attrs_constructors():
-    import attrs as _attrs
-
+def test_records_are_named_tuples_equal_only_to_records_of_their_own_kind():
     from offduty_core import lifecycle as lc
 
-    classes = [c for c in vars(lc).values()
-               if isinstance(c, type) and issubclass(c, lc.Record) and _attrs.has(c)]
-    assert len(classes) > 20
-    from offduty_core import model as _model
+    t = datetime(2027, 3, 1, 10, tzinfo=timezone.utc)
+    declined, lapsed = lc.Declined(t, "R-1", 0, "117"), lc.Lapsed(t, "R-1", 0, "117")
+    assert tuple(declined) == tuple(lapsed)
+    assert declined != lapsed and not declined == lapsed and declined != tuple(declined)
+    assert declined == lc.Declined(at=t, request_id="R-1", slot=0, badge="117") and hash(declined) == hash(lapsed)
+    assert {declined: 1, lapsed: 2}[lc.Declined(t, "R-1", 0, "117")] == 1
+    assert declined.kind == "Declined" and declined._replace(badge="118").badge == "118"
+    assert isinstance(declined, lc.SlotRecord) and isinstance(declined, lc.Record)
+    billed = lc.Billed(t, "R-1", bill=object(), vendor_total="10.00", officer_pay_total="8.00")
+    assert not isinstance(billed, lc.SlotRecord) and isinstance(billed, lc.Record)
+    assert "bill=" not in repr(billed) and "vendor_total='10.00'" in repr(billed)
+    from offduty_core import board_records
 
-    for cls in classes + [lc.Shift, _model.Assign, _model.Clock]:
-        build = lc._builder(cls)
-        for with_defaults in (True, False):
-            kw = {}
-            for i, field in enumerate(_attrs.fields(cls)):
-                if not field.init or (not with_defaults and field.default is not _attrs.NOTHING):
-                    continue
-                kw[field.name] = (datetime(2027, 3, 1, 10 + i, tzinfo=timezone.utc) if field.name in
-                                  ("at", "start", "end", "posts_at", "deadline", "clock_in", "clock_out")
-                                  else i if field.name == "slot" else f"value {i}")
-            made, want = build(**kw), cls(**kw)
-            assert type(made) is cls and made == want and repr(made) == repr(want)
-            assert {f.name: getattr(made, f.name) for f in _attrs.fields(cls)} == \
-                   {f.name: getattr(want, f.name) for f in _attrs.fields(cls)}
+    records = [c for c in vars(board_records).values()
+               if isinstance(c, type) and issubclass(c, tuple) and hasattr(c, "kind")]
+    assert len(records) > 20
+    for cls in records:
+        assert cls._fields[:2] == ("at", "request_id") and cls.kind == cls.__name__
+        assert issubclass(cls, lc.Record)
+        assert issubclass(cls, lc.SlotRecord) == (cls._fields[2] == "slot")
 
 
-def test_trusted_input_builders_equal_the_checked_constructors_for_utc_instants():
+def test_inputs_are_named_tuples_checked_when_made():
+    from zoneinfo import ZoneInfo
+
     from offduty_core import lifecycle as lc
-    from offduty_core.board_inputs import trusted
 
     t0 = datetime(2027, 3, 1, 10, tzinfo=timezone.utc)
     t1 = t0 + timedelta(hours=4)
-    cases = [(lc.Accept, dict(at=t0, request_id="R-1", slot=0, badge="117")),
-             (lc.Decline, dict(at=t0, request_id="R-1", slot=1, badge="117")),
-             (lc.DropShift, dict(at=t0, request_id="R-1", slot=0, badge="117")),
-             (lc.ReleaseEarly, dict(at=t0, request_id="R-1", slot=0)),
-             (lc.NoShow, dict(at=t0, request_id="R-1", slot=0)),
-             (lc.ClockShift, dict(request_id="R-1", slot=0, clock_in=t0, clock_out=t1)),
-             (lc.ClockShift, dict(request_id="R-1", slot=0, clock_in=t0, clock_out=t1, at=t1 + timedelta(hours=1)))]
-    for cls, kw in cases:
-        made, want = trusted(cls)(**kw), cls(**kw)
-        assert type(made) is cls and made == want and repr(made) == repr(want)
-    with pytest.raises(InputError):  # __attrs_post_init__'s own check still runs
-        trusted(lc.ClockShift)(request_id="R-1", slot=0, clock_in=t1, clock_out=t0)
+    accept = lc.Accept(at=t0, request_id="R-1", slot=0, badge="117")
+    assert accept.at is t0 and tuple(accept) == (t0, "R-1", 0, "117")
+    assert accept != lc.Decline(at=t0, request_id="R-1", slot=0, badge="117")
+    local = t0.astimezone(ZoneInfo("America/Phoenix"))
+    moved = lc.Accept(local, "R-1", 0, "117")
+    assert moved.at == t0 and moved.at.tzinfo is timezone.utc
+    with pytest.raises(InputError, match="timezone-aware"):
+        lc.Tick(at=datetime(2027, 3, 1, 10))
+    with pytest.raises(InputError, match="timezone-aware"):
+        lc.ChangeStart(at=t0, request_id="R-1", start=t1, end=datetime(2027, 3, 1, 18))
+    with pytest.raises(InputError, match="after its start"):
+        lc.ChangeStart(at=t0, request_id="R-1", start=t1, end=t0)
+    with pytest.raises(InputError, match="after clock.in"):
+        lc.ClockShift(request_id="R-1", slot=0, clock_in=t1, clock_out=t0)
+    clock = lc.ClockShift(request_id="R-1", slot=0, clock_in=local, clock_out=t1)
+    assert clock.at == t1 and clock.clock_in == t0 and clock.clock_in.tzinfo is timezone.utc
+    cancel = lc.CancelRequest(at=t0, request_id="R-1", slots=[1, 0])
+    assert cancel.quoted_request_id == "R-1" and cancel.slots == (1, 0)
+    assert lc.CancelRequest(at=t0, request_id="R-1", quoted_request_id=None).quoted_request_id is None
+    change = lc.ChangeStart(t0, "R-1", local, t1, slots=[0])
+    assert change.start == t0 and change.start.tzinfo is timezone.utc and change.slots == (0,)
 
 
 def test_a_board_that_drops_settled_jobs_has_its_book_forget_their_bookings_but_not_their_hours():
