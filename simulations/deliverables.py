@@ -26,7 +26,10 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from offduty_core import ledger as L
 from offduty_core.money import ZERO, fmt
@@ -81,11 +84,91 @@ def transactions(ledger: Any) -> list[L.Transaction]:
             for day, ref, memo, postings in (grouped[k] for k in sorted(grouped))]
 
 
+class Read(NamedTuple):
+    """A ledger transaction as the CSVs read it: its date, its ref and only the postings some
+    CSV reads (see :func:`read`).  The core's invoice and payroll functions take it as they
+    take a :class:`~offduty_core.ledger.Transaction`; it is not one, since it need not balance."""
+
+    date: date
+    ref: str
+    postings: tuple[L.Posting, ...]
+
+
+def _cents_table(ledger: Any) -> pa.Table:
+    """The ledger's ``tx``, ``date``, ``ref``, ``memo``, ``account`` and ``cents`` (int64) as an
+    Arrow table, from a pyarrow table (decimal amounts, dates: computed in Arrow) or from a
+    pandas frame or a table typed otherwise (read value by value, as :func:`transactions` does)."""
+    arrow = hasattr(ledger, "schema") and hasattr(ledger, "column")
+    if arrow and pa.types.is_decimal(ledger.schema.field("amount").type) and pa.types.is_date32(
+            ledger.schema.field("date").type):
+        hundred = pa.scalar(Decimal(100), pa.decimal128(3, 0))
+        cents = pc.cast(pc.multiply(ledger.column("amount"), hundred), pa.int64())  # refuses a part cent
+        return pa.table({"tx": ledger.column("tx"), "date": ledger.column("date"), "ref": ledger.column("ref"),
+                         "memo": ledger.column("memo"), "account": ledger.column("account"), "cents": cents})
+    amounts = {}
+    for value in set(map(str, _column(ledger, "amount"))):
+        c = _amount(value).scaleb(2)
+        if c != c.to_integral_value():
+            raise ValueError(f"ledger amount {value} is not a whole number of cents")
+        amounts[value] = int(c)
+    return pa.table({"tx": pa.array(_column(ledger, "tx"), pa.int64()),
+                     "date": pa.array([_day(d) for d in _column(ledger, "date")], pa.date32()),
+                     "ref": pa.array(_column(ledger, "ref"), pa.string()),
+                     "memo": pa.array(map(str, _column(ledger, "memo")), pa.string()),
+                     "account": pa.array(map(str, _column(ledger, "account")), pa.string()),
+                     "cents": pa.array([amounts[str(a)] for a in _column(ledger, "amount")], pa.int64())})
+
+
+def _checked(table: pa.Table) -> None:
+    """Refuse a ledger with a transaction whose postings do not sum to zero (naming its memo),
+    before any of its postings are dropped."""
+    sums = table.group_by("tx").aggregate([("cents", "sum")])
+    off = pc.not_equal(sums.column("cents_sum"), 0)
+    if pc.any(off).as_py():
+        tx = pc.filter(sums.column("tx"), off)[0]
+        row = pc.index(table.column("tx"), tx).as_py()
+        residual = pc.filter(sums.column("cents_sum"), off)[0].as_py()
+        raise L.UnbalancedError(table.column("memo")[row].as_py(), str(Decimal(residual).scaleb(-2)))
+
+
+def read(ledger: Any) -> tuple[list[Read], date | None]:
+    """The ledger's transactions as the three CSVs read them, and the ledger's last day.
+
+    Every transaction is checked to balance; then only the postings a CSV reads are made into
+    Python objects: a bill's receivable, card-fee and officer postings, a payment's cash and
+    bad-debt ones and every city posting (a large year's admin fees, its payroll runs and the
+    receivable side of its payments are left in Arrow).  Transactions keep the ledger's order
+    and their postings the table's.  Equal ``(account, cents)`` postings share one object."""
+    if not len(ledger):
+        return [], None
+    table = _cents_table(ledger)
+    _checked(table)
+    last_day = pc.max(table.column("date")).as_py()
+    ref, account = pc.fill_null(table.column("ref"), ""), table.column("account")
+    starts = lambda column, prefix: pc.starts_with(column, prefix)
+    not_bill = pc.equal(ref, "")
+    for prefix in NOT_BILLS:
+        not_bill = pc.or_(not_bill, starts(ref, prefix))
+    bill_account = pc.or_(pc.or_(starts(account, L.RECEIVABLE + ":"), starts(account, L.OFFICER_PAYABLE + ":")),
+                          pc.or_(pc.equal(account, L.CARD_FEE), starts(account, L.CARD_FEE + ":")))
+    payment_account = pc.and_(starts(ref, "payment:"), pc.is_in(account, pa.array([L.CASH, L.BAD_DEBT])))
+    keep = pc.or_(pc.or_(pc.and_(pc.invert(not_bill), bill_account), payment_account),
+                  starts(account, L.CITY_PAYABLE + ":"))
+    kept = table.select(["tx", "date", "ref", "account", "cents"]).filter(keep)
+    grouped: dict[int, list] = {}
+    for tx, day, ref_, acct, cents in zip(*(kept.column(c).to_pylist() for c in kept.column_names)):
+        found = grouped.get(tx)
+        if found is None:
+            found = grouped[tx] = [day, "" if ref_ is None else ref_, []]
+        found[2].append(L._kept_posting((acct, cents)))
+    return [Read(day, ref_, tuple(postings)) for day, ref_, postings in (grouped[k] for k in sorted(grouped))], last_day
+
+
 def _is_bill(tx: L.Transaction) -> bool:
     return bool(tx.ref) and not tx.ref.startswith(NOT_BILLS)
 
 
-def invoice_rows(txs: list[L.Transaction], terms: PaymentTerms) -> list[dict]:
+def invoice_rows(txs: list[L.Transaction], terms: PaymentTerms, last_day: date | None = None) -> list[dict]:
     """One row per vendor invoice, numbered in order of issue (then request id).
 
     ``late_charge`` is what the terms' monthly charge comes to on the unpaid principal up to
@@ -108,7 +191,8 @@ def invoice_rows(txs: list[L.Transaction], terms: PaymentTerms) -> list[dict]:
                     paid[ref] = max(paid.get(ref, tx.date), tx.date)
                 elif p.account == L.BAD_DEBT and p.amount > 0:
                     written_off[ref] = tx.date
-    last_day = max((tx.date for tx in txs), default=None)
+    if last_day is None:
+        last_day = max((tx.date for tx in txs), default=None)
     found = sorted(invoices(bills, terms), key=lambda inv: (inv.issued, inv.ref, inv.vendor))
     rows = []
     for number, inv in enumerate(found, 1):
@@ -204,8 +288,8 @@ def write(out: str | Path, ledger: Any, shifts: Any, terms: PaymentTerms) -> lis
     """Write ``invoices.csv``, ``payroll.csv`` and ``city.csv`` into the folder ``out`` from
     one run's ledger and shifts tables (pyarrow tables or pandas frames); ``terms`` are the rules' payment terms the run used."""
     out = Path(out)
-    txs = transactions(ledger)
-    tables = {"invoices.csv": (INVOICE_COLUMNS, invoice_rows(txs, terms)),
+    txs, last_day = read(ledger)
+    tables = {"invoices.csv": (INVOICE_COLUMNS, invoice_rows(txs, terms, last_day)),
               "payroll.csv": (PAYROLL_COLUMNS, payroll_rows(txs, shifts, terms)),
               "city.csv": (CITY_COLUMNS, city_rows(txs))}
     paths = []
