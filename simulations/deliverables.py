@@ -26,8 +26,9 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -138,7 +139,7 @@ def read(ledger: Any) -> tuple[list[Read], date | None]:
     Python objects: a bill's receivable, card-fee and officer postings, a payment's cash and
     bad-debt ones and every city posting (a large year's admin fees, its payroll runs and the
     receivable side of its payments are left in Arrow).  Transactions keep the ledger's order
-    and their postings the table's.  Equal ``(account, cents)`` postings share one object."""
+    and their postings the table's."""
     if not len(ledger):
         return [], None
     table = _cents_table(ledger)
@@ -155,26 +156,38 @@ def read(ledger: Any) -> tuple[list[Read], date | None]:
     keep = pc.or_(pc.or_(pc.and_(pc.invert(not_bill), bill_account), payment_account),
                   starts(account, L.CITY_PAYABLE + ":"))
     kept = table.select(["tx", "date", "ref", "account", "cents"]).filter(keep)
-    grouped: dict[int, list] = {}
-    for tx, day, ref_, acct, cents in zip(*(kept.column(c).to_pylist() for c in kept.column_names)):
-        found = grouped.get(tx)
-        if found is None:
-            found = grouped[tx] = [day, "" if ref_ is None else ref_, []]
-        found[2].append(L._kept_posting((acct, cents)))
-    return [Read(day, ref_, tuple(postings)) for day, ref_, postings in (grouped[k] for k in sorted(grouped))], last_day
+    if not len(kept):
+        return [], last_day
+    kept = kept.take(pc.sort_indices(kept, [("tx", "ascending")]))  # stable: postings stay in table order
+    tx = kept.column("tx").to_numpy()
+    starts = np.flatnonzero(np.diff(tx, prepend=tx[0] - 1))
+    heads = kept.take(pa.array(starts))
+    # A year's kept postings repeat a few thousand (account, cents) pairs: each becomes one
+    # Posting, shared by every transaction that posts it.
+    accounts = pc.dictionary_encode(kept.column("account")).combine_chunks()
+    pairs, at = np.unique(np.stack([accounts.indices.to_numpy().astype(np.int64), kept.column("cents").to_numpy()], 1),
+                          axis=0, return_inverse=True)
+    names = accounts.dictionary.to_pylist()
+    postings = [L.cent_posting(names[a], c) for a, c in pairs.tolist()]
+    at = [postings[i] for i in at.reshape(-1).tolist()]
+    bounds = starts.tolist() + [len(tx)]
+    return [Read(day, "" if ref_ is None else ref_, tuple(at[bounds[k]:bounds[k + 1]]))
+            for k, (day, ref_) in enumerate(zip(heads.column("date").to_pylist(), heads.column("ref").to_pylist()))
+            ], last_day
 
 
 def _is_bill(tx: L.Transaction) -> bool:
     return bool(tx.ref) and not tx.ref.startswith(NOT_BILLS)
 
 
-def invoice_rows(txs: list[L.Transaction], terms: PaymentTerms, last_day: date | None = None) -> list[dict]:
+def iter_invoice_rows(txs: list[L.Transaction], terms: PaymentTerms, last_day: date | None = None) -> Iterator[dict]:
     """One row per vendor invoice, numbered in order of issue (then request id).
 
     ``late_charge`` is what the terms' monthly charge comes to on the unpaid principal up to
     the day the invoice was paid (or written off; for one still open, the ledger's last day).
     The simulated books do not post it (vendors are drawn to pay the invoice's total), so it
-    is not in the summary's money: it is what the operator could bill on top."""
+    is not in the summary's money: it is what the operator could bill on top.  ``last_day``: the
+    ledger's last day when ``txs`` are not all of it (as :func:`read` gives them); by default theirs."""
     bills = [tx for tx in txs if _is_bill(tx)]
     card: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for tx in bills:
@@ -194,7 +207,6 @@ def invoice_rows(txs: list[L.Transaction], terms: PaymentTerms, last_day: date |
     if last_day is None:
         last_day = max((tx.date for tx in txs), default=None)
     found = sorted(invoices(bills, terms), key=lambda inv: (inv.issued, inv.ref, inv.vendor))
-    rows = []
     for number, inv in enumerate(found, 1):
         payments: list[Payment] = []
         if inv.ref in paid:
@@ -208,13 +220,17 @@ def invoice_rows(txs: list[L.Transaction], terms: PaymentTerms, last_day: date |
         late = sum((-p.amount for tx in late_charges(inv, payments, as_of, terms) for p in tx.postings
                     if p.account == L.LATE_CHARGE), ZERO)
         fee = card.get(inv.ref, ZERO)
-        rows.append({"invoice": f"INV-{number:06d}", "request_id": inv.ref, "vendor": inv.vendor,
-                     "issued": inv.issued.isoformat(), "due": inv.due.isoformat(), "subtotal": fmt(inv.amount - fee),
-                     "card_fee": fmt(fee), "total": fmt(inv.amount), "status": status,
-                     "paid": paid[inv.ref].isoformat() if status == "paid" else "",
-                     "written_off": written_off[inv.ref].isoformat() if status == "written_off" else "",
-                     "late_charge": fmt(late)})
-    return rows
+        yield {"invoice": f"INV-{number:06d}", "request_id": inv.ref, "vendor": inv.vendor,
+               "issued": inv.issued.isoformat(), "due": inv.due.isoformat(), "subtotal": fmt(inv.amount - fee),
+               "card_fee": fmt(fee), "total": fmt(inv.amount), "status": status,
+               "paid": paid[inv.ref].isoformat() if status == "paid" else "",
+               "written_off": written_off[inv.ref].isoformat() if status == "written_off" else "",
+               "late_charge": fmt(late)}
+
+
+def invoice_rows(txs: list[L.Transaction], terms: PaymentTerms, last_day: date | None = None) -> list[dict]:
+    """:func:`iter_invoice_rows` as a list."""
+    return list(iter_invoice_rows(txs, terms, last_day))
 
 
 def _officer_of(account: str) -> str | None:
@@ -222,7 +238,7 @@ def _officer_of(account: str) -> str | None:
     return account[len(prefix):] if account.startswith(prefix) else None
 
 
-def payroll_rows(txs: list[L.Transaction], shifts: Any, terms: PaymentTerms) -> list[dict]:
+def iter_payroll_rows(txs: list[L.Transaction], shifts: Any, terms: PaymentTerms) -> Iterator[dict]:
     """One row per officer per pay week: gross pay from :func:`weekly_payroll` over the
     bills, hours the hours clocked on the shifts that pay is for (a shift's hours count in the
     week its pay was earned; pay with no hours clocked -- a cancellation's, a no-show's
@@ -246,13 +262,16 @@ def payroll_rows(txs: list[L.Transaction], shifts: Any, terms: PaymentTerms) -> 
     for run in weekly_payroll(bills, terms):
         for badge, amount in run.officers:
             pay[(badge, run.week_start)] = amount
-    rows = []
     for badge, week in sorted(set(pay) | set(hours), key=lambda k: (k[1], _badge_key(k[0]))):
         end = week + timedelta(days=6)
-        rows.append({"badge": badge, "week_start": week.isoformat(), "week_end": end.isoformat(),
-                     "pay_date": (end + timedelta(days=terms.payroll_pay_days_after)).isoformat(),
-                     "hours": f"{hours.get((badge, week), 0.0):.2f}", "gross_pay": fmt(pay.get((badge, week), ZERO))})
-    return rows
+        yield {"badge": badge, "week_start": week.isoformat(), "week_end": end.isoformat(),
+               "pay_date": (end + timedelta(days=terms.payroll_pay_days_after)).isoformat(),
+               "hours": f"{hours.get((badge, week), 0.0):.2f}", "gross_pay": fmt(pay.get((badge, week), ZERO))}
+
+
+def payroll_rows(txs: list[L.Transaction], shifts: Any, terms: PaymentTerms) -> list[dict]:
+    """:func:`iter_payroll_rows` as a list."""
+    return list(iter_payroll_rows(txs, shifts, terms))
 
 
 def _badge_key(badge: str):
@@ -270,7 +289,7 @@ def city_rows(txs: Iterable[L.Transaction]) -> list[dict]:
     return [{"city": city, "month": month, "owed": fmt(amount)} for (city, month), amount in sorted(owed.items())]
 
 
-def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
+def _write_csv(path: Path, columns: tuple[str, ...], rows: Iterable[dict]) -> None:
     """Whole or not at all: a temporary file beside ``path``, moved into place."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -289,11 +308,13 @@ def write(out: str | Path, ledger: Any, shifts: Any, terms: PaymentTerms) -> lis
     one run's ledger and shifts tables (pyarrow tables or pandas frames); ``terms`` are the rules' payment terms the run used."""
     out = Path(out)
     txs, last_day = read(ledger)
-    tables = {"invoices.csv": (INVOICE_COLUMNS, invoice_rows(txs, terms, last_day)),
-              "payroll.csv": (PAYROLL_COLUMNS, payroll_rows(txs, shifts, terms)),
-              "city.csv": (CITY_COLUMNS, city_rows(txs))}
+    # Rows are written as they are made: a large year's invoice and payroll rows as lists
+    # would each be tens of MB of dicts.
+    tables = {"invoices.csv": (INVOICE_COLUMNS, lambda: iter_invoice_rows(txs, terms, last_day)),
+              "payroll.csv": (PAYROLL_COLUMNS, lambda: iter_payroll_rows(txs, shifts, terms)),
+              "city.csv": (CITY_COLUMNS, lambda: city_rows(txs))}
     paths = []
     for name, (columns, rows) in tables.items():
-        _write_csv(out / name, columns, rows)
+        _write_csv(out / name, columns, rows())
         paths.append(out / name)
     return paths
