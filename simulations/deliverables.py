@@ -158,8 +158,10 @@ def read(ledger: Any) -> tuple[list[Read], date | None]:
     kept = table.select(["tx", "date", "ref", "account", "cents"]).filter(keep)
     if not len(kept):
         return [], last_day
-    kept = kept.take(pc.sort_indices(kept, [("tx", "ascending")]))  # stable: postings stay in table order
     tx = kept.column("tx").to_numpy()
+    if (np.diff(tx) < 0).any():  # a table not in transaction order (offduty's own are)
+        kept = kept.take(pc.sort_indices(kept, [("tx", "ascending")]))  # stable: postings keep table order
+        tx = kept.column("tx").to_numpy()
     starts = np.flatnonzero(np.diff(tx, prepend=tx[0] - 1))
     heads = kept.take(pa.array(starts))
     # A year's kept postings repeat a few thousand (account, cents) pairs: each becomes one
