@@ -161,6 +161,13 @@ def _kept_posting(leg: tuple[str, int]) -> Posting:
     return found
 
 
+def cent_posting(account: str, cents: int) -> Posting:
+    """The posting of ``cents`` (an integer) to ``account``: a whole number of cents by
+    construction, so it is made without :class:`Posting`'s conversion and check of outside
+    input (readers of a ledger table that holds integer cents)."""
+    return _cent_posting(account, Decimal(int(cents)).scaleb(-2))
+
+
 def entry(date_: date, memo: str, ref: str, legs: Iterable[tuple[str, int]]) -> Entry | None:
     """An :class:`Entry` of the non-zero ``legs`` (None if all are zero); refused unless they
     sum to zero."""

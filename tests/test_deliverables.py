@@ -164,3 +164,84 @@ def test_an_invoice_paid_two_months_late_carries_the_terms_late_charge():
     assert first["late_charge"] == "3.10"
     # due 2027-02-11, written off 2027-05-01: charged 2027-03-11 and 2027-04-11 at 0.75
     assert (second["written_off"], second["late_charge"]) == ("2027-05-01", "1.50")
+
+
+def ledger_table(txs: list[L.Transaction]):
+    """``txs`` as a ledger table of the schema ``offduty simulate`` writes."""
+    import pyarrow as pa
+
+    from offduty_simulations import schema as S
+
+    rows = [(k, tx, p) for k, tx in enumerate(txs) for p in tx.postings]
+    return S.table(S.LEDGER, {"tx": pa.array([k for k, _, _ in rows], pa.int64()),
+                              "date": pa.array([tx.date for _, tx, _ in rows], pa.date32()),
+                              "ref": pa.array([tx.ref or None for _, tx, _ in rows], pa.string()),
+                              "memo": pa.array([tx.memo for _, tx, _ in rows], pa.string()),
+                              "account": pa.array([p.account for _, _, p in rows], pa.string()),
+                              "amount": pa.array([p.amount for _, _, p in rows], S.MONEY)})
+
+
+def books() -> list[L.Transaction]:
+    """Two bills (one paid, one left open), a city's payable and a payroll run dated after
+    every bill: the open invoice's late charges run to the ledger's last day, the payroll's."""
+    city = L.transaction(date(2027, 1, 15), "r3: work", {L.account(L.RECEIVABLE, "acme"): Decimal("80.00"),
+                                                           L.account(L.OFFICER_PAYABLE, "7"): Decimal("-60.00"),
+                                                           L.account(L.CITY_PAYABLE, "mesa"): Decimal("-20.00")},
+                         ref="r3#0")
+    paid = L.transaction(date(2027, 2, 1), "payment", {L.CASH: Decimal("103.00"),
+                                                       L.account(L.RECEIVABLE, "acme"): Decimal("-103.00")},
+                         ref="payment:r1")
+    payroll = L.transaction(date(2027, 6, 30), "weekly payroll", {L.account(L.OFFICER_PAYABLE, "7"): Decimal("50"),
+                                                                  L.CASH: Decimal("-50")}, ref="payroll:2027-06-21")
+    return [bill("r1", date(2027, 1, 10), 10300, card_cents=300), bill("r2", date(2027, 1, 12), 5000), city, paid,
+            payroll]
+
+
+def test_read_keeps_only_what_the_csvs_read_and_gives_the_same_rows():
+    """The rows from :func:`D.read` (the postings the CSVs read, the ledger's last day) equal
+    the rows from every transaction rebuilt whole; admin fees and payroll runs are left out."""
+    terms = PaymentTerms()
+    whole = books()
+    kept, last_day = D.read(ledger_table(whole))
+    assert last_day == date(2027, 6, 30)
+    assert [tx.ref for tx in kept] == ["r1#0", "r2#0", "r3#0", "payment:r1"]
+    assert all(p.account != L.ADMIN_FEE for tx in kept for p in tx.postings)
+    assert [p.account for p in kept[3].postings] == [L.CASH]
+    rows = D.invoice_rows(kept, terms, last_day)
+    assert rows == D.invoice_rows(whole, terms)
+    assert rows[1]["status"] == "open" and rows[1]["late_charge"] != "0.00"
+    assert D.payroll_rows(kept, [], terms) == D.payroll_rows(whole, [], terms)
+    assert D.city_rows(kept) == D.city_rows(whole) == [{"city": "mesa", "month": "2027-01", "owed": "20.00"}]
+
+
+def test_read_takes_a_table_out_of_transaction_order_and_a_pandas_frame_alike():
+    table = ledger_table(books())
+    tx = table.column("tx").to_pylist()
+    shuffled = table.take(sorted(range(len(table)), key=lambda row: -tx[row]))  # last transaction first
+    assert D.read(shuffled)[0] == D.read(table)[0] == D.read(table.to_pandas())[0]
+
+
+def test_read_refuses_a_transaction_that_does_not_balance():
+    import pyarrow as pa
+
+    from offduty_simulations import schema as S
+
+    table = ledger_table(books())
+    amounts = table.column("amount").to_pylist()
+    amounts[0] += Decimal("0.01")
+    broken = table.set_column(table.schema.get_field_index("amount"), S.LEDGER.field("amount"),
+                              pa.array(amounts, S.MONEY))
+    with pytest.raises(L.UnbalancedError, match="r1: work"):
+        D.read(broken)
+
+
+def test_write_gives_the_same_files_from_pyarrow_tables_and_pandas_frames(run, tmp_path):
+    import pyarrow.parquet as pq
+
+    terms = PaymentTerms()
+    D.write(tmp_path, pd.read_parquet(run / "ledger.parquet"), pd.read_parquet(run / "shifts.parquet"), terms)
+    for name in D.FILES:
+        assert (tmp_path / name).read_bytes() == (run / name).read_bytes(), name
+    D.write(tmp_path, pq.read_table(run / "ledger.parquet"), pq.read_table(run / "shifts.parquet"), terms)
+    for name in D.FILES:
+        assert (tmp_path / name).read_bytes() == (run / name).read_bytes(), name

@@ -120,3 +120,10 @@ def test_unbalanced_transaction_cannot_exist():
     with pytest.raises(InputError, match="must sum to zero"):
         ledger.Transaction(date=date(2027, 1, 1), memo="bad", postings=[
             ledger.Posting(account="a", amount="1.00"), ledger.Posting(account="b", amount="-0.99")])
+
+
+def test_cent_posting_is_the_posting_of_that_many_cents():
+    for cents in (0, 1, -99, 123456):
+        made = ledger.cent_posting("a", cents)
+        assert made == ledger.Posting(account="a", amount=Decimal(cents) / 100)
+        assert made.amount.as_tuple().exponent == -2
