@@ -464,7 +464,7 @@ class YearModel:
         method = billed.bill.payment_method or "ach"
         pay = self.scenario.payment
         g = self.rng["payment"]
-        if float(billed.vendor_total) <= 0:
+        if billed.bill.cents["vendor"] <= 0:  # nothing to pay (integer cents; no text parsed)
             return None
         # The invoice is issued when the job settles; days to pay count from the next day.
         invoice = (math.floor(env.now / 24.0) + 1) * 24.0
