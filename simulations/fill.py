@@ -248,11 +248,18 @@ class FillAdapter:
 
     def hours_of(self, timer) -> float:
         """When a board wake-up is due, in simulation hours."""
-        return self.clock.hours(timer.at)
+        return self._due_hours(timer.at)
 
     def next_wakeup(self) -> float | None:
         t = self.board.next_wakeup()
-        return None if t is None else self.clock.hours(t)
+        return None if t is None else self._due_hours(t)
+
+    def _due_hours(self, when: datetime) -> float:
+        """``when`` in simulation hours, at the whole second at or after it: the instants the
+        adapter hands the board are whole seconds, so a wake-up due a fraction of a second
+        past one (an offer open 60.45 s) runs at the next, rather than never being due at
+        the instant its SimPy event fires."""
+        return math.ceil((when - self.clock.epoch).total_seconds()) / 3600.0
 
     # --- reading ---------------------------------------------------------------------------
 

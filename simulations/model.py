@@ -155,7 +155,8 @@ class YearModel:
         self.rules = rules
         self.rng = rng
         first = getattr(jobs, "first_received", None)
-        if first is None:
+        if first is None:  # a list, or any other iterable (read whole: its first arrival is needed now)
+            jobs = list(jobs)
             first = min((j.received for j in jobs), default=0.0)
         self.jobs: Iterator = _drain(jobs) if isinstance(jobs, list) else iter(jobs)  # not yet arrived
         self.progress = progress
