@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -70,7 +71,28 @@ class Columns:
         if i < 0:
             raise KeyError(name)
         chunks = [batch.column(i) for batch in self._batches]
+        if len(chunks) == 1:
+            return chunks[0]
         return pa.concat_arrays(chunks) if chunks else pa.array([], type=self.schema.field(i).type)
+
+    def reorder(self, at: np.ndarray) -> None:
+        """Keep the rows in the order of the positions ``at`` (a permutation), as one batch.
+        Taken a column at a time, each column's old chunks let go once it is taken, so this
+        needs the rows plus one column, not the rows twice."""
+        self.flush()
+        if len(at) != self._flushed:
+            raise ValueError(f"{len(at)} positions for {self._flushed} rows")
+        if not self._batches:
+            return
+        columns = [[batch.column(i) for batch in self._batches] for i in range(len(self.schema))]
+        self._batches.clear()
+        indices = pa.array(at, type=pa.int64())
+        taken = []
+        for i, field in enumerate(self.schema):
+            chunks, columns[i] = columns[i], None
+            taken.append(pa.chunked_array(chunks, type=field.type).take(indices).combine_chunks())
+            del chunks
+        self._batches.append(pa.RecordBatch.from_arrays(taken, schema=self.schema))
 
     def total(self, name: str) -> int:
         """The sum of the integer column ``name`` (0 when there are no rows)."""

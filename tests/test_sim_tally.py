@@ -141,3 +141,15 @@ def test_arrow_buffers_of_a_run_come_from_the_system_pool_which_is_then_given_ba
         kept = pa.array(list(range(1000)))
     assert inside == "system" and pa.default_memory_pool().backend_name == before
     assert kept.to_pylist()[-1] == 999  # a buffer outlives the block, freed to its own pool
+
+
+def test_columns_reordered_in_place_keep_every_row_once():
+    schema = pa.schema([("n", pa.int64()), ("s", pa.string())])
+    cols = Columns(schema, batch_rows=2)
+    cols.extend([(1, "a"), (2, None), (3, "c"), (4, "d"), (5, "e")])
+    cols.reorder([4, 0, 2, 1, 3])
+    assert len(cols) == 5 and len(cols._batches) == 1
+    assert cols.column("n").to_pylist() == [5, 1, 3, 2, 4] and cols.column("s").to_pylist() == ["e", "a", "c", None, "d"]
+    with pytest.raises(ValueError, match="3 positions for 5 rows"):
+        cols.reorder([0, 1, 2])
+
