@@ -167,7 +167,11 @@ class JobBoard(BoardDesk, BoardChanges):
             if not isinstance(at, datetime) or at.tzinfo is None:  # inputs' checks refuse these
                 raise InputError("until", at, "must be a timezone-aware datetime")
             at = at.astimezone(timezone.utc)
-        self._run_until(at)
+        timers = self._timers
+        if timers and timers[0][0] <= at:  # most inputs find no wake-up due
+            self._run_until(at)
+        elif self.now is None or at > self.now:
+            self.now = at
         handler = self._handlers[type(event)]
         handler(self, event)
         return self.records[mark:]
