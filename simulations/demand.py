@@ -57,21 +57,9 @@ class Clock:
         self.epoch = datetime.combine(first_day, time(0), tzinfo=tz).astimezone(UTC)
         #: :attr:`epoch` in whole seconds since 1970 (a local midnight is a whole second).
         self.epoch_seconds = (self.epoch - _UNIX) // _SECOND
-        self._hours: dict[datetime, float] = {}  # :meth:`hours` of the instants asked for lately
 
     def hours(self, when: datetime) -> float:
-        """``when`` in simulation hours.  Most instants are asked for again and again (a shift's
-        start and end at its posting, at its award and by the tally; an input's instant by
-        each of its records): two in three are a lookup of the recent ones rather than a
-        subtraction and a division (a datetime keeps its hash once computed)."""
-        memo = self._hours
-        found = memo.get(when)
-        if found is None:
-            found = (when - self.epoch).total_seconds() / 3600.0
-            if len(memo) >= 4096:  # the instants of the last few days: a year would keep them all
-                memo.clear()
-            memo[when] = found
-        return found
+        return (when - self.epoch).total_seconds() / 3600.0
 
     def at(self, hours: float) -> datetime:
         """The aware datetime (whole seconds, in the agency zone) ``hours`` after the epoch."""

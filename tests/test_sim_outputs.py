@@ -166,23 +166,6 @@ def test_instants_round_to_the_second_as_the_clock_does_and_nan_is_null():
     assert datetime(2027, 1, 1, 7, tzinfo=timezone.utc) == clock.epoch
 
 
-def test_the_clock_gives_an_instant_the_same_hours_in_any_zone_however_often_it_is_asked():
-    # Clock.hours remembers the instants asked for lately (a lookup instead of a subtraction):
-    # the answer must not depend on the zone, on the order of asking, or on what it forgot.
-    from datetime import datetime, timedelta, timezone
-
-    from offduty_simulations.demand import Clock
-    from zoneinfo import ZoneInfo
-
-    clock = Clock(datetime(2027, 1, 1).date(), ZoneInfo("America/Phoenix"))
-    t = datetime(2027, 1, 2, 7, 30, tzinfo=timezone.utc)
-    assert clock.hours(t) == 24.5 == clock.hours(t.astimezone(ZoneInfo("America/Phoenix"))) == clock.hours(t)
-    later = [t + timedelta(seconds=7 * i, microseconds=i) for i in range(5000)]  # more than it keeps
-    first = [clock.hours(x) for x in later]
-    assert first == [(x - clock.epoch).total_seconds() / 3600.0 for x in later] == [clock.hours(x) for x in later]
-    assert 0 < len(clock._hours) <= 4096
-
-
 # --- provenance and natural order ------------------------------------------------------------
 
 
