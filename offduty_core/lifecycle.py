@@ -141,10 +141,10 @@ class JobBoard(BoardDesk, BoardChanges):
         self.keep_settled = keep_settled
         self.settled: set[str] = set()  # ids of settled jobs dropped from ``jobs``
         self._next_prune = 0  # when the book next drops hours nothing can read (keep_settled=False)
-        # Wake-ups as (POSIX seconds, sequence, timer): a heap ordered by float seconds
-        # (distinct for distinct microseconds in any year the board sees) compares far faster
-        # than by aware datetimes, and the sequence keeps pushes of one instant in order.
-        self._timers: list[tuple[float, int, Timer]] = []
+        # Wake-ups as (instant in UTC, sequence, timer): a heap of one zone's aware datetimes
+        # compares them as plain fields (exact, and as cheap as floats; mixed zones would go
+        # through their offsets), and the sequence keeps pushes of one instant in order.
+        self._timers: list[tuple[datetime, int, Timer]] = []
         self._seq = itertools.count()
         self._schedule = schedule
         self.set_wake(wake)
@@ -167,7 +167,11 @@ class JobBoard(BoardDesk, BoardChanges):
             if not isinstance(at, datetime) or at.tzinfo is None:  # inputs' checks refuse these
                 raise InputError("until", at, "must be a timezone-aware datetime")
             at = at.astimezone(timezone.utc)
-        self._run_until(at)
+        timers = self._timers
+        if timers and timers[0][0] <= at:  # most inputs find no wake-up due
+            self._run_until(at)
+        elif self.now is None or at > self.now:
+            self.now = at
         handler = self._handlers[type(event)]
         handler(self, event)
         return self.records[mark:]
@@ -185,8 +189,7 @@ class JobBoard(BoardDesk, BoardChanges):
     def _run_until(self, until: datetime) -> None:
         """:meth:`advance` to ``until`` (aware, UTC), without checking it or collecting the records."""
         timers = self._timers
-        limit = until.timestamp()
-        while timers and timers[0][0] <= limit:
+        while timers and timers[0][0] <= until:  # UTC against UTC: a comparison of fields
             timer = heapq.heappop(timers)[2]
             if self.now is None or timer.at > self.now:
                 self.now = timer.at
@@ -234,7 +237,10 @@ class JobBoard(BoardDesk, BoardChanges):
         if self._schedule is not None:
             self._schedule(timer)
         else:
-            entry = (timer.at.timestamp(), next(self._seq), timer)
+            at = timer.at
+            if at.tzinfo is not timezone.utc:  # the simulator's are UTC already
+                at = at.astimezone(timezone.utc)
+            entry = (at, next(self._seq), timer)
             heapq.heappush(self._timers, entry)
             if self._wake is not None and self._timers[0] is entry:
                 self._wake(timer)  # the new earliest: the caller's own wake-up may be too late

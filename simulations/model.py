@@ -196,36 +196,45 @@ class YearModel:
     # --- the board ----------------------------------------------------------------------
 
     def _handle(self, records: list) -> None:
-        """React to the board's new records (the tally keeps what the files need of them)."""
+        """React to the board's new records (the tally keeps what the files need of them).
+
+        Each record's class picks its reaction from :attr:`_REACTIONS` by one lookup; most
+        records (``Clocked``, ``Approved``, ``Applied``, ...) need none and cost no more."""
         self.tally.add(records)
+        reactions = self._REACTIONS
         for r in records:
-            t = type(r)
-            if t is F.Posted:
-                b = self.slots[(r.request_id, r.slot)]
-                b.start_h, b.end_h = self.clock.hours(r.start), self.clock.hours(r.end)
-                self._start_looks(r.request_id, r.slot)
-            elif t is F.ReleasedToAll or t is F.StageOpened:
-                self._start_looks(r.request_id, r.slot)
-            elif t is F.Offered:
-                self._answer_later(r)
-            elif t is F.Awarded:
-                self._on_award(r)
-            elif t is F.StartChanged:
-                b = self.slots[(r.request_id, r.slot)]
-                b.start_h, b.end_h = self.clock.hours(r.start), self.clock.hours(r.end)
-                b.x0 = b.week = None
-                if b.looks:  # looks planned for the old start are replanned for the new one
-                    self._start_looks(r.request_id, r.slot)
-                if r.kept and r.badge:
-                    self._plan_work(r.request_id, r.slot, r.badge, drop=False)
-            elif t is F.Completed:
-                for i in range(len(r.slots)):  # settled: nothing more happens to its slots
-                    self.slots.pop((r.request_id, i), None)
-                self.fill.forget_records()  # the board's list holds only records made since
-            elif t is F.Billed:
-                self.tally.settle(r.request_id, self._payment(r))
-            elif t is F.BillingFailed:
-                self.tally.settle(r.request_id)
+            react = reactions.get(r.__class__)
+            if react is not None:
+                react(self, r)
+
+    def _on_posted(self, r) -> None:
+        b = self.slots[(r.request_id, r.slot)]
+        b.start_h, b.end_h = self.clock.hours(r.start), self.clock.hours(r.end)
+        self._start_looks(r.request_id, r.slot)
+
+    def _on_opened(self, r) -> None:
+        """Released to all, or a stage opened: more officers may look."""
+        self._start_looks(r.request_id, r.slot)
+
+    def _on_start_changed(self, r) -> None:
+        b = self.slots[(r.request_id, r.slot)]
+        b.start_h, b.end_h = self.clock.hours(r.start), self.clock.hours(r.end)
+        b.x0 = b.week = None
+        if b.looks:  # looks planned for the old start are replanned for the new one
+            self._start_looks(r.request_id, r.slot)
+        if r.kept and r.badge:
+            self._plan_work(r.request_id, r.slot, r.badge, drop=False)
+
+    def _on_completed(self, r) -> None:
+        for i in range(len(r.slots)):  # settled: nothing more happens to its slots
+            self.slots.pop((r.request_id, i), None)
+        self.fill.forget_records()  # the board's list holds only records made since
+
+    def _on_billed(self, r) -> None:
+        self.tally.settle(r.request_id, self._payment(r))
+
+    def _on_billing_failed(self, r) -> None:
+        self.tally.settle(r.request_id)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -474,6 +483,13 @@ class YearModel:
         days = min(max(0.0, round(float(pay.days_to_pay.draw(g)))), MAX_DAYS)
         day = invoice + days * 24.0
         return Record(day, "paid", billed.request_id, a=day, note=method)
+
+    #: The model's reaction to each kind of board record it reacts to (:meth:`_handle`).
+    _REACTIONS: dict[type, Callable[["YearModel", Any], None]] = {
+        F.Posted: _on_posted, F.ReleasedToAll: _on_opened, F.StageOpened: _on_opened,
+        F.Offered: _answer_later, F.Awarded: _on_award, F.StartChanged: _on_start_changed,
+        F.Completed: _on_completed, F.Billed: _on_billed, F.BillingFailed: _on_billing_failed,
+    }
 
     # --- run ----------------------------------------------------------------------------
 

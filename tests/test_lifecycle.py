@@ -514,6 +514,27 @@ def test_advance_keeps_the_clock_in_utc_whatever_zone_the_caller_uses():
         board.advance(datetime(2027, 3, 14, 12, 0))
 
 
+def test_wake_ups_set_in_any_zone_run_in_instant_order_and_an_instant_in_the_order_set():
+    # The board's heap keys wake-ups by their instant in UTC (a zone's datetimes compare as
+    # fields): one set a minute earlier in another zone comes first; two at one instant, in
+    # whichever zones, keep the order they were set in.
+    import heapq
+    from types import SimpleNamespace
+
+    from offduty_core.lifecycle import PostTimer
+
+    board = make_board([cop("1")])
+    a, b, c = (SimpleNamespace(status="approved") for _ in range(3))
+    utc = datetime(2027, 3, 1, 15, tzinfo=timezone.utc)
+    chicago = ZoneInfo("America/Chicago")
+    board._push(PostTimer(utc, a))
+    board._push(PostTimer(utc.astimezone(chicago), b))
+    earlier = (utc - timedelta(minutes=1)).astimezone(chicago)
+    board._push(PostTimer(earlier, c))
+    assert board.next_wakeup() is earlier
+    assert [heapq.heappop(board._timers)[2].job for _ in range(3)] == [c, a, b]
+
+
 def test_records_are_named_tuples_equal_only_to_records_of_their_own_kind():
     from offduty_core import lifecycle as lc
 
