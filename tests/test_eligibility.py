@@ -415,3 +415,25 @@ def test_worked_hours_equal_to_the_scheduled_span_change_nothing_and_a_second_la
     assert book.day_secs[("117", date(2027, 3, 1).toordinal())] == 8 * 3600 + 1
     book.set_hours(key, at("2027-03-01T08:00"), at("2027-03-01T16:00"))  # back to the span booked
     assert (book.day_secs, book.week_secs, book.month_secs) == counts
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_duty_table_finds_the_first_duty_start_in_an_interval_asked_in_any_order(seed):
+    """The book's table of duty starts is worked out as days are asked for, backwards and
+    forwards; it answers as the schedule's own duty intervals do, across daylight saving."""
+    import random
+
+    from offduty_core.officer_book import DutyStarts
+
+    rng = random.Random(seed)
+    schedule = CycleSchedule(pattern=rng.choice(["5x8", "4x10", "pitman"]), shift_start=time(rng.choice([0, 2, 7, 23])),
+                             anchor=date(2027, 1, 4) + timedelta(days=rng.randrange(14)))
+    starts = [int(a.timestamp()) for a, _ in schedule.on_duty(date(2026, 12, 1), date(2028, 2, 1), TZ)]
+    table = DutyStarts(schedule, TZ.key)
+    base = int(datetime(2027, 1, 1, tzinfo=timezone.utc).timestamp())
+    for _ in range(300):
+        low = base + rng.randrange(0, 360 * 86400)
+        high = low + rng.randrange(1, 3 * 86400)
+        expected = next((a for a in starts if low < a < high), None)
+        assert table.first_in(low, high) == expected
+    assert table.starts == sorted(set(table.starts))  # in order, each once, however it grew
