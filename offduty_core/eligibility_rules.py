@@ -364,8 +364,8 @@ def _booked_core_objection(officer: Officer, shift: Shift, book: OfficerBook) ->
     # overlap and rest (NoOverlap.find, MinimumRest.find): the bookings just before and after,
     # skipping this shift's own booking.
     key = (shift.request_id, shift.slot)
-    if book._starts.get(badge):
-        prev, nxt = book.neighbours(badge, s, e, ignore=key)
+    prev, nxt = book.neighbours(badge, s, e, key)
+    if prev is not None or nxt is not None:
         if prev is not None and prev[0] < e and s < prev[1]:
             return 5
         if nxt is not None and nxt[0] < e and s < nxt[1]:
@@ -383,14 +383,19 @@ def _booked_core_objection(officer: Officer, shift: Shift, book: OfficerBook) ->
     shape = book.shift_shape(officer, shift)
     booking = book._bookings.get(key)
     held = booking.hours if booking is not None and booking.badge == badge else None
-    for index, cap, table, pieces, own in (
-            (7, daily, book.day_secs, shape.days, held.days if held is not None else None),
-            (8, weekly, book.week_secs, shape.weeks, held.weeks if held is not None else None),
-            (9, monthly, book.month_secs, shape.months, held.months if held is not None else None)):
-        if cap is None:
-            continue
-        for k, secs in pieces:
-            have = table.get((badge, k), 0) - (_own(own, k) if own is not None else 0)
-            if have + secs > cap:
-                return index
+    if daily is not None:
+        table, own = book.day_secs, held.days if held is not None else None
+        for k, secs in shape.days:
+            if table.get((badge, k), 0) - (_own(own, k) if own else 0) + secs > daily:
+                return 7
+    if weekly is not None:
+        table, own = book.week_secs, held.weeks if held is not None else None
+        for k, secs in shape.weeks:
+            if table.get((badge, k), 0) - (_own(own, k) if own else 0) + secs > weekly:
+                return 8
+    if monthly is not None:
+        table, own = book.month_secs, held.months if held is not None else None
+        for k, secs in shape.months:
+            if table.get((badge, k), 0) - (_own(own, k) if own else 0) + secs > monthly:
+                return 9
     return -1

@@ -21,7 +21,7 @@ _UNIX_ORDINAL = date(1970, 1, 1).toordinal()
 
 class DutyStarts:
     """One duty schedule's on-duty start instants in one zone: epoch seconds, ascending, for
-    the local days ``first_day`` .. ``last_day`` (worked out as they are needed, two months
+    the local days ``first_day`` .. ``last_day`` (worked out as they are needed, three weeks
     ahead at a time: a simulated year asks about days in order).
 
     The on-duty rule asks whether a duty shift starts in an open interval of instants
@@ -34,7 +34,7 @@ class DutyStarts:
     __slots__ = ("schedule", "tz_name", "length", "starts", "first_day", "last_day", "lo", "hi", "texts")
 
     #: Days worked out beyond the last one asked for.
-    AHEAD = 62
+    AHEAD = 21
 
     def __init__(self, schedule: Any, tz_name: str):
         self.schedule = schedule
@@ -113,9 +113,7 @@ class OfficerBook:
         # The last shift shape looked up, by (start, end) objects and agency: booking the shift
         # that was just checked needs it again.
         self._last_shape: tuple | None = None
-        # The last neighbours asked for (overlap and rest both ask); ``_stamp`` changes with
-        # every booking.
-        self._last_neighbours: tuple[tuple, tuple] | None = None
+        # Changes with every booking (answers kept for a state of the book check it).
         self._stamp = 0
         # On-duty start instants per (schedule, zone), and each officer's: see duty_table().
         self._duty_by_schedule: dict[tuple, DutyStarts] = {}
@@ -219,10 +217,6 @@ class OfficerBook:
         """The last booking of ``badge`` that starts before ``start`` and the first that
         starts at or after it (skipping ``ignore``).  Bookings never overlap, so these two
         alone decide overlap and rest."""
-        last = self._last_neighbours
-        key = (badge, start, ignore, self._stamp)
-        if last is not None and last[0] == key:
-            return last[1]
         starts = self._starts.get(badge)
         if not starts:
             return None, None
@@ -235,13 +229,12 @@ class OfficerBook:
                 prev = entries[j]
                 break
             j -= 1
-        j = i
-        while j < len(entries):
-            if entries[j][2] != ignore:
-                nxt = entries[j]
+        n = len(entries)
+        while i < n:
+            if entries[i][2] != ignore:
+                nxt = entries[i]
                 break
-            j += 1
-        self._last_neighbours = (key, (prev, nxt))
+            i += 1
         return prev, nxt
 
     def held(self, badge: str, key: ShiftKey) -> ShiftShape | None:
@@ -351,8 +344,9 @@ class OfficerBook:
         return updated
 
     def _count(self, badge: str, shape: ShiftShape, sign: int) -> None:
-        # _add(table, (badge, k), value) for each piece, inlined: every booking, unbooking and
-        # worked-hours change comes here.
+        """Add (``sign`` +1) or take away (-1) ``shape``'s seconds and its job in the tables of
+        ``badge``; a count that reaches 0 leaves its table.  ``_add`` for each piece, inlined:
+        every booking, unbooking and worked-hours change comes here."""
         for table, pieces in ((self.day_secs, shape.days), (self.week_secs, shape.weeks),
                               (self.month_secs, shape.months)):
             for k, secs in pieces:
@@ -362,8 +356,13 @@ class OfficerBook:
                     table[key] = new
                 else:
                     table.pop(key, None)
-        self._add(self.day_jobs, (badge, shape.first_day), sign)
-        self._add(self.month_jobs, (badge, _month_of_ordinal(shape.first_day)), sign)
+        first = shape.first_day
+        for table, key in ((self.day_jobs, (badge, first)), (self.month_jobs, (badge, _month_of_ordinal(first)))):
+            new = table.get(key, 0) + sign
+            if new:
+                table[key] = new
+            else:
+                table.pop(key, None)
 
     # --- look-backs (fairness, bidding order) ---------------------------------------------
 
