@@ -74,8 +74,7 @@ class DutyStarts:
         self.hi = (self.last_day - _UNIX_ORDINAL) * 86400
 
     def _days(self, first: int, last: int) -> list[int]:
-        duty_start, tz_name = self.schedule.duty_start, self.tz_name
-        return [a for a in (duty_start(day, tz_name) for day in range(first, last + 1)) if a is not None]
+        return self.schedule.duty_starts(first, last, self.tz_name)
 
 
 
