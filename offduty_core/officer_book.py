@@ -14,7 +14,7 @@ from .days import month_key, week_key
 from .errors import InputError
 from .officers import Officer, Roster
 from .spec import HourCaps
-from .shifts import Booking, Shift, ShiftKey, ShiftShape, _month_of_ordinal, shape_of
+from .shifts import Booking, Shift, ShiftKey, ShiftShape, _month_of_ordinal, shape_at, shape_of
 
 _UNIX_ORDINAL = date(1970, 1, 1).toordinal()
 
@@ -180,8 +180,12 @@ class OfficerBook:
             shape = kept.get(key)
             if shape is not None:
                 return shape
-        shape = shape_of(shift.start, shift.end, key[0], key[1])
-        self._last_shape = (shift.start, shift.end, officer.agency, shape)
+        start, end = shift.start, shift.end  # in UTC: the microseconds are the epoch's fraction
+        if start.microsecond or end.microsecond or shift.start_ts < 0:
+            shape = shape_of(start, end, key[0], key[1])
+        else:  # the whole epoch seconds the shift already has
+            shape = shape_at(shift.start_ts, shift.end_ts, key[0], key[1])
+        self._last_shape = (start, end, officer.agency, shape)
         if kept is None:
             object.__setattr__(shift, "shapes", (key, shape))
         else:
