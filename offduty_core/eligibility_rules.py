@@ -112,8 +112,6 @@ class OnDuty:
                 f"the minimum is {fmt_gap(gap)}")
 
 
-
-
 def _booked_label(key: ShiftKey) -> str:
     return f"{key[0]} slot {key[1]}"
 
@@ -336,7 +334,9 @@ def _fixed_core_objection(officer: Officer, shift: Shift, book: OfficerBook, dut
     badge = officer.badge
     if badge in shift.barred:
         return 3
-    # on-duty (OnDuty.find, its table looked up as OfficerBook.duty_table keeps it)
+    # on-duty (OnDuty.find): a duty shift starting at a objects if s - length < a < e + gap
+    # (it overlaps, or leaves too little rest before it); the officer's table of duty starts
+    # as OfficerBook.duty_table keeps it, and one bisect.
     if officer.schedule is None:
         return -1
     entry = book._duty.get(badge)
