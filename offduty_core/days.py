@@ -67,6 +67,9 @@ class _Year(NamedTuple):
     midnights: list[int]  # the year's local midnights, and the next year's first
     first: date
     holidays: dict[int, str]  # day number within the year -> label
+    # day number within the year -> (its date, the epoch instants of the rate splits'
+    # local times that day), filled in as days are cut (see DayTable._day)
+    days: dict[int, tuple[date, tuple[int, ...]]]
 
 
 class DayTable:
@@ -100,7 +103,7 @@ class DayTable:
             if self.holidays is not None:
                 for day, label in self.holidays.dates(year).items():
                     holidays[(day - first).days] = label
-            found = self._years[year] = _Year(midnights, first, holidays)
+            found = self._years[year] = _Year(midnights, first, holidays, {})
         return found
 
     def locate(self, instant: int) -> tuple[_Year, int]:
@@ -153,6 +156,15 @@ class DayTable:
             self._pieces[key] = found
         return found
 
+    def _day(self, table: _Year, index: int) -> tuple[date, tuple[int, ...]]:
+        """Day ``index`` of ``table``: its date and the instants of the rate splits' local
+        times on it (kept on the year: the same days are cut again and again, and each
+        instant needs a datetime in the agency's zone)."""
+        day = table.first + timedelta(days=index)
+        found = table.days[index] = (day, tuple(epoch(datetime.combine(day, at, tzinfo=self.tz))
+                                                for at in self.split_at))
+        return found
+
     def _split(self, start: int, end: int) -> tuple[Piece, ...]:
         out: list[Piece] = []
         if end <= start:
@@ -167,11 +179,10 @@ class DayTable:
                 midnights = table.midnights
             day_end = midnights[index + 1]
             stop = min(day_end, end)
-            for at in self.split_at:
-                cut = epoch(datetime.combine(table.first + timedelta(days=index), at, tzinfo=self.tz))
+            day, day_cuts = table.days.get(index) or self._day(table, index)
+            for cut in day_cuts:
                 if cursor < cut < stop:
                     cuts.add(cut)
-            day = table.first + timedelta(days=index)
             label = table.holidays.get(index)
             for cut in sorted(c for c in cuts if cursor < c < stop):
                 out.append(Piece(day, cursor, cut, label, cursor - start))

@@ -6,6 +6,7 @@ path (:func:`_first_core_objection`).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date
 from typing import Callable, Protocol
 
@@ -82,27 +83,18 @@ class OnDuty:
     rest_before_duty: bool = True
 
     def find(self, officer: Officer, shift: Shift, book: OfficerBook) -> tuple | None:
-        """The objection's facts, unworded: (duty start, end, rest needed) or None."""
-        schedule = officer.schedule
-        if schedule is None:
+        """The objection's facts, unworded: (duty start, end, rest needed) or None.  A duty
+        shift ``[a, a + length)`` objects if it overlaps the shift (``s - length < a < e``) or
+        starts less than the rest needed after it (``e <= a < e + gap``)."""
+        if officer.schedule is None:
             return None
         gap = book.rest_secs[officer.agency] if self.rest_before_duty else 0
         s, e = shift.start_ts, shift.end_ts
-        first = book.shift_shape(officer, shift).first_day - 1
-        last = first + 2 + (e + gap - s) // 86400  # a superset of the days that matter
-        starts, length, _texts = book.duty_starts(officer)
-        for day in range(first, last + 1):
-            a = starts.get(day, _UNKNOWN)
-            if a is _UNKNOWN:
-                a = starts[day] = schedule.duty_start(day, book.zones[officer.agency].key)
-            if a is None:
-                continue
-            b = a + length
-            if a < e and s < b:
-                return (a, b, 0)
-            if gap and e <= a < e + gap:
-                return (a, b, gap)
-        return None
+        duty = book.duty_table(officer)
+        a = duty.first_in(s - duty.length, e + gap if gap > 0 else e)
+        if a is None:
+            return None
+        return (a, a + duty.length, 0 if a < e else gap)
 
     def check(self, officer: Officer, shift: Shift, book: OfficerBook) -> str | None:
         found = self.find(officer, shift, book)
@@ -110,7 +102,7 @@ class OnDuty:
             return None
         a, b, gap = found
         if not gap:
-            texts = book.duty_starts(officer)[2]
+            texts = book.duty_table(officer).texts
             text = texts.get(a)
             if text is None:  # the same duty shift is met by many checks: word it once
                 text = texts[a] = (f"on duty {_span(a, b, book.tz(officer))} ({officer.schedule.describe()}), "
@@ -118,9 +110,6 @@ class OnDuty:
             return text
         return (f"only {fmt_gap(a - shift.end_ts)} rest before going on duty at {_local(a, book.tz(officer))}; "
                 f"the minimum is {fmt_gap(gap)}")
-
-
-_UNKNOWN = object()
 
 
 def _booked_label(key: ShiftKey) -> str:
@@ -345,37 +334,24 @@ def _fixed_core_objection(officer: Officer, shift: Shift, book: OfficerBook, dut
     badge = officer.badge
     if badge in shift.barred:
         return 3
-    # on-duty (OnDuty.find): a duty shift [a, a + length) starting on one of the days around
-    # the shift objects if it overlaps [s, e) (s - length < a < e), or starts less than ``gap``
-    # after e (e <= a < e + gap; then it also ends after s): together s - length < a < high.
-    schedule = officer.schedule
-    if schedule is None:
+    # on-duty (OnDuty.find): a duty shift starting at a objects if s - length < a < e + gap
+    # (it overlaps, or leaves too little rest before it); the officer's table of duty starts
+    # as OfficerBook.duty_table keeps it, and one bisect.
+    if officer.schedule is None:
         return -1
-    agency = officer.agency
-    s, e = shift.start_ts, shift.end_ts
-    gap = book.rest_secs[agency] if duty_rest else 0
-    kept = shift.shapes  # OfficerBook.shift_shape, inlined for the shape it has already kept
-    if kept.__class__ is tuple and kept[0] == book._shape_keys[agency]:
-        first = kept[1].first_day - 1
-    else:
-        first = book.shift_shape(officer, shift).first_day - 1
-    last = first + 2 + (e + gap - s) // 86400  # a superset of the days that matter
-    tz_name = book.zones[agency].key
-    entry = book._duty.get(badge)  # OfficerBook.duty_starts, inlined
-    if entry is None or entry[0] is not schedule or entry[1] != tz_name:
-        starts, length, _texts = book.duty_starts(officer)
-    else:
-        starts, length = entry[2], entry[3]
-    if length < 0:  # not a real schedule (lengths are > 0): ask the rule itself
-        return 4 if OnDuty(rest_before_duty=duty_rest).find(officer, shift, book) is not None else -1
-    low, high = s - length, (e + gap if gap > 0 else e)
-    for day in range(first, last + 1):
-        a = starts.get(day, _UNKNOWN)
-        if a is _UNKNOWN:
-            a = starts[day] = schedule.duty_start(day, tz_name)
-        if a is not None and low < a < high:
-            return 4
-    return -1
+    entry = book._duty.get(badge)
+    duty = entry[1] if entry is not None and entry[0] is officer else book.duty_table(officer)
+    low = shift.start_ts - duty.length
+    high = shift.end_ts
+    if duty_rest:
+        gap = book.rest_secs[officer.agency]
+        if gap > 0:
+            high += gap
+    if low < duty.lo or high > duty.hi:
+        duty.cover(low, high)
+    starts = duty.starts
+    i = bisect_right(starts, low)
+    return 4 if i < len(starts) and starts[i] < high else -1
 
 
 def _booked_core_objection(officer: Officer, shift: Shift, book: OfficerBook) -> int:
@@ -388,8 +364,8 @@ def _booked_core_objection(officer: Officer, shift: Shift, book: OfficerBook) ->
     # overlap and rest (NoOverlap.find, MinimumRest.find): the bookings just before and after,
     # skipping this shift's own booking.
     key = (shift.request_id, shift.slot)
-    if book._starts.get(badge):
-        prev, nxt = book.neighbours(badge, s, e, ignore=key)
+    prev, nxt = book.neighbours(badge, s, e, key)
+    if prev is not None or nxt is not None:
         if prev is not None and prev[0] < e and s < prev[1]:
             return 5
         if nxt is not None and nxt[0] < e and s < nxt[1]:
@@ -407,14 +383,19 @@ def _booked_core_objection(officer: Officer, shift: Shift, book: OfficerBook) ->
     shape = book.shift_shape(officer, shift)
     booking = book._bookings.get(key)
     held = booking.hours if booking is not None and booking.badge == badge else None
-    for index, cap, table, pieces, own in (
-            (7, daily, book.day_secs, shape.days, held.days if held is not None else None),
-            (8, weekly, book.week_secs, shape.weeks, held.weeks if held is not None else None),
-            (9, monthly, book.month_secs, shape.months, held.months if held is not None else None)):
-        if cap is None:
-            continue
-        for k, secs in pieces:
-            have = table.get((badge, k), 0) - (_own(own, k) if own is not None else 0)
-            if have + secs > cap:
-                return index
+    if daily is not None:
+        table, own = book.day_secs, held.days if held is not None else None
+        for k, secs in shape.days:
+            if table.get((badge, k), 0) - (_own(own, k) if own else 0) + secs > daily:
+                return 7
+    if weekly is not None:
+        table, own = book.week_secs, held.weeks if held is not None else None
+        for k, secs in shape.weeks:
+            if table.get((badge, k), 0) - (_own(own, k) if own else 0) + secs > weekly:
+                return 8
+    if monthly is not None:
+        table, own = book.month_secs, held.months if held is not None else None
+        for k, secs in shape.months:
+            if table.get((badge, k), 0) - (_own(own, k) if own else 0) + secs > monthly:
+                return 9
     return -1

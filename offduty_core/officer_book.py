@@ -4,7 +4,7 @@ officer and local day, week and month (integer-keyed tables), that eligibility r
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
@@ -14,9 +14,68 @@ from .days import month_key, week_key
 from .errors import InputError
 from .officers import Officer, Roster
 from .spec import HourCaps
-from .shifts import Booking, Shift, ShiftKey, ShiftShape, _month_of_ordinal, shape_of
+from .shifts import Booking, Shift, ShiftKey, ShiftShape, _month_of_ordinal, shape_at, shape_of
 
 _UNIX_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+class DutyStarts:
+    """One duty schedule's on-duty start instants in one zone: epoch seconds, ascending, for
+    the local days ``first_day`` .. ``last_day`` (worked out as they are needed, three weeks
+    ahead at a time: a simulated year asks about days in order).
+
+    The on-duty rule asks whether a duty shift starts in an open interval of instants
+    (:meth:`first_in`): one bisect, instead of looking up the days around the shift one by
+    one.  Local days and starts are both in order (a day's start is 23 to 25 hours after the
+    day before's), and a UTC offset is under a day, so the table holds every start in
+    ``[lo, hi)``.
+    """
+
+    __slots__ = ("schedule", "tz_name", "length", "starts", "first_day", "last_day", "lo", "hi", "texts")
+
+    #: Days worked out beyond the last one asked for.
+    AHEAD = 21
+
+    def __init__(self, schedule: Any, tz_name: str):
+        self.schedule = schedule
+        self.tz_name = tz_name
+        self.length = int(schedule.shift_hours * 3600)  # seconds on duty
+        self.starts: list[int] = []
+        self.first_day = self.last_day = 0
+        self.lo = self.hi = 0  # every start in [lo, hi) is in ``starts``
+        self.texts: dict[int, str] = {}  # the wording of each duty shift met by a message
+
+    def first_in(self, low: int, high: int) -> int | None:
+        """The earliest duty start ``a`` with ``low < a < high``, or None."""
+        if low < self.lo or high > self.hi:
+            self.cover(low, high)
+        starts = self.starts
+        i = bisect_right(starts, low)
+        if i < len(starts) and starts[i] < high:
+            return starts[i]
+        return None
+
+    def cover(self, low: int, high: int) -> None:
+        """Work out the starts of the local days that can hold an instant in ``[low, high]``."""
+        first = low // 86400 + _UNIX_ORDINAL - 1  # a local day starts within a day of the UTC one
+        last = -(-high // 86400) + _UNIX_ORDINAL
+        if self.lo == self.hi:  # nothing worked out yet
+            self.first_day, self.last_day = first, last + self.AHEAD
+            self.starts = self._days(self.first_day, self.last_day)
+        else:
+            if first < self.first_day:
+                self.starts[:0] = self._days(first, self.first_day - 1)
+                self.first_day = first
+            if last > self.last_day:
+                self.starts += self._days(self.last_day + 1, last + self.AHEAD)
+                self.last_day = last + self.AHEAD
+        # A start on day d lies within ((d - 1) * 86400, (d + 2) * 86400) of the epoch day d.
+        self.lo = (self.first_day - _UNIX_ORDINAL + 1) * 86400
+        self.hi = (self.last_day - _UNIX_ORDINAL) * 86400
+
+    def _days(self, first: int, last: int) -> list[int]:
+        return self.schedule.duty_starts(first, last, self.tz_name)
+
 
 
 class OfficerBook:
@@ -53,13 +112,11 @@ class OfficerBook:
         # The last shift shape looked up, by (start, end) objects and agency: booking the shift
         # that was just checked needs it again.
         self._last_shape: tuple | None = None
-        # The last neighbours asked for (overlap and rest both ask); ``_stamp`` changes with
-        # every booking.
-        self._last_neighbours: tuple[tuple, tuple] | None = None
+        # Changes with every booking (answers kept for a state of the book check it).
         self._stamp = 0
-        # On-duty start instants by local day, per (schedule, zone): see duty_starts().
-        self._duty_by_schedule: dict[tuple, tuple[dict[int, int | None], int, dict[int, str]]] = {}
-        self._duty: dict[str, tuple] = {}
+        # On-duty start instants per (schedule, zone), and each officer's: see duty_table().
+        self._duty_by_schedule: dict[tuple, DutyStarts] = {}
+        self._duty: dict[str, tuple[Officer, DutyStarts]] = {}
         self._starts: dict[str, list[int]] = {}
         self._entries: dict[str, list[tuple[int, int, ShiftKey]]] = {}
         self._bookings: dict[ShiftKey, Booking] = {}
@@ -123,29 +180,30 @@ class OfficerBook:
             shape = kept.get(key)
             if shape is not None:
                 return shape
-        shape = shape_of(shift.start, shift.end, key[0], key[1])
-        self._last_shape = (shift.start, shift.end, officer.agency, shape)
+        start, end = shift.start, shift.end  # in UTC: the microseconds are the epoch's fraction
+        if start.microsecond or end.microsecond or shift.start_ts < 0:
+            shape = shape_of(start, end, key[0], key[1])
+        else:  # the whole epoch seconds the shift already has
+            shape = shape_at(shift.start_ts, shift.end_ts, key[0], key[1])
+        self._last_shape = (start, end, officer.agency, shape)
         if kept is None:
             object.__setattr__(shift, "shapes", (key, shape))
         else:
             kept[key] = shape
         return shape
 
-    def duty_starts(self, officer: Officer) -> tuple[dict[int, int | None], int, dict[int, str]]:
-        """``officer``'s on-duty shift start (epoch seconds, or None when off) by local day
-        ordinal, filled in as days are asked for (``schedule.duty_start``); the shift's length
-        in seconds; and a place to keep the wording of each duty shift for messages.
-        Officers with equal schedules in one zone share the tables."""
-        schedule = officer.schedule
-        entry = self._duty.get(officer.badge)
+    def duty_table(self, officer: Officer) -> "DutyStarts":
+        """``officer``'s on-duty start instants (:class:`DutyStarts`).  Officers with equal
+        schedules in one zone share one table; each officer's is kept by badge with the
+        officer it was found for (an Officer is frozen: the same object, the same schedule
+        and agency), so the hot path checks one identity."""
         tz_name = self.zones[officer.agency].key
-        if entry is None or entry[0] is not schedule or entry[1] != tz_name:
-            key = (schedule, tz_name)
-            table = self._duty_by_schedule.get(key)
-            if table is None:
-                table = self._duty_by_schedule[key] = ({}, int(schedule.shift_hours * 3600), {})
-            entry = self._duty[officer.badge] = (schedule, tz_name) + table
-        return entry[2], entry[3], entry[4]
+        key = (officer.schedule, tz_name)
+        table = self._duty_by_schedule.get(key)
+        if table is None:
+            table = self._duty_by_schedule[key] = DutyStarts(officer.schedule, tz_name)
+        self._duty[officer.badge] = (officer, table)
+        return table
 
     def holder(self, key: ShiftKey) -> str | None:
         booking = self._bookings.get(key)
@@ -162,10 +220,6 @@ class OfficerBook:
         """The last booking of ``badge`` that starts before ``start`` and the first that
         starts at or after it (skipping ``ignore``).  Bookings never overlap, so these two
         alone decide overlap and rest."""
-        last = self._last_neighbours
-        key = (badge, start, ignore, self._stamp)
-        if last is not None and last[0] == key:
-            return last[1]
         starts = self._starts.get(badge)
         if not starts:
             return None, None
@@ -178,13 +232,12 @@ class OfficerBook:
                 prev = entries[j]
                 break
             j -= 1
-        j = i
-        while j < len(entries):
-            if entries[j][2] != ignore:
-                nxt = entries[j]
+        n = len(entries)
+        while i < n:
+            if entries[i][2] != ignore:
+                nxt = entries[i]
                 break
-            j += 1
-        self._last_neighbours = (key, (prev, nxt))
+            i += 1
         return prev, nxt
 
     def held(self, badge: str, key: ShiftKey) -> ShiftShape | None:
@@ -294,8 +347,9 @@ class OfficerBook:
         return updated
 
     def _count(self, badge: str, shape: ShiftShape, sign: int) -> None:
-        # _add(table, (badge, k), value) for each piece, inlined: every booking, unbooking and
-        # worked-hours change comes here.
+        """Add (``sign`` +1) or take away (-1) ``shape``'s seconds and its job in the tables of
+        ``badge``; a count that reaches 0 leaves its table.  ``_add`` for each piece, inlined:
+        every booking, unbooking and worked-hours change comes here."""
         for table, pieces in ((self.day_secs, shape.days), (self.week_secs, shape.weeks),
                               (self.month_secs, shape.months)):
             for k, secs in pieces:
@@ -305,8 +359,13 @@ class OfficerBook:
                     table[key] = new
                 else:
                     table.pop(key, None)
-        self._add(self.day_jobs, (badge, shape.first_day), sign)
-        self._add(self.month_jobs, (badge, _month_of_ordinal(shape.first_day)), sign)
+        first = shape.first_day
+        for table, key in ((self.day_jobs, (badge, first)), (self.month_jobs, (badge, _month_of_ordinal(first)))):
+            new = table.get(key, 0) + sign
+            if new:
+                table[key] = new
+            else:
+                table.pop(key, None)
 
     # --- look-backs (fairness, bidding order) ---------------------------------------------
 

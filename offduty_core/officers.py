@@ -88,9 +88,7 @@ class _Schedule:
         ordinals ``first`` .. ``last``: arithmetic on day numbers, and one cached lookup of
         each day's local start instant, so eligibility checks build no datetimes."""
         seconds = int(self.shift_hours * 3600)
-        start = self.shift_start
-        return [(a, a + seconds) for a in (_wall_epoch(tz_name, d, start.hour, start.minute)
-                                           for d in range(first, last + 1) if self.works_on_ordinal(d))]
+        return [(a, a + seconds) for a in self.duty_starts(first, last, tz_name)]
 
     def duty_start(self, ordinal: int, tz_name: str) -> int | None:
         """The epoch start of the on-duty shift starting on local day ``ordinal`` (None: a
@@ -99,6 +97,14 @@ class _Schedule:
             return None
         start = self.shift_start
         return _wall_epoch(tz_name, ordinal, start.hour, start.minute)
+
+    def duty_starts(self, first: int, last: int, tz_name: str) -> list[int]:
+        """The epoch starts of the on-duty shifts starting on local days with ordinals
+        ``first`` .. ``last``, in order (:meth:`duty_start` for each of a run of days: the
+        book works out a schedule's starts weeks at a time)."""
+        start = self.shift_start
+        hour, minute, works = start.hour, start.minute, self.works_on_ordinal
+        return [_wall_epoch(tz_name, d, hour, minute) for d in range(first, last + 1) if works(d)]
 
     def on_duty(self, first: date, last: date, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
         """The on-duty intervals of shifts that start on ``first`` .. ``last`` (inclusive)."""
@@ -143,6 +149,14 @@ class CycleSchedule(_Schedule):
     def works_on_ordinal(self, ordinal: int) -> bool:
         cycle = CYCLES[self.pattern][0]
         return cycle[(ordinal - self.anchor.toordinal()) % len(cycle)]
+
+    def duty_starts(self, first: int, last: int, tz_name: str) -> list[int]:
+        """:meth:`_Schedule.duty_starts`, with the cycle and its anchor looked up once."""
+        cycle = CYCLES[self.pattern][0]
+        n, anchor = len(cycle), self.anchor.toordinal()
+        start = self.shift_start
+        hour, minute = start.hour, start.minute
+        return [_wall_epoch(tz_name, d, hour, minute) for d in range(first, last + 1) if cycle[(d - anchor) % n]]
 
     def describe(self) -> str:
         return f"{self.pattern} from {self.anchor} at {self.shift_start:%H:%M}"

@@ -5,21 +5,21 @@ small formatters the rules word their objections with.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import attrs
 
-from .days import month_key, week_key
+from .days import EPOCH, DayTable, month_key, week_key
 from .errors import InputError
 from .officers import Rank
-from .timeutil import _ONE_DAY, _utc_midnight, split_at_local_midnight
 
 UTC = timezone.utc
 ShiftKey = tuple[str, int]
+_SECOND = timedelta(seconds=1)
 
 
 def to_utc(value: object, field: str) -> datetime:
@@ -106,10 +106,6 @@ def fmt_gap(seconds: int) -> str:
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
-def _ts(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
 def _local(ts: int, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M")
 
@@ -127,10 +123,11 @@ def _month_of_ordinal(ordinal: int) -> int:
     return month_key(date.fromordinal(ordinal))
 
 
-@attrs.frozen
-class ShiftShape:
+class ShiftShape(NamedTuple):
     """A time span cut the way the book counts hours: epoch seconds, and the seconds on
-    each local day, week and month (for one zone and week-start day)."""
+    each local day, week and month (for one zone and week-start day).  A named tuple, not an
+    attrs class: one is made for every shift and every change of hours, and a tuple is made
+    several times faster."""
 
     start: int
     end: int
@@ -140,40 +137,71 @@ class ShiftShape:
     first_day: int  # local ordinal of the start
 
 
-@lru_cache(maxsize=4096)  # recent shifts: a year's worth would hold tens of MB
+#: Each zone's local days (midnights only), for cutting shapes: see :func:`shape_of`.
+_ZONE_DAYS: dict[str, DayTable] = {}
+
+
 def shape_of(start: datetime, end: datetime, tz_name: str, week_start: int) -> ShiftShape:
-    tz = ZoneInfo(tz_name)
-    day = start.astimezone(tz).date()
-    first_day = day.toordinal()
-    if start < end:
-        # Most shifts lie inside one local day: split_at_local_midnight's single piece, worked
-        # out directly (the same arithmetic, without the lists and dicts).
-        cursor, stop = start.astimezone(UTC), end.astimezone(UTC)
-        if stop <= _utc_midnight(day + _ONE_DAY, tz):
-            seconds = int((stop - cursor).total_seconds())
+    """``[start, end)`` cut at ``tz_name``'s local midnights (what
+    :func:`~offduty_core.timeutil.split_at_local_midnight` gives), each piece's real seconds
+    rounded down: a piece of a DST day can be 23 or 25 hours.  :func:`shape_at` of the
+    instants in whole epoch seconds and their microseconds."""
+    s, fs = divmod(start - EPOCH, _SECOND)
+    e, fe = divmod(end - EPOCH, _SECOND)
+    return shape_at(s, e, tz_name, week_start, fs.microseconds, fe.microseconds)
+
+
+@lru_cache(maxsize=4096)  # recent shifts (the slots of a request share one): a year's would hold tens of MB
+def shape_at(s: int, e: int, tz_name: str, week_start: int, fs: int = 0, fe: int = 0) -> ShiftShape:
+    """:func:`shape_of` from epoch seconds ``s`` and ``e`` (rounded down) and their
+    microseconds ``fs`` and ``fe``: worked out against the zone's table of midnights
+    (:class:`~offduty_core.days.DayTable`), without datetime arithmetic, since every shift
+    checked against a cap needs its shape.  With microseconds (hours worked, as clocked) a
+    piece runs from ``s + fs`` and its seconds are rounded down as real time is."""
+    zone = _ZONE_DAYS.get(tz_name)
+    if zone is None:
+        zone = _ZONE_DAYS[tz_name] = DayTable(ZoneInfo(tz_name), None)
+    # The fields keep int(timestamp()): rounded toward zero, so up for a fraction before 1970.
+    start_ts = s + 1 if s < 0 and fs else s
+    end_ts = e + 1 if e < 0 and fe else e
+    stop = e + 1 if fe else e  # the first whole second at or after the end
+    table, index = zone.locate(s)
+    first_day = table.first.toordinal() + index
+    if (s, fs) < (e, fe):
+        # Most shifts lie inside one local day: one piece, without the lists and dicts.
+        if stop <= table.midnights[index + 1]:
+            seconds = e - s - (fe < fs)
             if seconds > 0:
-                return ShiftShape(start=_ts(start), end=_ts(end), days=((first_day, seconds),),
-                                  weeks=((week_key(first_day, week_start), seconds),),
-                                  months=((month_key(day), seconds),), first_day=first_day)
+                return ShiftShape(start_ts, end_ts, ((first_day, seconds),),
+                                  ((week_key(first_day, week_start), seconds),),
+                                  ((_month_of_ordinal(first_day), seconds),), first_day)
     days: list[tuple[int, int]] = []
     weeks: dict[int, int] = {}
     months: dict[int, int] = {}
-    for day, seconds in split_at_local_midnight(start, end, tz):
-        ordinal = day.toordinal()
-        days.append((ordinal, seconds))
-        wk = week_key(ordinal, week_start)
-        weeks[wk] = weeks.get(wk, 0) + seconds
-        mk = month_key(day)
-        months[mk] = months.get(mk, 0) + seconds
-    return ShiftShape(start=_ts(start), end=_ts(end), days=tuple(days), weeks=tuple(weeks.items()),
-                      months=tuple(months.items()), first_day=first_day)
+    cursor, frac = s, fs
+    while (cursor, frac) < (e, fe):
+        table, index = zone.locate(cursor)
+        ordinal = table.first.toordinal() + index
+        midnight = table.midnights[index + 1]
+        if stop <= midnight:  # the end comes first
+            seconds = e - cursor - (fe < frac)
+            cursor, frac = e, fe
+        else:
+            seconds = midnight - cursor - (frac > 0)
+            cursor, frac = midnight, 0
+        if seconds > 0:
+            days.append((ordinal, seconds))
+            wk = week_key(ordinal, week_start)
+            weeks[wk] = weeks.get(wk, 0) + seconds
+            mk = _month_of_ordinal(ordinal)
+            months[mk] = months.get(mk, 0) + seconds
+    return ShiftShape(start_ts, end_ts, tuple(days), tuple(weeks.items()), tuple(months.items()), first_day)
 
 
-@attrs.frozen
-class Booking:
+class Booking(NamedTuple):
     """``badge`` holds shift ``key`` over ``[start, end)`` (epoch seconds; what overlap and
     rest look at) and counts ``hours`` toward caps (the scheduled span, or the hours
-    actually worked once known)."""
+    actually worked once known).  A named tuple, as :class:`ShiftShape` is."""
 
     badge: str
     key: ShiftKey

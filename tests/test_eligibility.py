@@ -415,3 +415,56 @@ def test_worked_hours_equal_to_the_scheduled_span_change_nothing_and_a_second_la
     assert book.day_secs[("117", date(2027, 3, 1).toordinal())] == 8 * 3600 + 1
     book.set_hours(key, at("2027-03-01T08:00"), at("2027-03-01T16:00"))  # back to the span booked
     assert (book.day_secs, book.week_secs, book.month_secs) == counts
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_duty_table_finds_the_first_duty_start_in_an_interval_asked_in_any_order(seed):
+    """The book's table of duty starts is worked out as days are asked for, backwards and
+    forwards; it answers as the schedule's own duty intervals do, across daylight saving."""
+    import random
+
+    from offduty_core.officer_book import DutyStarts
+
+    rng = random.Random(seed)
+    schedule = CycleSchedule(pattern=rng.choice(["5x8", "4x10", "pitman"]), shift_start=time(rng.choice([0, 2, 7, 23])),
+                             anchor=date(2027, 1, 4) + timedelta(days=rng.randrange(14)))
+    starts = [int(a.timestamp()) for a, _ in schedule.on_duty(date(2026, 12, 1), date(2028, 2, 1), TZ)]
+    table = DutyStarts(schedule, TZ.key)
+    base = int(datetime(2027, 1, 1, tzinfo=timezone.utc).timestamp())
+    for _ in range(300):
+        low = base + rng.randrange(0, 360 * 86400)
+        high = low + rng.randrange(1, 3 * 86400)
+        expected = next((a for a in starts if low < a < high), None)
+        assert table.first_in(low, high) == expected
+    assert table.starts == sorted(set(table.starts))  # in order, each once, however it grew
+
+
+@pytest.mark.parametrize("tz_name", ["America/Denver", "America/Santiago", "Australia/Lord_Howe", "Asia/Kolkata"])
+def test_a_shape_cuts_as_split_at_local_midnight_does_also_with_microseconds(tz_name):
+    """shape_of works in whole epoch seconds against the zone's midnights; it gives what the
+    datetime split gives, across daylight saving (Santiago changes at midnight, Lord Howe by
+    half an hour), for spans of seconds to days, and for instants with microseconds."""
+    import random
+
+    from offduty_core.days import month_key
+    from offduty_core.shifts import shape_at, shape_of
+    from offduty_core.timeutil import split_at_local_midnight
+
+    rng, zone = random.Random(tz_name), ZoneInfo(tz_name)
+    for _ in range(1500):
+        start = (datetime(2027, rng.choice([1, 4, 9, 10, 11]), rng.randint(1, 28), tzinfo=timezone.utc)
+                 + timedelta(seconds=rng.randrange(3 * 86400), microseconds=rng.choice([0, rng.randrange(10**6)])))
+        end = start + timedelta(seconds=rng.choice([rng.randrange(1, 60), rng.randrange(1, 30 * 3600),
+                                                    rng.randrange(1, 4 * 86400)]),
+                                microseconds=rng.choice([0, rng.randrange(10**6)]))
+        week_start = rng.randrange(7)
+        days, weeks, months = [], {}, {}
+        for day, secs in split_at_local_midnight(start, end, zone):
+            days.append((day.toordinal(), secs))
+            weeks[week_key(day.toordinal(), week_start)] = weeks.get(week_key(day.toordinal(), week_start), 0) + secs
+            months[month_key(day)] = months.get(month_key(day), 0) + secs
+        shape = shape_of(start.astimezone(zone) if rng.random() < 0.3 else start, end, tz_name, week_start)
+        assert shape == (int(start.timestamp()), int(end.timestamp()), tuple(days), tuple(weeks.items()),
+                         tuple(months.items()), start.astimezone(zone).date().toordinal())
+        if not start.microsecond and not end.microsecond:
+            assert shape_at(int(start.timestamp()), int(end.timestamp()), tz_name, week_start) == shape

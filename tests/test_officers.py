@@ -183,3 +183,14 @@ def test_a_semicolon_separated_sheet_gets_a_helpful_error():
     _, errors = check_roster("badge;agency;seniority_date\n1;a;2010-01-01\n")
     assert errors == ["roster.csv line 1: the columns are separated by semicolons; separate them with commas "
                       "(save the sheet as CSV, comma-delimited)"]
+
+
+def test_duty_starts_over_a_run_of_days_are_each_days_duty_start():
+    first, last = date(2027, 3, 1).toordinal(), date(2027, 4, 30).toordinal()  # across DST
+    for schedule in (CycleSchedule(pattern="pitman", shift_start=time(18), anchor=date(2027, 1, 9)),
+                     CycleSchedule(pattern="4x10", shift_start=time(2, 30), anchor=date(2027, 1, 5)),
+                     WeeklySchedule(days_off={5, 6}, shift_start=time(8)),
+                     DateSchedule(dates={date(2027, 3, 14), date(2027, 4, 2)}, shift_start=time(2))):
+        expected = [a for a in (schedule.duty_start(d, "America/Denver") for d in range(first, last + 1))
+                    if a is not None]
+        assert schedule.duty_starts(first, last, "America/Denver") == expected
