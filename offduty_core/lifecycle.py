@@ -318,7 +318,7 @@ class JobBoard(BoardDesk, BoardChanges):
             shift = Shift(request_id=request.id, slot=slot.index, role=slot.role, category=request.category,
                           agency=event.agency, start=start, end=end, ranks=ranks, qualifications=quals,
                           set_id=event.shift_set)
-            slots.append(SlotState(slot=slot, shift=shift))
+            slots.append(SlotState(slot, shift))
         job = Job(agency=event.agency, rules=rules, request=request, admission=admission, slots=slots,
                   config=config, method=method, payment_method=event.payment_method)
         self.jobs[request.id] = job
@@ -372,7 +372,7 @@ class JobBoard(BoardDesk, BoardChanges):
         config, method = job.config, job.method
         posting = st.posting
         if posting is None:
-            posting = Posting(shift=st.shift, config=config, method=method, posted_at=self.now)
+            posting = Posting(st.shift, config, method, self.now)  # shift, config, method, posted_at
             st.posting = posting
             if config.staged:
                 opens = [t for t in (self.now + config.release_after if config.release_after is not None else None,
