@@ -52,9 +52,9 @@ class _Plan:
     and the slot layout of each request shape it has admitted.  A shape is the category and
     the positions asked for (officers, supervisors, scribes); its checks, slots and added
     supervisor depend on nothing else, and a year asks them of a few shapes thousands of
-    times.  Kept beside the rules (not on them) and dropped with them."""
+    times.  Kept beside the rules (not on them) and dropped with them (:data:`_PLANS`)."""
 
-    __slots__ = ("notice", "tiers", "layouts", "__weakref__")
+    __slots__ = ("notice", "tiers", "layouts")
 
     def __init__(self, rules: AgencyRules):
         self.notice = rules.notice
@@ -63,13 +63,18 @@ class _Plan:
         self.layouts: dict[tuple, tuple[tuple[Slot, ...], str | None]] = {}
 
 
-_PLANS: "weakref.WeakKeyDictionary[AgencyRules, _Plan]" = weakref.WeakKeyDictionary()
+#: Each rules object's plan by ``id``, with a weak reference to the rules (whose death drops
+#: the entry): a plain dictionary, as a ``WeakKeyDictionary`` lookup makes a reference per call.
+_PLANS: dict[int, tuple[weakref.ref, _Plan]] = {}
 
 
 def _plan(rules: AgencyRules) -> _Plan:
-    plan = _PLANS.get(rules)
-    if plan is None or plan.notice is not rules.notice:
-        plan = _PLANS[rules] = _Plan(rules)
+    found = _PLANS.get(id(rules))
+    if found is not None and found[0]() is rules and found[1].notice is rules.notice:
+        return found[1]
+    key = id(rules)
+    plan = _Plan(rules)
+    _PLANS[key] = (weakref.ref(rules, lambda _ref: _PLANS.pop(key, None)), plan)
     return plan
 
 

@@ -71,3 +71,18 @@ def test_positions_are_checked_and_shared_by_requests_of_one_shape():
                 end=START + timedelta(hours=1), positions={"officer": True})
     with pytest.raises(TypeError):  # a read-only mapping still
         a.positions["officer"] = 5
+
+
+def test_a_rules_plan_goes_with_its_rules(wvc):
+    import gc
+
+    from offduty_core import admission
+    from offduty_core.rules import AgencyRules
+
+    rules = AgencyRules(wvc.spec, categories=wvc.categories)
+    key = id(rules)
+    assert admit(rules, request()).slots == (Slot(index=0, role="officer"),)
+    assert key in admission._PLANS and admission._PLANS[key][1] is not admission._plan(wvc)
+    del rules
+    gc.collect()
+    assert key not in admission._PLANS
