@@ -102,6 +102,7 @@ class Job(NamedTuple):
     reduce_at: float | None
     change_at: float | None
     change_by_hours: float
+    day: date  # local start date
 
 
 def _norm(profile) -> np.ndarray:
@@ -340,9 +341,9 @@ class Jobs:
         if ui[6] < changes.start_change_rate and lead > 2:
             change_at = round((received + (lead - 1) * ui[7]) * 60) / 60
             by = shift_by * (1 if ui[7] * 1000 % 1 < 0.5 else -1)
-        # In field order, made as a plain tuple: naming sixteen fields costs a named tuple's
+        # In field order, made as a plain tuple: naming seventeen fields costs a named tuple's
         # constructor several times the tuple (a job is made per request of the year).
         return _new(Job, (rid, source, request, received, start, clock.hours(end_utc),
                           start_dt.hour + start_dt.minute / 60, start_dt.weekday(), start_dt.month, lead,
                           cancel_at, "phone" if not_written else "email", not not_written, reduce_at,
-                          change_at, by))
+                          change_at, by, start_dt.date()))
