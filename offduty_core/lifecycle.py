@@ -87,6 +87,8 @@ __all__ = [
 ]
 
 
+_new = tuple.__new__
+
 #: How often (seconds) a board that drops settled jobs has its book drop the hours counted on
 #: days no check or look-back can read any more (:meth:`OfficerBook.prune`).
 _PRUNE_EVERY = 30 * 86400
@@ -322,13 +324,15 @@ class JobBoard(BoardDesk, BoardChanges):
             shift = Shift(request_id=request.id, slot=slot.index, role=slot.role, category=request.category,
                           agency=event.agency, start=start, end=end, ranks=ranks, qualifications=quals,
                           set_id=event.shift_set)
-            slots.append(SlotState(slot=slot, shift=shift))
+            slots.append(SlotState(slot, shift))
         job = Job(agency=event.agency, rules=rules, request=request, admission=admission, slots=slots,
                   config=config, method=method, payment_method=event.payment_method)
         self.jobs[request.id] = job
-        self.records.append(Approved(at=self.now, request_id=request.id, agency=event.agency,
-                                     roles=tuple([s.role for s in admission.slots]), emergency=admission.emergency,
-                                     posts_at=max(request.approved, self.now), notes=admission.notes))
+        # Records made per request and per slot are made in field order as plain tuples: a named
+        # tuple's constructor matching keywords costs several times the tuple.
+        self.records.append(_new(Approved, (self.now, request.id, event.agency,
+                                            tuple([s.role for s in admission.slots]), admission.emergency,
+                                            max(request.approved, self.now), admission.notes)))
         self._schedule_settle(job)
         if request.approved > self.now:
             self._push(PostTimer(request.approved, job))  # before the alerts of the same instant
@@ -374,7 +378,7 @@ class JobBoard(BoardDesk, BoardChanges):
         config, method = job.config, job.method
         posting = st.posting
         if posting is None:
-            posting = Posting(shift=st.shift, config=config, method=method, posted_at=self.now)
+            posting = Posting(st.shift, config, method, self.now)  # shift, config, method, posted_at
             st.posting = posting
             if config.staged:
                 opens = [t for t in (self.now + config.release_after if config.release_after is not None else None,
@@ -401,10 +405,10 @@ class JobBoard(BoardDesk, BoardChanges):
         if repost:
             self._record(Reposted, job, st, reason=reason, barred=tuple(sorted(st.shift.barred)))
         shift = st.shift
-        self.records.append(Posted(at=self.now, request_id=job.request.id, slot=st.slot.index, role=shift.role,
-                                   category=shift.category, agency=shift.agency, start=shift.start, end=shift.end,
-                                   method=method.name, audience=posting.audience_agencies(),
-                                   group=config.group if posting.stage == 0 else None, repost=repost))
+        self.records.append(_new(Posted, (self.now, job.request.id, st.slot.index, shift.role, shift.category,
+                                          shift.agency, shift.start, shift.end, method.name,
+                                          posting.audience_agencies(),
+                                          config.group if posting.stage == 0 else None, repost)))
         if posting.stage == 0 and posting.stage_opens_at is not None:
             self._push(StageTimer(posting.stage_opens_at, posting, posting.version))
         method.on_post(self, posting)

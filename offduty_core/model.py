@@ -88,16 +88,35 @@ class AgencyInfo:
         return ZoneInfo(self.timezone)
 
 
+#: The read-only positions mappings made so far, by (officers, supervisors, scribes), and
+#: the same mappings by ``id``: requests of one shape share one mapping (it cannot change),
+#: and a request remade with ``attrs.evolve`` hands its own back unchecked.
+_POSITIONS: dict[tuple[int, ...], Mapping[str, int]] = {}
+_POSITIONS_BY_ID: dict[int, Mapping[str, int]] = {}
+_ROLE_INDEX = {role: i for i, role in enumerate(ROLES)}
+
+
 def _positions(value: Mapping[str, int] | None) -> Mapping[str, int]:
-    value = dict(value or {})
-    out = {}
-    for role, count in value.items():
-        if role not in ROLES:
+    if _POSITIONS_BY_ID.get(id(value)) is value:
+        return value  # one of ours (kept alive here, so the id is not another object's)
+    counts = [0] * len(ROLES)
+    plain = True  # every count an exact int: the mapping may be shared
+    for role, count in dict(value or {}).items():
+        i = _ROLE_INDEX.get(role)
+        if i is None:
             raise InputError(f"positions.{role}", count, f"roles are {', '.join(ROLES)}")
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise InputError(f"positions.{role}", count, "must be a whole number >= 0")
-        out[role] = count
-    return MappingProxyType({role: out.get(role, 0) for role in ROLES})
+        counts[i] = count
+        plain = plain and count.__class__ is int
+    key = tuple(counts)
+    found = _POSITIONS.get(key) if plain else None
+    if found is None:
+        found = MappingProxyType(dict(zip(ROLES, counts)))
+        if plain and len(_POSITIONS) < 10_000:
+            _POSITIONS[key] = found
+            _POSITIONS_BY_ID[id(found)] = found
+    return found
 
 
 @attrs.frozen(kw_only=True)

@@ -32,6 +32,7 @@ ONE_HOUR = timedelta(hours=1)
 _UNIX = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
 _from_seconds = datetime.fromtimestamp  # exact for integer seconds
+_new = tuple.__new__
 
 #: Named random streams, in spawn order (append only: reordering changes every result).
 STREAMS = ("oneoff", "standing", "school", "events", "changes", "looks", "acceptance", "response",
@@ -101,6 +102,7 @@ class Job(NamedTuple):
     reduce_at: float | None
     change_at: float | None
     change_by_hours: float
+    day: date  # local start date
 
 
 def _norm(profile) -> np.ndarray:
@@ -240,6 +242,10 @@ def _generate(scenario: Scenario, rules: AgencyRules, rng: dict[str, np.random.G
     return Jobs(raw, scenario, rules, clock, rng["changes"])
 
 
+#: How many jobs' random draws :class:`Jobs` converts to Python floats at a time.
+_BLOCK = 256
+
+
 class Jobs:
     """The year's jobs in order of receipt, each made when it is taken: a queue (an iterator
     with a length) that a simulated year reads once, so it holds only the requests that have
@@ -257,11 +263,18 @@ class Jobs:
         n = len(raw)
         self._raw: list[tuple | None] = raw
         self._u = g.random((n, 8))
-        self._shift_by = changes.start_change_hours.draw(g, n) if n else np.empty(0)
+        self._shift_by = np.asarray(changes.start_change_hours.draw(g, n) if n else (), dtype=float)
         self._next = 0
+        # The draws of the next few jobs as Python floats, converted a block at a time (a
+        # numpy row or scalar read one by one costs more than the whole block's ``tolist``).
+        self._block: list = []
+        self._block_start = 0
+        #: A request's read-only positions mapping by its officers (requests of one shape share one).
+        self._positions: dict[int, object] = {}
         #: When the first request arrives (hours; the order is by receipt to the hour's
         #: fraction, so this is the least of all, not merely the first's).
-        self.first_received = min((self._times(r)[2] for r in raw), default=0.0)
+        self.first_received = ((min(self._seconds(r)[1] for r in raw) - clock.epoch_seconds) / 3600.0
+                               if raw else 0.0)
 
     def __len__(self) -> int:
         return len(self._raw) - self._next
@@ -275,25 +288,38 @@ class Jobs:
             raise StopIteration
         r, self._raw[i] = self._raw[i], None  # made once: the queue keeps no job it handed out
         self._next = i + 1
-        return self._make(r, self._u[i].tolist(), float(self._shift_by[i]) if len(self._shift_by) else 0.0)
+        k = i - self._block_start
+        if k >= len(self._block):
+            end = i + _BLOCK
+            self._block = list(zip(self._u[i:end].tolist(), self._shift_by[i:end].tolist()))
+            self._block_start, k = i, 0
+        ui, shift_by = self._block[k]
+        return self._make(r, ui, shift_by)
 
-    def _times(self, r: tuple) -> tuple[datetime, datetime, float]:
-        """A raw request's start and receipt in UTC, and its receipt in simulation hours."""
-        # The request's instants are made in UTC, which is how Request stores them (it converts
-        # any other zone), and the clock's hours are counted from a UTC epoch: no time-zone
-        # conversions beyond the start's.
-        start_utc = r[4].astimezone(UTC)
-        received_utc = start_utc - timedelta(minutes=round(r[6] * 60))
-        return start_utc, received_utc, self._clock.hours(received_utc)
+    @staticmethod
+    def _seconds(r: tuple) -> tuple[int, int]:
+        """A raw request's start and receipt in whole seconds since 1970: its start is a whole
+        local minute (exact as a float timestamp) and its notice whole minutes."""
+        start_s = int(r[4].timestamp())
+        return start_s, start_s - 60 * round(r[6] * 60)
 
     def _make(self, r: tuple, ui: list[float], shift_by: float) -> Job:
         rid, source, vendor, cat, start_dt, hours, _lead_h, officers, vehicle = r
         changes, window, clock = self._changes, self._window, self._clock
-        start_utc, received_utc, received = self._times(r)
+        # The request's instants are made in UTC from whole seconds, which is how Request
+        # stores them (it converts any other zone); the clock's hours are counted from a
+        # whole-second UTC epoch, so both hours below are exact, as from the datetimes.
+        start_s, received_s = self._seconds(r)
+        start_utc = _from_seconds(start_s, UTC)
         end_utc = start_utc + timedelta(hours=hours)
-        request = Request(id=rid, vendor=vendor, category=cat, received_at=received_utc, start=start_utc,
-                          end=end_utc, positions={"officer": officers}, vehicle=vehicle)
-        start = clock.hours(start_utc)
+        positions = self._positions.get(officers)
+        request = Request(id=rid, vendor=vendor, category=cat, received_at=_from_seconds(received_s, UTC),
+                          start=start_utc, end=end_utc,
+                          positions={"officer": officers} if positions is None else positions, vehicle=vehicle)
+        if positions is None:
+            self._positions[officers] = request.positions
+        received = (received_s - clock.epoch_seconds) / 3600.0
+        start = (start_s - clock.epoch_seconds) / 3600.0
         lead = start - received
         cancel_at = None
         if ui[0] < changes.cancel_rate and lead > 0:
@@ -315,9 +341,9 @@ class Jobs:
         if ui[6] < changes.start_change_rate and lead > 2:
             change_at = round((received + (lead - 1) * ui[7]) * 60) / 60
             by = shift_by * (1 if ui[7] * 1000 % 1 < 0.5 else -1)
-        return Job(id=rid, source=source, request=request, received=received, start=start,
-                   end=clock.hours(end_utc), local_hour=start_dt.hour + start_dt.minute / 60,
-                   weekday=start_dt.weekday(), month=start_dt.month, lead_hours=lead,
-                   cancel_at=cancel_at, cancel_channel="phone" if not_written else "email",
-                   cancel_quotes_id=not not_written, reduce_at=reduce_at, change_at=change_at,
-                   change_by_hours=by)
+        # In field order, made as a plain tuple: naming seventeen fields costs a named tuple's
+        # constructor several times the tuple (a job is made per request of the year).
+        return _new(Job, (rid, source, request, received, start, clock.hours(end_utc),
+                          start_dt.hour + start_dt.minute / 60, start_dt.weekday(), start_dt.month, lead,
+                          cancel_at, "phone" if not_written else "email", not not_written, reduce_at,
+                          change_at, by, start_dt.date()))

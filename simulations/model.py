@@ -316,7 +316,7 @@ class YearModel:
 
     def _receive(self, job: demand_mod.Job) -> None:
         request = job.request
-        day = request.start.astimezone(self.rules.info.tz).date()
+        day = job.day
         night = int(job.local_hour) in NIGHT
         weekend = job.weekday >= 5
         records = self.fill.submit(self.env.now, request, self._method_for(request.vendor))

@@ -16,8 +16,8 @@ from offduty_core import Registry, get_plugin_manager
 from offduty_core.plugins import BUILTIN_PLUGINS
 from offduty_core.billing import bill
 from offduty_core.errors import InputError
-from offduty_core.lifecycle import (Accept, CancelRequest, ChangeStart, ClockShift, Complete, Decline, DropShift,
-                                    JobBoard, NoShow, ReleaseEarly, SubmitRequest, Tick)
+from offduty_core.lifecycle import (Accept, Approved, CancelRequest, ChangeStart, ClockShift, Complete, Decline, DropShift,
+                                    JobBoard, NoShow, Posted, ReleaseEarly, SubmitRequest, Tick)
 from offduty_core.model import Request
 from offduty_core.officers import CycleSchedule, Officer, Roster
 from offduty_core.story import load_json, parse_story
@@ -74,6 +74,23 @@ def test_approval_adds_the_supervisor_and_posts_every_slot():
     assert "supervisor position added" in approved.notes[0]
     assert [(p.slot, p.role) for p in of(board.records, "Posted")] == [(0, "officer"), (1, "officer"), (2, "officer"),
                                                                         (3, "officer"), (4, "supervisor")]
+
+
+def test_the_approved_and_posted_records_hold_each_field_by_name():
+    # The board makes these per request and per slot as plain tuples in field order.
+    board = seed_board("chandler-az", ["C1"])
+    tz = "America/Phoenix"
+    request = seed_request(tz, "C-2", "2027-03-01T08:00", "2027-03-05T18:00", "2027-03-05T22:00")
+    board.handle(SubmitRequest(agency="chandler-az", request=request))
+    approved, = of(board.records, "Approved")
+    posted, = of(board.records, "Posted")
+    now = request.received_at
+    assert approved == Approved(at=now, request_id="C-2", agency="chandler-az", roles=("officer",),
+                                emergency=False, posts_at=now, notes=())
+    assert posted == Posted(at=now, request_id="C-2", slot=0, role="officer", category="security",
+                            agency="chandler-az", start=request.start, end=request.end, method=posted.method,
+                            audience=("chandler-az",), group=None, repost=False)
+    assert isinstance(posted.method, str) and posted.method
 
 
 def test_posting_waits_for_approval():

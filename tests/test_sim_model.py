@@ -40,6 +40,23 @@ def test_the_queue_makes_the_jobs_generate_makes_one_at_a_time_and_keeps_none():
     assert list(queue) == listed[1:] and len(queue) == 0
 
 
+def test_a_jobs_hours_and_local_fields_agree_with_its_request():
+    # Jobs are made from whole seconds and their local start; the datetimes say the same.
+    sc = from_dict(small(days=21, officers=10))
+    rules = scenario_rules(sc, default_registry().rules(sc.agency.name))
+    clock = demand.Clock(sc.agency.first_day, rules.info.tz)
+    jobs = demand.generate(sc, rules, demand.streams(5))
+    assert len(jobs) > 20
+    for job in jobs:
+        req = job.request
+        local = req.start.astimezone(rules.info.tz)
+        assert job.received == clock.hours(req.received_at) and job.start == clock.hours(req.start)
+        assert job.end == clock.hours(req.end) and job.lead_hours == job.start - job.received
+        assert (job.day, job.weekday, job.month) == (local.date(), local.weekday(), local.month)
+        assert job.local_hour == local.hour + local.minute / 60
+        assert req.start.microsecond == req.received_at.microsecond == 0
+
+
 def test_a_year_from_the_queue_equals_a_year_from_the_list():
     sc = from_dict(small(days=21, officers=10))
     rules = scenario_rules(sc, default_registry().rules(sc.agency.name))
