@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from offduty_core import ledger as L
 from offduty_core.payroll import week_of
+from offduty_core.pricing import Line
 
 from . import fill as F
 from .columns import Columns
@@ -36,6 +37,7 @@ CHARGE_RULES = (":cancellation.", ":start-change.", ":reduction.")
 WRITE_OFF_DAYS = 90  # an unpaid invoice is written off this many days after it was issued
 NAN = math.nan
 OFFICER_PAYABLE = L.OFFICER_PAYABLE + ":"
+_MAX_SHAPES = 50_000  # shapes summed (Tally._sum_shape) kept at most; a year has a few thousand
 
 
 class Record(NamedTuple):
@@ -127,7 +129,8 @@ class Tally:
         self._accounts: dict[str, str] = {}
         self._week_start = rules.terms.payroll_week_start
         self._pay_days: dict[float, date] = {}
-        self._is_charge: dict[str, bool] = {}
+        self._charge_rules: dict[str, bool] = {}
+        self._shape_sums: dict[int, tuple] = {}  # id(shape) -> _sum_shape
         self._finished = False
 
     # --- fed by the model -------------------------------------------------------------------
@@ -141,16 +144,22 @@ class Tally:
         self.received += 1
 
     def add(self, records: list) -> None:
-        """The board's new records (each call's, in the order it made them)."""
-        kept, refused = self._records, _REFUSED
+        """The board's new records (each call's, in the order it made them).  Only the kinds a
+        job's rows and sums read are kept for its settlement (offers, applications, alerts,
+        ... are most of a job's records and change no column)."""
+        kept, keep, refused = self._records, _KEPT, _REFUSED
         for r in records:
             recs = kept.get(r.request_id)
             if recs is None:
                 raise RuntimeError(f"a {type(r).__name__} record for {r.request_id}, which is not a request "
                                    f"awaiting settlement")
-            recs.append(r)
-            if type(r) is refused and len(recs) == 1:  # refused on submission: nothing more will happen
-                self.settle(r.request_id)
+            t = type(r)
+            if t in keep:
+                recs.append(r)
+                # A request's first record is its Approved or its Refused: refused on
+                # submission, nothing more will happen.
+                if t is refused and len(recs) == 1:
+                    self.settle(r.request_id)
 
     def record(self, r: Record) -> None:
         """A model record: a cap hit is counted now; payments come with :meth:`settle`."""
@@ -260,31 +269,36 @@ class Tally:
         totals["admin_fee"] += c["fee"]
         totals["card_fee"] += c["card"]
         totals["absorbed"] += c["officer"] - c["share"]
-        is_charge, officer_pay = self._is_charge, self.officer_pay
-        for line in bill.lines:
-            charge = is_charge.get(line.rule)
-            if charge is None:
-                charge = is_charge[line.rule] = any(tag in line.rule for tag in CHARGE_RULES)
-            party = line.party
-            if charge:
-                totals["cancel_" + party] += line.cents
-                if party == "vendor":
+        # The shift rows' money: each slot's own lines, read from its charges' priced shapes
+        # (a year prices a few thousand shapes, summed here once each: see _shape_sums); a
+        # request's lines without a slot (its card fee, per-request extras) on its first row.
+        officer_pay, sums = self.officer_pay, self._shape_sums
+        for slot, charge, shape, _ in bill.priced:
+            found = sums.get(id(shape))
+            if found is None or found[0] is not shape:
+                found = self._sum_shape(shape)
+            i = slot.index
+            vendor_c[i] += shape.vendor
+            if found[1]:  # the shape has officer lines (perhaps of 0 cents): they name the officer
+                officer = charge.officer
+                officer_pay[officer or ""] += shape.pay
+                pay_c[i] += shape.pay
+                paid[i] = officer
+            for key, cents in found[2]:
+                totals[key] += cents
+        is_charge = self._is_charge
+        for line in bill.request_lines:
+            if is_charge(line):
+                totals["cancel_" + line.party] += line.cents
+                if line.party == "vendor":
                     totals["cancel_fee"] += line.fee_cents
-            # The shift rows' money: each slot's own lines; a request's lines without a slot
-            # (its card fee, per-request extras) on its first row.
-            i = line.slot
-            if party == "vendor":
-                if i is not None:
-                    vendor_c[i] += line.cents
-                elif line.card_cents:
+            if line.party == "vendor":
+                if line.card_cents:
                     request_c[1] += line.cents
                 else:
                     request_c[0] += line.cents
-            elif party == "officer":
+            elif line.party == "officer":  # pragma: no cover - a request's own lines are the vendor's and city's
                 officer_pay[line.officer or ""] += line.cents
-                if i is not None:
-                    pay_c[i] += line.cents
-                    paid[i] = line.officer
         add_tx, add_posting = self.transactions.append, self.postings.append
         for e in bill.entries:
             add_tx((number, e.date, e.ref or None, e.memo, len(e.legs)))
@@ -307,6 +321,34 @@ class Tally:
         add_tx((number, e.date, e.ref, e.memo, len(e.legs)))
         for leg in e.legs:
             add_posting(leg)
+
+    def _is_charge(self, line) -> bool:
+        """Whether ``line`` is a cancellation, start-change or reduction charge's (by its rule)."""
+        rule = line.rule
+        charge = self._charge_rules.get(rule)
+        if charge is None:
+            charge = self._charge_rules[rule] = any(tag in rule for tag in CHARGE_RULES)
+        return charge
+
+    def _sum_shape(self, shape) -> tuple:
+        """What a priced shape's lines add to a job's sums, whatever slot and officer they are
+        for: ``(shape, has officer lines, ((totals key, cents), ...))``, the charge totals in
+        line order.  Kept by the shape's identity (the shape is kept too, so its id is not
+        reused); shapes are shared by every charge priced alike."""
+        sums = self._shape_sums
+        if len(sums) >= _MAX_SHAPES:
+            sums.clear()
+        has_officer, adds = False, []
+        for head, tail in shape.lines:
+            line = Line._make((*head, None, None, None, *tail))
+            if line.party == "officer":
+                has_officer = True
+            if self._is_charge(line):
+                adds.append(("cancel_" + line.party, line.cents))
+                if line.party == "vendor":
+                    adds.append(("cancel_fee", line.fee_cents))
+        found = sums[id(shape)] = (shape, has_officer, tuple(adds))
+        return found
 
     def _earn(self, day: date, account: str, cents: int) -> None:
         week = self._week_of.get(day)
@@ -365,6 +407,8 @@ _SLOT_CHANGES = frozenset({F.Dropped, F.StartChanged, F.Cancelled, F.ShiftUnfill
                            F.ReleasedEarly})
 #: The records a job's rows and sums read; the others change nothing here.
 _READ = _SLOT_CHANGES | {F.Posted, F.Awarded, F.Clocked, F.Billed, F.Refused, F.BillingFailed}
+#: The records :meth:`Tally.add` keeps for a job's settlement: those read, and its approval.
+_KEPT = _READ | {F.Approved}
 _REFUSED = F.Refused
 
 
