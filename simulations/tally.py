@@ -309,13 +309,13 @@ class Tally:
                     request_c[0] += line.cents
             elif line.party == "officer":  # pragma: no cover - a request's own lines are the vendor's and city's
                 officer_pay[line.officer or ""] += line.cents
-        add_tx, add_posting = self.transactions.append, self.postings.append
-        for e in bill.entries:
-            add_tx((number, e.date, e.ref or None, e.memo, len(e.legs)))
-            for leg in e.legs:
-                add_posting(leg)
-                if leg[0].startswith(OFFICER_PAYABLE):
-                    self._earn(e.date, leg[0], leg[1])
+        add_tx, add_postings = self.transactions.append, self.postings.append_many
+        for day, memo, ref, legs in bill.entries:
+            add_tx((number, day, ref or None, memo, len(legs)))
+            add_postings(legs)
+            for account, cents in legs:
+                if account.startswith(OFFICER_PAYABLE):
+                    self._earn(day, account, cents)
         if payment is None:
             return
         total = c["vendor"]
@@ -329,8 +329,7 @@ class Tally:
             e = write_off_entry(job.id, job.request.vendor, self.clock.at(payment.t).date(), total)
             self.bad_debt += total
         add_tx((number, e.date, e.ref, e.memo, len(e.legs)))
-        for leg in e.legs:
-            add_posting(leg)
+        add_postings(e.legs)
 
     def _is_charge(self, line) -> bool:
         """Whether ``line`` is a cancellation, start-change or reduction charge's (by its rule)."""
