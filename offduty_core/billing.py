@@ -113,16 +113,20 @@ class Bill:
         if found is None:
             rid = self.request.id
             receivable = ledger.account(ledger.RECEIVABLE, self.request.vendor)
+            payable = ledger.OFFICER_PAYABLE
+            account, entry = ledger.account, ledger.Entry
             out = []
             for slot, charge, shape, day in self.priced:
                 legs = [(receivable, shape.vendor)] if shape.vendor else []
                 if shape.pay:
-                    legs.append((ledger.account(ledger.OFFICER_PAYABLE, charge.officer), -shape.pay))
+                    legs.append((account(payable, charge.officer), -shape.pay))
                 legs.extend(shape.legs)
                 if legs:
-                    memo = f"{rid} slot {slot.index}: {charge.kind}" + (f" ({charge.note})" if charge.note else "")
-                    out.append(ledger.Entry(day, memo, f"{rid}#{slot.index}", tuple(legs)))
-            found = self._views["entries"] = (*out, *self.request_entries)
+                    i = slot.index
+                    memo = (f"{rid} slot {i}: {charge.kind} ({charge.note})" if charge.note
+                            else f"{rid} slot {i}: {charge.kind}")
+                    out.append(_new(entry, (day, memo, f"{rid}#{i}", tuple(legs))))
+            found = self._views["entries"] = (*out, *self.request_entries) if self.request_entries else tuple(out)
         return found
 
     @property

@@ -73,6 +73,7 @@ from .distribution import (DistributionConfig, DistributionMethod, Posting, qual
 from .eligibility import Eligibility, OfficerBook, Reason, Shift, ShiftKey, forget_fixed
 from .errors import InputError, OffdutyError, Refusal
 from .officers import Officer, Roster
+from .pricing import fmt_cents
 from .rules import AgencyRules
 
 #: What this module has always offered (the inputs, records, state and timers live in the
@@ -505,9 +506,12 @@ class JobBoard(BoardDesk, BoardChanges):
             self._record(BillingFailed, job, reason=str(exc))
         else:
             job.bill = result
+            # The totals' words straight from the integer cents (the same text as str() of the
+            # Decimal totals, without making them).
+            cents = result.cents
             self.records.append(Billed(at=self.now, request_id=job.request.id, bill=result,
-                                       vendor_total=str(result.vendor_total),
-                                       officer_pay_total=str(result.officer_pay_total)))
+                                       vendor_total=fmt_cents(cents["vendor"]),
+                                       officer_pay_total=fmt_cents(cents["officer"])))
         if not self.keep_settled:
             now, forget = epoch(self.now), self.book.forget
             for st in job.slots:

@@ -24,7 +24,7 @@ class Columns:
     """Rows of ``schema`` (tuples in field order, values as :func:`pyarrow.array` takes them
     for the field's type) buffered and flushed as record batches of ``batch_rows`` rows."""
 
-    __slots__ = ("schema", "batch_rows", "append", "_rows", "_batches", "_flushed")
+    __slots__ = ("schema", "batch_rows", "append", "append_many", "_rows", "_batches", "_flushed")
 
     def __init__(self, schema: pa.Schema, batch_rows: int = BATCH_ROWS):
         if batch_rows < 1:
@@ -34,7 +34,10 @@ class Columns:
         self._rows: list[tuple] = []
         self._batches: list[pa.RecordBatch] = []
         self._flushed = 0  # rows already in batches
-        self.append = self._rows.append  # flushed by the caller's :meth:`tick` or by :meth:`extend`
+        # Appending without a check for a full batch: flushed by the caller's :meth:`tick` (or
+        # by :meth:`extend`).
+        self.append = self._rows.append
+        self.append_many = self._rows.extend
 
     def __len__(self) -> int:
         return self._flushed + len(self._rows)

@@ -1,17 +1,19 @@
 """A year's outputs gathered as it runs: each job's records become rows when it settles.
 
-The model hands every record to :class:`Tally` as the board makes it (:meth:`Tally.add`) and
-says when a job has settled (:meth:`Tally.settle`, at its ``Billed`` or ``BillingFailed``
-record, or at once for a request refused on submission).  The job's records are then turned
-into its shift rows, its ledger transactions (integer cents, from the bill's entries) and
-running totals, and dropped with the bill: a year keeps compact Arrow columns
-(:class:`~offduty_simulations.columns.Columns`) and sums, not every record, job and bill until
-the end.  :mod:`offduty_simulations.outputs` assembles the files from them.
+The model hands every record to :class:`Tally` as the board makes it (:meth:`Tally.add`:
+what a record says of its job's slots is noted at once, while the record is fresh, so a job
+keeps a few numbers, not its records) and says when a job has settled (:meth:`Tally.settle`,
+at its ``Billed`` or ``BillingFailed`` record, or at once for a request refused on
+submission).  The job is then turned into its shift rows, its ledger transactions (integer
+cents, from the bill's entries) and running totals, and dropped with the bill: a year keeps
+compact Arrow columns (:class:`~offduty_simulations.columns.Columns`) and sums, not every
+record, job and bill until the end.  :mod:`offduty_simulations.outputs` assembles the files
+from them.
 
 Rows are tagged with the job's arrival number and put back in arrival order when the tables
 are assembled, and sums whose float rounding depends on their order (hours worked, times to
-fill) are kept as logs in that order too, so the files are byte-identical to those made by
-walking every record after the run.
+fill) are kept as logs tagged the same way (in record order within a job), so the files are
+byte-identical to those made by walking every record after the run.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import pyarrow as pa
 
 from offduty_core import ledger as L
 from offduty_core.payroll import week_of
+from offduty_core.pricing import Line
 
 from . import fill as F
 from .columns import Columns
@@ -36,6 +39,7 @@ CHARGE_RULES = (":cancellation.", ":start-change.", ":reduction.")
 WRITE_OFF_DAYS = 90  # an unpaid invoice is written off this many days after it was issued
 NAN = math.nan
 OFFICER_PAYABLE = L.OFFICER_PAYABLE + ":"
+_MAX_SHAPES = 50_000  # shapes summed (Tally._sum_shape) kept at most; a year has a few thousand
 
 
 class Record(NamedTuple):
@@ -83,6 +87,22 @@ class Leg(NamedTuple):
     amount: Decimal
 
 
+class _Open:
+    """A job received and not yet settled: its arrival ``number``, its rows' ``head``
+    (request id, agency, vendor, category, source), the ``job``, and what its records have
+    said so far: its slots' roles and columns (``slots``, None until it is approved), its
+    ``bill``, and the rule that ``refused`` it on submission."""
+
+    __slots__ = ("number", "head", "job", "roles", "slots", "bill", "refused")
+
+    def __init__(self, number: int, head: tuple, job):
+        self.number, self.head, self.job = number, head, job
+        self.roles: tuple = ()
+        self.slots: list | None = None
+        self.bill = None
+        self.refused = ""
+
+
 class ModelResult(NamedTuple):
     """What a finished run leaves: the scenario and rules it ran, its roster and clock, and
     its :class:`Tally` (rows and running totals; no record, job or bill is kept)."""
@@ -102,8 +122,7 @@ class Tally:
         self.agency = rules.name
         self.clock = clock
         self.received = 0  # requests received
-        self._jobs: dict[str, tuple] = {}  # received, not settled: id -> (number, row head, job)
-        self._records: dict[str, list] = {}  # their board records so far
+        self._jobs: dict[str, _Open] = {}  # received, not settled
         self._settled = 0
         self.shifts = Columns(SHIFT_ROWS)
         self.transactions = Columns(TRANSACTION_ROWS)
@@ -127,7 +146,8 @@ class Tally:
         self._accounts: dict[str, str] = {}
         self._week_start = rules.terms.payroll_week_start
         self._pay_days: dict[float, date] = {}
-        self._is_charge: dict[str, bool] = {}
+        self._charge_rules: dict[str, bool] = {}
+        self._shape_sums: dict[int, tuple] = {}  # id(shape) -> _sum_shape
         self._finished = False
 
     # --- fed by the model -------------------------------------------------------------------
@@ -135,22 +155,62 @@ class Tally:
     def receive(self, job) -> None:
         """A request arrives (before it is submitted): its number and row head are noted."""
         req = job.request
-        head = (job.id, self.agency, req.vendor, req.category, job.source)
-        self._jobs[job.id] = (self.received, head, job)
-        self._records[job.id] = []
+        self._jobs[job.id] = _Open(self.received, (job.id, self.agency, req.vendor, req.category, job.source), job)
         self.received += 1
 
     def add(self, records: list) -> None:
-        """The board's new records (each call's, in the order it made them)."""
-        kept, refused = self._records, _REFUSED
+        """The board's new records (each call's, in the order it made them), read as they come:
+        each sets what it says on its job's slots (see :class:`_Open`), so a job keeps a few
+        numbers and words until it settles, not its records."""
+        jobs, hours = self._jobs, self.clock.hours
+        posted_, awarded_, clocked_, approved_, billed_ = F.Posted, F.Awarded, F.Clocked, F.Approved, F.Billed
         for r in records:
-            recs = kept.get(r.request_id)
-            if recs is None:
+            o = jobs.get(r.request_id)
+            if o is None:
                 raise RuntimeError(f"a {type(r).__name__} record for {r.request_id}, which is not a request "
                                    f"awaiting settlement")
-            recs.append(r)
-            if type(r) is refused and len(recs) == 1:  # refused on submission: nothing more will happen
-                self.settle(r.request_id)
+            t = type(r)
+            if t is posted_:
+                d = o.slots[r.slot]
+                if d[0] != d[0]:
+                    d[0] = hours(r.at)
+                d[4] = r.method
+            elif t is awarded_:
+                d = o.slots[r.slot]
+                d[5] += 1
+                d[3] = r.badge
+                d[2] = "filled"
+                if d[1] != d[1]:
+                    d[1] = hours(r.at)
+                    self.ttf_job.append(o.number)
+                    self.ttf.append(d[1] - d[0])
+            elif t is clocked_:
+                d = o.slots[r.slot]
+                d[2] = "worked"
+                worked = (r.clock_out - r.clock_in).total_seconds() / 3600.0
+                d[7] = worked
+                self.worked_job.append(o.number)
+                self.worked_hours.append(worked)
+                self.worked_badge.append(r.badge)
+                self.officer_shifts[r.badge] += 1
+            elif t is billed_:
+                o.bill = r.bill
+            elif t is approved_:
+                job = o.job
+                o.roles = r.roles
+                # Per slot: posted, filled, status, officer, method, awards, drops, worked, start, end, released.
+                o.slots = [[NAN, NAN, "open", "", "", 0, 0, 0.0, job.start, job.end, False] for _ in r.roles]
+            elif t is _REFUSED:
+                if o.slots is None:  # refused on submission: nothing more will happen
+                    o.refused = r.rule
+                    self.settle(r.request_id)
+                else:
+                    self.change_refusals[r.rule] += 1
+            elif t is F.BillingFailed:
+                self.billing_failures.append((o.number, f"{o.job.id}: {r.reason}"))
+            elif t in _SLOT_CHANGES:
+                _slot_change(o.slots[r.slot], r, hours)
+            # offers, applications, alerts, ... change no column
 
     def record(self, r: Record) -> None:
         """A model record: a cap hit is counted now; payments come with :meth:`settle`."""
@@ -161,9 +221,8 @@ class Tally:
 
     def settle(self, rid: str, payment: Record | None = None) -> None:
         """The job ``rid`` has settled (``payment``: the vendor's ``paid`` or ``defaulted``
-        record, if any): its rows and sums are made and its records dropped."""
-        number, head, job = self._jobs.pop(rid)
-        self._settle(number, head, job, self._records.pop(rid), payment)
+        record, if any): its rows and sums are made and what it kept is dropped."""
+        self._settle(self._jobs.pop(rid), payment)
         self._settled += 1
         if self._settled % 256 == 0:
             self.shifts.tick()
@@ -175,7 +234,7 @@ class Tally:
         order (none is, when the run went to its end), and the buffers are flushed."""
         if self._finished:
             return
-        for rid in sorted(self._jobs, key=lambda rid: self._jobs[rid][0]):
+        for rid in sorted(self._jobs, key=lambda rid: self._jobs[rid].number):
             self.settle(rid)
         for columns in (self.shifts, self.transactions, self.postings):
             columns.flush()
@@ -183,60 +242,20 @@ class Tally:
 
     # --- one job ----------------------------------------------------------------------------
 
-    def _settle(self, number: int, head: tuple, job, recs: list, payment: Record | None) -> None:
-        approved = next((r for r in recs if type(r) is F.Approved), None)
+    def _settle(self, o: "_Open", payment: Record | None) -> None:
+        number, head, job, slots = o.number, o.head, o.job, o.slots
         lead = job.lead_hours
-        if approved is None:
-            self.refusals[next((r.rule for r in recs if type(r) is F.Refused), "")] += 1
+        if slots is None:
+            self.refusals[o.refused] += 1
             row = (job.start, job.end, lead, job.received, NAN, NAN, "refused", None, None, 0, 0, 0.0, 0, 0, 0, 0)
             self.shifts.extend([(number, *head, i, "officer", *row) for i in range(job.request.position_count)])
             return
-        hours = self.clock.hours
-        n = len(approved.roles)
-        # Per slot: posted, filled, status, officer, method, awards, drops, worked, start, end, released.
-        slots = [[NAN, NAN, "open", "", "", 0, 0, 0.0, job.start, job.end, False] for _ in range(n)]
-        bill = None
-        read, posted_, awarded_, clocked_, billed_ = _READ, F.Posted, F.Awarded, F.Clocked, F.Billed
-        for r in recs:
-            t = type(r)
-            if t not in read:  # offers, applications, alerts, ... change no column
-                continue
-            if t is posted_:
-                d = slots[r.slot]
-                if d[0] != d[0]:
-                    d[0] = hours(r.at)
-                d[4] = r.method
-            elif t is awarded_:
-                d = slots[r.slot]
-                d[5] += 1
-                d[3] = r.badge
-                d[2] = "filled"
-                if d[1] != d[1]:
-                    d[1] = hours(r.at)
-                    self.ttf_job.append(number)
-                    self.ttf.append(d[1] - d[0])
-            elif t is clocked_:
-                d = slots[r.slot]
-                d[2] = "worked"
-                worked = (r.clock_out - r.clock_in).total_seconds() / 3600.0
-                d[7] = worked
-                self.worked_job.append(number)
-                self.worked_hours.append(worked)
-                self.worked_badge.append(r.badge)
-                self.officer_shifts[r.badge] += 1
-            elif t is billed_:
-                bill = r.bill
-            elif t is F.Refused:
-                self.change_refusals[r.rule] += 1
-            elif t is F.BillingFailed:
-                self.billing_failures.append((number, f"{job.id}: {r.reason}"))
-            elif t in _SLOT_CHANGES:
-                _slot_change(slots[r.slot], r, hours)
+        n = len(slots)
         vendor_c, pay_c, paid, request_c = [0] * n, [0] * n, [None] * n, [0, 0]
-        if bill is not None:
-            self._bill(number, job, bill, vendor_c, pay_c, paid, request_c, payment)
+        if o.bill is not None:
+            self._bill(number, job, o.bill, vendor_c, pay_c, paid, request_c, payment)
         rows = []
-        for i, role in enumerate(approved.roles):
+        for i, role in enumerate(o.roles):
             posted, filled, status, officer, method, awards, drops, worked, start, end, released = slots[i]
             if status == "worked" and released:
                 status = "released"
@@ -260,38 +279,43 @@ class Tally:
         totals["admin_fee"] += c["fee"]
         totals["card_fee"] += c["card"]
         totals["absorbed"] += c["officer"] - c["share"]
-        is_charge, officer_pay = self._is_charge, self.officer_pay
-        for line in bill.lines:
-            charge = is_charge.get(line.rule)
-            if charge is None:
-                charge = is_charge[line.rule] = any(tag in line.rule for tag in CHARGE_RULES)
-            party = line.party
-            if charge:
-                totals["cancel_" + party] += line.cents
-                if party == "vendor":
+        # The shift rows' money: each slot's own lines, read from its charges' priced shapes
+        # (a year prices a few thousand shapes, summed here once each: see _shape_sums); a
+        # request's lines without a slot (its card fee, per-request extras) on its first row.
+        officer_pay, sums = self.officer_pay, self._shape_sums
+        for slot, charge, shape, _ in bill.priced:
+            found = sums.get(id(shape))
+            if found is None or found[0] is not shape:
+                found = self._sum_shape(shape)
+            i = slot.index
+            vendor_c[i] += shape.vendor
+            if found[1]:  # the shape has officer lines (perhaps of 0 cents): they name the officer
+                officer = charge.officer
+                officer_pay[officer or ""] += shape.pay
+                pay_c[i] += shape.pay
+                paid[i] = officer
+            for key, cents in found[2]:
+                totals[key] += cents
+        is_charge = self._is_charge
+        for line in bill.request_lines:
+            if is_charge(line):
+                totals["cancel_" + line.party] += line.cents
+                if line.party == "vendor":
                     totals["cancel_fee"] += line.fee_cents
-            # The shift rows' money: each slot's own lines; a request's lines without a slot
-            # (its card fee, per-request extras) on its first row.
-            i = line.slot
-            if party == "vendor":
-                if i is not None:
-                    vendor_c[i] += line.cents
-                elif line.card_cents:
+            if line.party == "vendor":
+                if line.card_cents:
                     request_c[1] += line.cents
                 else:
                     request_c[0] += line.cents
-            elif party == "officer":
+            elif line.party == "officer":  # pragma: no cover - a request's own lines are the vendor's and city's
                 officer_pay[line.officer or ""] += line.cents
-                if i is not None:
-                    pay_c[i] += line.cents
-                    paid[i] = line.officer
-        add_tx, add_posting = self.transactions.append, self.postings.append
-        for e in bill.entries:
-            add_tx((number, e.date, e.ref or None, e.memo, len(e.legs)))
-            for leg in e.legs:
-                add_posting(leg)
-                if leg[0].startswith(OFFICER_PAYABLE):
-                    self._earn(e.date, leg[0], leg[1])
+        add_tx, add_postings = self.transactions.append, self.postings.append_many
+        for day, memo, ref, legs in bill.entries:
+            add_tx((number, day, ref or None, memo, len(legs)))
+            add_postings(legs)
+            for account, cents in legs:
+                if account.startswith(OFFICER_PAYABLE):
+                    self._earn(day, account, cents)
         if payment is None:
             return
         total = c["vendor"]
@@ -305,8 +329,35 @@ class Tally:
             e = write_off_entry(job.id, job.request.vendor, self.clock.at(payment.t).date(), total)
             self.bad_debt += total
         add_tx((number, e.date, e.ref, e.memo, len(e.legs)))
-        for leg in e.legs:
-            add_posting(leg)
+        add_postings(e.legs)
+
+    def _is_charge(self, line) -> bool:
+        """Whether ``line`` is a cancellation, start-change or reduction charge's (by its rule)."""
+        rule = line.rule
+        charge = self._charge_rules.get(rule)
+        if charge is None:
+            charge = self._charge_rules[rule] = any(tag in rule for tag in CHARGE_RULES)
+        return charge
+
+    def _sum_shape(self, shape) -> tuple:
+        """What a priced shape's lines add to a job's sums, whatever slot and officer they are
+        for: ``(shape, has officer lines, ((totals key, cents), ...))``, the charge totals in
+        line order.  Kept by the shape's identity (the shape is kept too, so its id is not
+        reused); shapes are shared by every charge priced alike."""
+        sums = self._shape_sums
+        if len(sums) >= _MAX_SHAPES:
+            sums.clear()
+        has_officer, adds = False, []
+        for head, tail in shape.lines:
+            line = Line._make((*head, None, None, None, *tail))
+            if line.party == "officer":
+                has_officer = True
+            if self._is_charge(line):
+                adds.append(("cancel_" + line.party, line.cents))
+                if line.party == "vendor":
+                    adds.append(("cancel_fee", line.fee_cents))
+        found = sums[id(shape)] = (shape, has_officer, tuple(adds))
+        return found
 
     def _earn(self, day: date, account: str, cents: int) -> None:
         week = self._week_of.get(day)
@@ -363,14 +414,12 @@ def write_off_entry(ref: str, vendor: str, issued: date, cents: int) -> L.Entry:
 
 _SLOT_CHANGES = frozenset({F.Dropped, F.StartChanged, F.Cancelled, F.ShiftUnfilled, F.NoShowReported,
                            F.ReleasedEarly})
-#: The records a job's rows and sums read; the others change nothing here.
-_READ = _SLOT_CHANGES | {F.Posted, F.Awarded, F.Clocked, F.Billed, F.Refused, F.BillingFailed}
 _REFUSED = F.Refused
 
 
 def _slot_change(d: list, r, hours) -> None:
     """Apply one of a slot's less common records (a drop, a start change, a cancellation, ...)
-    to its row ``d`` (see :meth:`Tally._settle` for its fields)."""
+    to its columns ``d`` (see :meth:`Tally.add` for their fields)."""
     t = type(r)
     if t is F.Dropped:
         d[6] += 1

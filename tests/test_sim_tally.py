@@ -64,7 +64,7 @@ def year():
 def test_nothing_is_kept_once_the_year_has_run(year):
     model, result, _, _ = year
     assert model.fill.board.records == [] and model.fill.board.jobs == {}
-    assert model.tally._jobs == {} and model.tally._records == {}
+    assert model.tally._jobs == {}
     assert next(model.jobs, None) is None and not model.slots  # every job taken, none kept
     assert not hasattr(result, "board_records") and not hasattr(result, "jobs")
 
@@ -115,7 +115,12 @@ def test_columns_keep_rows_as_record_batches_in_order():
     cols.tick()
     cols.extend([(4, "d")])
     assert len(cols) == 4 and len(cols._batches) == 1
-    assert cols.column("n").to_pylist() == [1, 2, 3, 4] and cols.column("s").to_pylist() == ["a", None, "c", "d"]
+    cols.append_many([(5, "e"), (6, "f")])  # unchecked until the next tick
+    assert len(cols._batches) == 1
+    cols.tick()
+    assert len(cols) == 6 and len(cols._batches) == 2
+    assert cols.column("n").to_pylist() == [1, 2, 3, 4, 5, 6]
+    assert cols.column("s").to_pylist() == ["a", None, "c", "d", "e", "f"]
     with pytest.raises(ValueError, match="2 values, not 3|has 3 values, not 2"):
         cols.extend([(5, "e", "extra")] * 3)
     assert Columns(schema).column("s").to_pylist() == []
