@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import itertools
 import math
 from typing import Any, Callable, Iterable, Iterator
 
@@ -65,16 +66,14 @@ class Draws:
 
     def __init__(self, gen: np.random.Generator):
         self._gen = gen
-        def uniforms() -> Iterator[float]:
-            while True:
-                yield from gen.random(self.BLOCK).tolist()
-
-        def exponentials() -> Iterator[float]:
-            while True:
-                yield from gen.standard_exponential(self.BLOCK).tolist()
-
-        self.random: Callable[[], float] = functools.partial(next, uniforms())
-        self._exp: Callable[[], float] = functools.partial(next, exponentials())
+        block = self.BLOCK
+        # A block is drawn when the previous one is used up and the next number is asked for
+        # (the generator's other draws interleave exactly as one block-reading generator
+        # function's would); ``chain`` hands the numbers out in C, without resuming a frame.
+        uniforms = itertools.chain.from_iterable(iter(lambda: gen.random(block).tolist(), None))
+        exponentials = itertools.chain.from_iterable(iter(lambda: gen.standard_exponential(block).tolist(), None))
+        self.random: Callable[[], float] = uniforms.__next__
+        self._exp: Callable[[], float] = exponentials.__next__
 
     def exponential(self, scale: float) -> float:
         return scale * self._exp()
@@ -129,8 +128,8 @@ class SlotBehaviour:
         self.weekend = weekend
         self.x0: float | None = None  # the acceptance log-odds that do not change while it is posted
         self.week = None  # the agency week of the start (hours already booked are counted in it)
-        # (posting, stage, shift, audience, its participants, fixed objections by badge), kept
-        # while the posting keeps its stage and shift (LookPlanner.plan)
+        # what the planning of looks keeps while the posting keeps its stage and shift: the
+        # audience's participants and the fixed objections found (LookPlanner._standing)
         self.audience: tuple | None = None
 
 
