@@ -35,6 +35,7 @@ import collections
 import functools
 import itertools
 import math
+from math import exp, log1p
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
@@ -89,7 +90,7 @@ class Draws:
         if mean > 30.0:
             return min(int(self._gen.poisson(mean)), cap)
         u = self.random()
-        p = math.exp(-mean)
+        p = exp(-mean)
         f, k = p, 0
         while u >= f and k < cap and p > 0.0:
             k += 1
@@ -187,6 +188,7 @@ class YearModel:
         ch = scenario.changes
         self.drop_rate, self.no_show_rate, self.release_rate = ch.drop_rate, ch.no_show_rate, ch.early_release_rate
         self._pay_cache: dict[tuple, float] = {}
+        self._weeks: dict = {}  # start -> its agency week (_week_of)
         self._vendor_method: dict[str, str] = {}
         #: Plans officers' looks at open postings (:mod:`offduty_simulations.looks`).
         self.looks = LookPlanner(self, Record)
@@ -260,11 +262,22 @@ class YearModel:
         x0 = b.x0
         if x0 is None or b.week is None:
             x0 = self._x0(b)
-            b.week = self.fill.week_of(when)
-        x = x0 + offset + a.lead_time * math.log1p(max(0.0, b.start_h - self.env.now) / 24.0)
+            b.week = self._week_of(when)
+        x = x0 + offset + a.lead_time * log1p(max(0.0, b.start_h - self.env.now) / 24.0)
         if a.hours_worked:
             x += a.hours_worked * self.fill.hours_in_week(badge, b.week) / 10.0
-        return 1.0 / (1.0 + math.exp(-x))
+        return 1.0 / (1.0 + exp(-x))
+
+    def _week_of(self, when) -> int:
+        """``fill.week_of(when)``, remembered: a slot asks once, and slots often share a start
+        (a request's slots, the hours shifts start at), where the board's answer costs a
+        conversion to local time each time."""
+        week = self._weeks.get(when)
+        if week is None:
+            if len(self._weeks) >= 4096:  # bounded: starts come roughly in order
+                self._weeks.clear()
+            week = self._weeks[when] = self.fill.week_of(when)
+        return week
 
     def p_ceiling(self, b: SlotBehaviour, t: float) -> float:
         """At least :meth:`p_accept` for any officer looking at time ``t`` (before any change
