@@ -260,8 +260,9 @@ class YearModel:
         if offset is None:
             return 0.0  # never works off-duty
         x0 = b.x0
-        if x0 is None or b.week is None:
+        if x0 is None:  # the look planner has usually worked it out already
             x0 = self._x0(b)
+        if b.week is None:
             b.week = self._week_of(when)
         x = x0 + offset + a.lead_time * log1p(max(0.0, b.start_h - self.env.now) / 24.0)
         if a.hours_worked:
