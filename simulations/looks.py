@@ -29,6 +29,7 @@ import functools
 import itertools
 import math
 import operator
+from math import exp, floor, inf, log1p
 
 from . import fill as F
 
@@ -56,12 +57,12 @@ class LookStream:
         None when ``end`` comes first or ``left`` looks are counted first; the looks counted
         before it; and where they were, as ``(from, to, count)`` stretches (a single look
         is ``(t, t, 1)``)."""
-        exp, poisson = self._exp, self._poisson
+        draw_exp, poisson = self._exp, self._poisson
         day, night = self.day, self.night
         rate = day if 6.0 <= t % 24.0 < 22.0 else night
         counted, where = 0, []
         while True:
-            midnight = math.floor(t / 24.0) * 24.0
+            midnight = floor(t / 24.0) * 24.0
             if t < midnight + 6.0:
                 change, hour_rate = midnight + 6.0, night
             elif t < midnight + 22.0:
@@ -70,7 +71,7 @@ class LookStream:
                 change, hour_rate = midnight + 30.0, night
             stop = change if change < end else end
             if rate == hour_rate:  # a steady stretch until the rate could change
-                at = t + exp() / (beta * rate) if beta > 0.0 else math.inf
+                at = t + draw_exp() / (beta * rate) if beta > 0.0 else inf
                 until = at if at < stop else stop
                 n = poisson((1.0 - beta) * rate * (until - t), left - counted)
                 if n:
@@ -84,7 +85,7 @@ class LookStream:
                     return None, counted, where
                 t = stop
             else:  # the first look of a day or a night changes the rate
-                at = t + exp() / rate
+                at = t + draw_exp() / rate
                 if at >= stop:
                     if stop >= end:
                         return None, counted, where
@@ -115,6 +116,11 @@ class LookPlanner:
         self.stream = LookStream(model.views_rate, model.looks_draw)
         self.max_views = model.max_views
         self.thinned = thinned
+        # looked up once: plan() runs after every look
+        self.env = model.env
+        self.answer_mode, self._fixed_objection = self.fill.answer_mode, self.fill.fixed_objection
+        self._following = self.stream.next
+        self._uniform, self._random = model.accept_draw.random, model.looks_draw.random
         self._participants: dict[int, tuple] = {}  # id(audience) -> (audience, bands, sizes, scales)
 
     def participants(self, audience: tuple) -> tuple:
@@ -161,37 +167,36 @@ class LookPlanner:
         """Plan the next look at the posting that might be a "yes" and schedule it (one SimPy
         event with :meth:`look` as its callback), counting the looks before it.  Looks stop
         when the posting is taken, closed, superseded by a new posting (``token``), starts,
-        or has had ``max_views`` looks."""
+        or has had ``max_views`` looks.
+
+        Planned after every look, so kept short: what stands while the posting keeps its
+        stage and shift (its participants' bands, the fixed objections found) is kept on
+        the slot (:meth:`_standing`); the bounds, which fall as the start nears, are worked
+        out here."""
         max_views = self.max_views
         if b.looks != token or b.views >= max_views:
             return
-        model, fill = self.model, self.fill
-        env = model.env
-        now = env.now
+        now = self.env.now
         start_h = b.start_h
         if now >= start_h:
             return
         posting = state.posting
-        if fill.answer_mode(posting) is None:
+        if self.answer_mode(posting) is None:
             return
         kept = b.audience
-        if kept is not None and kept[0] is posting and kept[1] == posting.stage and kept[2] is posting.shift:
-            audience, (bands, sizes, scales), fixed = kept[3], kept[4], kept[5]
-        else:
-            audience = fill.audience(posting)
-            bands, fixed = self.participants(audience), {}
-            b.audience = (posting, posting.stage, posting.shift, audience, bands, fixed)
-            bands, sizes, scales = bands
-        draws = model.looks_draw
+        if kept is None or kept[0] is not posting or kept[1] != posting.stage or kept[2] is not posting.shift:
+            kept = b.audience = self._standing(posting)
+        _, _, _, size, bands, sizes, scales, fixed = kept
         left = max_views - b.views
-        acc = model.acc
+        acc = self.model.acc
         exact = self.thinned and not acc.always  # else every look is a proposal (bound 1)
         if exact:
             # The bound falls as the start nears when lead time raises acceptance (else it rises).
             lead = acc.lead_time
             x_slot = self.log_odds_bound(b, start_h)  # at the start: no lead time
-            x_bound = x_slot + lead * math.log1p((start_h - now) / 24.0) if lead >= 0 else x_slot
-        scale = math.exp(-x_bound) if exact else 0.0
+            scale = exp(-(x_slot + lead * log1p((start_h - now) / 24.0) if lead >= 0 else x_slot))
+        else:
+            scale = 0.0
         single = len(bands) == 1
         if single:
             members = bands[0][1]
@@ -201,9 +206,9 @@ class LookPlanner:
             bounds = [1.0 / (1.0 + scale * s) for s in scales]
             weights = list(itertools.accumulate(map(operator.mul, sizes, bounds)))
             total, last = (weights[-1], len(weights) - 1) if weights else (0.0, -1)
-        beta = total / len(audience) if audience else 0.0  # the share of looks that are proposals
-        uniform, random = model.accept_draw.random, draws.random
-        following, fixed_objection = self.stream.next, fill.fixed_objection
+        beta = total / size if size else 0.0  # the share of looks that are proposals
+        uniform, random = self._uniform, self._random
+        following, fixed_objection = self._following, self._fixed_objection
         counted, where = 0, []  # looks before the proposal, and where they were (LookStream.next)
         t = now
         while True:
@@ -221,11 +226,11 @@ class LookPlanner:
                 members, bound = bands[k][1], bounds[k]
             officer, offset = members[int(random() * len(members))]
             u = bound * uniform()
-            # u at or above this officer's own ceiling at t (log_odds_bound(b, t) + offset) is a certain "no"
-            if not exact or u * (1.0 + math.exp(-(x_slot + offset + lead * math.log1p(
-                    max(0.0, start_h - t) / 24.0)))) < 1.0:
-                if not exact:
-                    break
+            if not exact:
+                break
+            # u at or above this officer's own ceiling at t (log_odds_bound(b, t) + offset) is a
+            # certain "no" (t is before the start: a proposal comes before its stream's end)
+            if u * (1.0 + exp(-(x_slot + offset + lead * log1p((start_h - t) / 24.0)))) < 1.0:
                 no = fixed.get(officer.badge)
                 if no is None:
                     no = fixed[officer.badge] = fixed_objection(posting, officer)
@@ -236,8 +241,17 @@ class LookPlanner:
             if counted >= left:
                 b.views = max_views
                 return
-        env.timeout(t - now).callbacks.append(functools.partial(
+        self.env.timeout(t - now).callbacks.append(functools.partial(
             self.look, rid, slot, b, token, state, posting, officer, u, (counted, where)))
+
+    def _standing(self, posting) -> tuple:
+        """What the planning of looks at ``posting`` keeps while it keeps its stage and shift
+        (:attr:`SlotBehaviour.audience <offduty_simulations.model.SlotBehaviour.audience>`):
+        ``(posting, stage, shift, audience size, bands, band sizes, band scales, fixed
+        objections by badge)``, the bands as :meth:`participants` gives them."""
+        audience = self.fill.audience(posting)
+        bands, sizes, scales = self.participants(audience)
+        return posting, posting.stage, posting.shift, len(audience), bands, sizes, scales, {}
 
     def look(self, rid: str, slot: int, b, token: int, state, posting, officer, u: float, before: tuple,
              _event=None) -> None:

@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import collections
 import functools
+import itertools
 import math
+from math import exp, log1p
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
@@ -65,16 +67,14 @@ class Draws:
 
     def __init__(self, gen: np.random.Generator):
         self._gen = gen
-        def uniforms() -> Iterator[float]:
-            while True:
-                yield from gen.random(self.BLOCK).tolist()
-
-        def exponentials() -> Iterator[float]:
-            while True:
-                yield from gen.standard_exponential(self.BLOCK).tolist()
-
-        self.random: Callable[[], float] = functools.partial(next, uniforms())
-        self._exp: Callable[[], float] = functools.partial(next, exponentials())
+        block = self.BLOCK
+        # A block is drawn when the previous one is used up and the next number is asked for
+        # (the generator's other draws interleave exactly as one block-reading generator
+        # function's would); ``chain`` hands the numbers out in C, without resuming a frame.
+        uniforms = itertools.chain.from_iterable(iter(lambda: gen.random(block).tolist(), None))
+        exponentials = itertools.chain.from_iterable(iter(lambda: gen.standard_exponential(block).tolist(), None))
+        self.random: Callable[[], float] = uniforms.__next__
+        self._exp: Callable[[], float] = exponentials.__next__
 
     def exponential(self, scale: float) -> float:
         return scale * self._exp()
@@ -90,7 +90,7 @@ class Draws:
         if mean > 30.0:
             return min(int(self._gen.poisson(mean)), cap)
         u = self.random()
-        p = math.exp(-mean)
+        p = exp(-mean)
         f, k = p, 0
         while u >= f and k < cap and p > 0.0:
             k += 1
@@ -129,8 +129,8 @@ class SlotBehaviour:
         self.weekend = weekend
         self.x0: float | None = None  # the acceptance log-odds that do not change while it is posted
         self.week = None  # the agency week of the start (hours already booked are counted in it)
-        # (posting, stage, shift, audience, its participants, fixed objections by badge), kept
-        # while the posting keeps its stage and shift (LookPlanner.plan)
+        # what the planning of looks keeps while the posting keeps its stage and shift: the
+        # audience's participants and the fixed objections found (LookPlanner._standing)
         self.audience: tuple | None = None
 
 
@@ -188,6 +188,7 @@ class YearModel:
         ch = scenario.changes
         self.drop_rate, self.no_show_rate, self.release_rate = ch.drop_rate, ch.no_show_rate, ch.early_release_rate
         self._pay_cache: dict[tuple, float] = {}
+        self._weeks: dict = {}  # start -> its agency week (_week_of)
         self._vendor_method: dict[str, str] = {}
         #: Plans officers' looks at open postings (:mod:`offduty_simulations.looks`).
         self.looks = LookPlanner(self, Record)
@@ -268,13 +269,25 @@ class YearModel:
         if offset is None:
             return 0.0  # never works off-duty
         x0 = b.x0
-        if x0 is None or b.week is None:
+        if x0 is None:  # the look planner has usually worked it out already
             x0 = self._x0(b)
-            b.week = self.fill.week_of(when)
-        x = x0 + offset + a.lead_time * math.log1p(max(0.0, b.start_h - self.env.now) / 24.0)
+        if b.week is None:
+            b.week = self._week_of(when)
+        x = x0 + offset + a.lead_time * log1p(max(0.0, b.start_h - self.env.now) / 24.0)
         if a.hours_worked:
             x += a.hours_worked * self.fill.hours_in_week(badge, b.week) / 10.0
-        return 1.0 / (1.0 + math.exp(-x))
+        return 1.0 / (1.0 + exp(-x))
+
+    def _week_of(self, when) -> int:
+        """``fill.week_of(when)``, remembered: a slot asks once, and slots often share a start
+        (a request's slots, the hours shifts start at), where the board's answer costs a
+        conversion to local time each time."""
+        week = self._weeks.get(when)
+        if week is None:
+            if len(self._weeks) >= 4096:  # bounded: starts come roughly in order
+                self._weeks.clear()
+            week = self._weeks[when] = self.fill.week_of(when)
+        return week
 
     def p_ceiling(self, b: SlotBehaviour, t: float) -> float:
         """At least :meth:`p_accept` for any officer looking at time ``t`` (before any change

@@ -207,3 +207,16 @@ def test_a_fixed_objection_is_never_a_cap_and_stands_until_the_shift_changes():
     fill.respond = respond
     model.run()
     assert seen["fixed"] > 0 and seen["open"] > 0, seen
+
+
+def test_the_remembered_week_of_a_start_is_the_boards_even_past_its_bound():
+    # p_accept remembers each start's agency week (YearModel._week_of); it must be the
+    # board's answer for every start, also once the bounded memory has been emptied.
+    from datetime import timedelta
+
+    model = _model(from_dict(small(days=2, officers=3)), 0)
+    first = model.clock.at(0.0)
+    starts = [first + timedelta(hours=5 * i) for i in range(5000)]
+    for when in starts + starts[::-7]:
+        assert model._week_of(when) == model.fill.week_of(when)
+    assert len(model._weeks) <= 4096
