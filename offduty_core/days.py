@@ -169,8 +169,11 @@ class DayTable:
         out: list[Piece] = []
         if end <= start:
             return ()
-        cuts = {start + s for s in self.split_after if start + s < end}
         table, index = self.locate(start)
+        if not self.split_at and not self.split_after and end <= table.midnights[index + 1]:
+            # Inside one local day with no rate splits (most shifts): one piece, no cutting.
+            return (Piece(table.first + timedelta(days=index), start, end, table.holidays.get(index), 0),)
+        cuts = {start + s for s in self.split_after if start + s < end}
         cursor = start
         while cursor < end:
             midnights = table.midnights

@@ -139,6 +139,7 @@ class AgencyRules:
         self.segments: dict[tuple, tuple[tuple, int]] = {}
         self.segment_ids: dict[tuple, int] = {}
         self._default_classes: dict[tuple, tuple[str, ...]] = {}
+        self._card_fee_texts: dict[str, str] = {}
         self.accounts = tuple(ledger.account(base, self.name)
                               for base in (ledger.CITY_PAYABLE, ledger.ADMIN_FEE, ledger.RETAINED_SHARE))
 
@@ -277,8 +278,11 @@ class AgencyRules:
 
     def card_fee_text(self, method: str) -> str:
         """'card processing fee 3 %': the words of a payment method's fee line."""
-        rate = self.terms.method_fee(method)
-        return f"{method} processing fee {rate * 100:.2f} %".replace(".00 %", " %")
+        found = self._card_fee_texts.get(method)
+        if found is None:  # kept: every card-paid bill of a year asks again
+            rate = self.terms.method_fee(method)
+            found = self._card_fee_texts[method] = f"{method} processing fee {rate * 100:.2f} %".replace(".00 %", " %")
+        return found
 
     def window_rule(self, remaining_s: int) -> tuple[ChargeRule, str]:
         """The charge for a cancellation ``remaining_s`` before the start, and its tag."""

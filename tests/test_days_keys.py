@@ -57,3 +57,20 @@ def test_a_table_that_keeps_the_last_year_it_looked_in_locates_as_a_fresh_one(of
         new_year = epoch(datetime(2027, 1, 1, tzinfo=DENVER))
         for near in (new_year - 1, new_year, new_year + 1):
             assert reused.local_date(near) == datetime.fromtimestamp(near, DENVER).date()
+
+
+@settings(max_examples=300, deadline=None)
+@given(offset=st.integers(0, 2 * 366 * 86400), length=st.integers(1, 3 * 86400))
+def test_pieces_cut_an_interval_at_each_local_midnight(offset, length):
+    """A table without rate splits cuts only at local midnights (one piece when the interval
+    stays inside a day, the common shift), with each piece on its local date."""
+    start = START + offset
+    end = start + length
+    pieces = DayTable(DENVER, None).pieces(start, end)
+    assert pieces[0].start == start and pieces[-1].end == end and pieces[0].offset == 0
+    for before, after in zip(pieces, pieces[1:]):
+        assert before.end == after.start and after.offset == after.start - start
+        assert TABLE.local_date(after.start) == TABLE.local_date(after.start - 1) + timedelta(days=1)
+    for piece in pieces:
+        assert piece.day == TABLE.local_date(piece.start) == TABLE.local_date(piece.end - 1)
+        assert piece.holiday is None
