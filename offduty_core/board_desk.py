@@ -43,19 +43,18 @@ class BoardDesk:
                      else f"{posting.shift.agency} officers")
             return Reason(officer.badge, "audience",
                           f"{posting.shift.label} is open only to {first} until {when}")
-        return self._rules_for(posting).why_not(officer, posting.shift)
+        return (posting.eligibility or self._rules_for(posting)).why_not(officer, posting.shift)
 
     def objection(self, posting: Posting, officer: Officer) -> str | None:
         """The rule of :meth:`why_not`'s reason (``audience`` or an eligibility rule's name),
         or None, without wording the reason."""
-        stage = posting.stage_of(officer)
-        if stage is None or stage > posting.stage:
-            return "audience"
-        shift = posting.shift
-        elig = self._eligibility.get((shift.agency, id(posting.method)))  # _rules_for, once it has them
-        if elig is None:
-            elig = self._rules_for(posting)
-        return elig.objection(officer, shift)
+        # Asked for every look that may be a "yes" and every answer: stage_of's first case (an
+        # officer of the shift's agency, no group) is taken without the call.
+        if officer.agency != posting.shift.agency or posting.config.group is not None:
+            stage = posting.stage_of(officer)
+            if stage is None or stage > posting.stage:
+                return "audience"
+        return (posting.eligibility or self._rules_for(posting)).objection(officer, posting.shift)
 
     def fixed_objection(self, posting: Posting, officer: Officer) -> bool:
         """True when ``officer`` is refused ``posting`` for a reason that stands while the
@@ -63,14 +62,12 @@ class BoardDesk:
         or an eligibility rule that looks only at the officer and the shift
         (:meth:`Eligibility.fixed_objection <offduty_core.eligibility.Eligibility.fixed_objection>`).
         :meth:`objection` then never names a cap."""
-        stage = posting.stage_of(officer)
-        if stage is None or stage > posting.stage:
-            return True
-        shift = posting.shift
-        elig = self._eligibility.get((shift.agency, id(posting.method)))  # _rules_for, once it has them
-        if elig is None:
-            elig = self._rules_for(posting)
-        return elig.fixed_objection(officer, shift)
+        # Asked once per officer a look planner or a rotation walk meets: as objection().
+        if officer.agency != posting.shift.agency or posting.config.group is not None:
+            stage = posting.stage_of(officer)
+            if stage is None or stage > posting.stage:
+                return True
+        return (posting.eligibility or self._rules_for(posting)).fixed_index(officer, posting.shift) >= 0
 
     def award(self, posting: Posting, badge: str, basis: str) -> Reason | None:
         officer = self.roster.get(badge)
@@ -161,12 +158,17 @@ class BoardDesk:
         return record
 
     def _rules_for(self, posting: Posting) -> Eligibility:
-        key = (posting.shift.agency, id(posting.method))
-        elig = self._eligibility.get(key)
+        """The rules for ``posting``'s shifts: one :class:`Eligibility` per (agency, method),
+        kept on the posting too (``Posting.eligibility``)."""
+        elig = posting.eligibility
         if elig is None:
-            extra = self._extra_rules(posting.shift.agency)
-            elig = Eligibility(self.book, core_rules() + extra + tuple(posting.method.rules()))
-            self._eligibility[key] = elig
+            key = (posting.shift.agency, id(posting.method))
+            elig = self._eligibility.get(key)
+            if elig is None:
+                extra = self._extra_rules(posting.shift.agency)
+                elig = Eligibility(self.book, core_rules() + extra + tuple(posting.method.rules()))
+                self._eligibility[key] = elig
+            posting.eligibility = elig
         return elig
 
     def _extra_rules(self, agency: str) -> tuple:

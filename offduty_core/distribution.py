@@ -157,6 +157,11 @@ class Posting:
     pending: str | None = None
     deadline: datetime | None = None
     data: dict[str, Any] = attrs.Factory(dict)
+    #: The board's eligibility rules for this posting (core, its agency's, its method's),
+    #: kept here the first time the board asks (the shift's agency and the method never
+    #: change), so a question about an officer needs no look-up.  The board's; a method
+    #: asks the desk.
+    eligibility: Any = attrs.field(default=None, init=False, repr=False)
 
     @property
     def key(self) -> ShiftKey:

@@ -93,13 +93,18 @@ class Eligibility:
         self._core = len(_CORE_TYPES) if starts_with_core(self.rules) else 0
         self._duty_rest = self.rules[4].rest_before_duty if self._core else True
 
-    def _fixed_index(self, officer: Officer, shift: Shift) -> int:
-        """``_fixed_core_objection`` for this book and on-duty rule, asked once per (shift,
+    def fixed_index(self, officer: Officer, shift: Shift) -> int:
+        """The index of the first rule that looks only at the officer and the shift to object
+        (:meth:`fixed_objection`), or -1: none does, or the rules do not start with the core's.
+
+        ``_fixed_core_objection`` for this book and on-duty rule, asked once per (shift,
         officer).  Callers ask the same pair again and again (a rotation list walked from its
         head at every offer, every look at a posting, the answer and the award).  A Shift and
         an Officer are frozen (a moved or barred shift, a changed officer, is a new object),
         so an answer stands while both do: it is kept on the shift (``Shift.fixed``), and
         goes with it, or when the board closes its posting (:func:`forget_fixed`)."""
+        if not self._core:
+            return -1
         kept = shift.fixed
         if kept is not None and kept[0] is self:
             answers = kept[1]
@@ -130,7 +135,7 @@ class Eligibility:
         index, found = -1, None
         core = self._core
         if core:
-            index = self._fixed_index(officer, shift)
+            index = self.fixed_index(officer, shift)
             if index < 0:
                 index = _booked_core_objection(officer, shift, book)
             if index >= 0:
@@ -156,7 +161,7 @@ class Eligibility:
             return None if last[3] < 0 else self.rules[last[3]].name
         core = self._core
         if core:
-            index = self._fixed_index(officer, shift)
+            index = self.fixed_index(officer, shift)
             if index < 0:
                 index = _booked_core_objection(officer, shift, book)
         else:
@@ -179,7 +184,7 @@ class Eligibility:
 
         The first objection is then one of those rules, never a cap: a simulator can treat
         such an officer as certain to be refused without asking :meth:`objection` later."""
-        return bool(self._core) and self._fixed_index(officer, shift) >= 0
+        return self.fixed_index(officer, shift) >= 0
 
     def reasons(self, officer: Officer, shift: Shift) -> list[Reason]:
         """Every objection (for ``offduty explain``), not only the first."""

@@ -67,7 +67,7 @@ class Shift:
     # The shift's ShiftShape per (zone, week start), computed once (see OfficerBook.shift_shape):
     # None, one (key, shape) pair, or a dict of them when asked for several zones.
     shapes: Any = attrs.field(init=False, eq=False, repr=False, default=None)
-    # The fixed eligibility rules' answers for this shift (see Eligibility._fixed_index):
+    # The fixed eligibility rules' answers for this shift (see Eligibility.fixed_index):
     # None, or (the Eligibility, {badge: (officer, first objecting rule or -1)}).
     fixed: Any = attrs.field(init=False, eq=False, repr=False, default=None)
 

@@ -209,6 +209,32 @@ def test_a_fixed_objection_is_never_a_cap_and_stands_until_the_shift_changes():
     assert seen["fixed"] > 0 and seen["open"] > 0, seen
 
 
+def test_a_posting_keeps_the_boards_rules_for_its_agency_and_method():
+    # The board keeps each posting's Eligibility on it (Posting.eligibility) so a question
+    # needs no look-up: it must be the board's one for the shift's agency and the method,
+    # also on a posting reposted after a drop or a moved start, and answer as fresh rules do.
+    model = _model(from_dict(small(days=10, officers=20)), 2)
+    board, fill = model.fill.board, model.fill
+    original = fill.respond
+    asked = []
+
+    def respond(now, rid, slot, badge, accept=True):
+        posting = fill.slot(rid, slot).posting
+        officer = model.roster.by_badge[badge]
+        rule = fill.objection(posting, officer)
+        shift = posting.shift
+        assert posting.eligibility is board._eligibility[(shift.agency, id(posting.method))]
+        fresh = board.eligibility(shift.agency, posting.method)
+        assert rule == "audience" or rule == fresh.objection(officer, shift)
+        assert fill.fixed_objection(posting, officer) == (rule == "audience" or fresh.fixed_objection(officer, shift))
+        asked.append(rule)
+        return original(now, rid, slot, badge, accept)
+
+    fill.respond = respond
+    model.run()
+    assert asked
+
+
 def test_the_remembered_week_of_a_start_is_the_boards_even_past_its_bound():
     # p_accept remembers each start's agency week (YearModel._week_of); it must be the
     # board's answer for every start, also once the bounded memory has been emptied.
