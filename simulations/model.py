@@ -51,6 +51,7 @@ from .scenario import MAX_DAYS, Scenario
 from .tally import ModelResult, Record, Tally  # noqa: F401  (Record and ModelResult: imported from here too)
 
 NIGHT = frozenset((22, 23, 0, 1, 2, 3, 4, 5))
+_new = tuple.__new__
 INF = float("inf")
 
 
@@ -514,11 +515,13 @@ class YearModel:
             return None
         # The invoice is issued when the job settles; days to pay count from the next day.
         invoice = (math.floor(env.now / 24.0) + 1) * 24.0
+        # Records made in field order as plain tuples (t, kind, job, slot, officer, a, note):
+        # a named tuple's constructor matching keywords costs several times the tuple.
         if g.random() < pay.default_rate:
-            return Record(env.now, "defaulted", billed.request_id, note=method)
+            return _new(Record, (env.now, "defaulted", billed.request_id, -1, "", math.nan, method))
         days = min(max(0.0, round(float(pay.days_to_pay.draw(g)))), MAX_DAYS)
         day = invoice + days * 24.0
-        return Record(day, "paid", billed.request_id, a=day, note=method)
+        return _new(Record, (day, "paid", billed.request_id, -1, "", day, method))
 
     #: The model's reaction to each kind of board record it reacts to (:meth:`_handle`).
     _REACTIONS: dict[type, Callable[["YearModel", Any], None]] = {
