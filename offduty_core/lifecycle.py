@@ -89,6 +89,8 @@ __all__ = [
 
 
 _new = tuple.__new__
+_heappush, _heappop = heapq.heappush, heapq.heappop
+_UTC = timezone.utc
 
 #: How often (seconds) a board that drops settled jobs has its book drop the hours counted on
 #: days no check or look-back can read any more (:meth:`OfficerBook.prune`).
@@ -193,7 +195,7 @@ class JobBoard(BoardDesk, BoardChanges):
         """:meth:`advance` to ``until`` (aware, UTC), without checking it or collecting the records."""
         timers = self._timers
         while timers and timers[0][0] <= until:  # UTC against UTC: a comparison of fields
-            timer = heapq.heappop(timers)[2]
+            timer = _heappop(timers)[2]
             if self.now is None or timer.at > self.now:
                 self.now = timer.at
             self._fire(timer)
@@ -210,7 +212,7 @@ class JobBoard(BoardDesk, BoardChanges):
         """When the board next needs :meth:`advance` (None: nothing pending)."""
         timers, live = self._timers, self._live
         while timers and not live(timers[0][2]):
-            heapq.heappop(timers)
+            _heappop(timers)
         return timers[0][2].at if timers else None
 
     def fire(self, timer: Timer, at: datetime | None = None) -> list[Record]:
@@ -237,16 +239,18 @@ class JobBoard(BoardDesk, BoardChanges):
         return self.records[mark:]
 
     def _push(self, timer: Timer) -> None:
+        """Keep ``timer`` (the caller's ``schedule``, or the heap); a request pushes about four."""
         if self._schedule is not None:
             self._schedule(timer)
-        else:
-            at = timer.at
-            if at.tzinfo is not timezone.utc:  # the simulator's are UTC already
-                at = at.astimezone(timezone.utc)
-            entry = (at, next(self._seq), timer)
-            heapq.heappush(self._timers, entry)
-            if self._wake is not None and self._timers[0] is entry:
-                self._wake(timer)  # the new earliest: the caller's own wake-up may be too late
+            return
+        at = timer[0]  # .at
+        if at.tzinfo is not _UTC:  # the simulator's are UTC already
+            at = at.astimezone(_UTC)
+        entry = (at, next(self._seq), timer)
+        timers = self._timers
+        _heappush(timers, entry)
+        if timers[0] is entry and self._wake is not None:
+            self._wake(timer)  # the new earliest: the caller's own wake-up may be too late
 
     def _live(self, timer: Timer) -> bool:
         """Whether ``timer`` still means something (wake-ups are never unscheduled: a change
@@ -355,15 +359,18 @@ class JobBoard(BoardDesk, BoardChanges):
 
     def _schedule_settle(self, job: Job) -> None:
         job.settle_gen += 1
-        self._push(SettleTimer(max(job.last_end + self.settle_after, self.now), job, job.settle_gen))
+        # Timers are made as plain tuples (``_new``), like the records: a named tuple's own
+        # constructor costs more than the tuple.
+        at, now = job.last_end + self.settle_after, self.now
+        self._push(_new(SettleTimer, (at if at >= now else now, job, job.settle_gen)))  # max(at, now)
 
     def _schedule_slot(self, job: Job, st: SlotState) -> None:
         st.epoch += 1
         epoch, start, now = st.epoch, st.shift.start, self.now
         lead = job.rules.unfilled_alert
         if lead is not None:
-            self._push(AlertTimer(max(start - lead, now, job.request.approved), job, st, epoch))
-        self._push(StartTimer(start if start >= now else now, job, st, epoch))  # max(start, now)
+            self._push(_new(AlertTimer, (max(start - lead, now, job.request.approved), job, st, epoch)))
+        self._push(_new(StartTimer, (start if start >= now else now, job, st, epoch)))  # max(start, now)
 
     def _post_job(self, job: Job) -> None:
         job.status = "posted"

@@ -51,6 +51,7 @@ from .scenario import MAX_DAYS, Scenario
 from .tally import ModelResult, Record, Tally  # noqa: F401  (Record and ModelResult: imported from here too)
 
 NIGHT = frozenset((22, 23, 0, 1, 2, 3, 4, 5))
+_new = tuple.__new__
 INF = float("inf")
 
 
@@ -192,7 +193,10 @@ class YearModel:
         self._vendor_method: dict[str, str] = {}
         #: Plans officers' looks at open postings (:mod:`offduty_simulations.looks`).
         self.looks = LookPlanner(self, Record)
-        self.env.process(self._arrivals())
+        self._next_job = None  # the job the pending arrival timeout is for
+        self._received = 0  # jobs received so far (for ``progress``)
+        # The first event: the arrivals start when the run does (nothing else is scheduled yet).
+        self.env.timeout(0.0).callbacks.append(self._first_arrival)
 
     # --- the board ----------------------------------------------------------------------
 
@@ -302,20 +306,40 @@ class YearModel:
 
     # --- arrivals -------------------------------------------------------------------------
 
-    def _arrivals(self):
+    def _arrivals(self, _event=None) -> None:
+        """Receive every job that has arrived by now, then wait for the next one: a chain of
+        timeouts with this as their callback rather than a SimPy process, since resuming a
+        process costs several times a callback and a year has one resume per arrival
+        instant.  The first call is an event at the start (the one a process's start would
+        be); each job is taken from :attr:`jobs` at the instant the process took it, and
+        every timeout is made where the process made it, so events keep their ids and order."""
         env = self.env
-        progress = self.progress
-        n = 0
-        for job in self.jobs:
-            if job.received > env.now:
-                yield env.timeout(job.received - env.now)
+        job = self._next_job
+        while job is not None:
             self.tally.receive(job)
             self._receive(job)
-            n += 1
-            if progress is not None and n % 500 == 0:
-                progress(500)
-        if progress is not None:
-            progress(n % 500)
+            self._received += 1
+            if self.progress is not None and self._received % 500 == 0:
+                self.progress(500)
+            job = next(self.jobs, None)
+            if job is not None and job.received > env.now:
+                self._next_job = job
+                env.timeout(job.received - env.now).callbacks.append(self._arrivals)
+                return
+        self._next_job = None
+        if self.progress is not None:
+            self.progress(self._received % 500)
+
+    def _first_arrival(self, _event) -> None:
+        """Take the first job (at the start event, as the arrivals process did) and receive it
+        now or wait for it."""
+        job = next(self.jobs, None)
+        if job is not None and job.received > self.env.now:
+            self._next_job = job
+            self.env.timeout(job.received - self.env.now).callbacks.append(self._arrivals)
+        else:
+            self._next_job = job
+            self._arrivals()
 
     def _method_for(self, vendor: str) -> str:
         method = self._vendor_method.get(vendor)
@@ -491,11 +515,13 @@ class YearModel:
             return None
         # The invoice is issued when the job settles; days to pay count from the next day.
         invoice = (math.floor(env.now / 24.0) + 1) * 24.0
+        # Records made in field order as plain tuples (t, kind, job, slot, officer, a, note):
+        # a named tuple's constructor matching keywords costs several times the tuple.
         if g.random() < pay.default_rate:
-            return Record(env.now, "defaulted", billed.request_id, note=method)
+            return _new(Record, (env.now, "defaulted", billed.request_id, -1, "", math.nan, method))
         days = min(max(0.0, round(float(pay.days_to_pay.draw(g)))), MAX_DAYS)
         day = invoice + days * 24.0
-        return Record(day, "paid", billed.request_id, a=day, note=method)
+        return _new(Record, (day, "paid", billed.request_id, -1, "", day, method))
 
     #: The model's reaction to each kind of board record it reacts to (:meth:`_handle`).
     _REACTIONS: dict[type, Callable[["YearModel", Any], None]] = {

@@ -68,6 +68,25 @@ def test_a_year_from_the_queue_equals_a_year_from_the_list():
     assert years[0].tables["ledger"].equals(years[1].tables["ledger"])
 
 
+def test_arrivals_receive_every_job_at_its_time_and_report_progress_for_each():
+    # The arrivals are a chain of timeouts, not a process: each job is received at its own
+    # time, in order, and ``progress`` is told of every one, in blocks of 500 and the rest.
+    sc = from_dict(small(days=21, officers=10))
+    rules = scenario_rules(sc, default_registry().rules(sc.agency.name))
+    rng = demand.streams(5)
+    jobs = demand.generate(sc, rules, rng)
+    told: list[int] = []
+    model = YearModel(sc, rules, rng, list(jobs), progress=told.append)
+    seen: list[tuple[str, float]] = []
+    receive = model._receive
+    model._receive = lambda job: (seen.append((job.id, model.env.now)), receive(job))
+    model.run()
+    # (at its time to the last bit or so: SimPy adds the delay to its clock)
+    assert [i for i, _ in seen] == [j.id for j in jobs] and len(seen) > 20
+    assert [t for _, t in seen] == pytest.approx([j.received for j in jobs], rel=1e-12)
+    assert sum(told) == len(jobs) and all(n == 500 for n in told[:-1])
+
+
 def test_a_year_from_any_iterable_of_jobs_equals_a_year_from_the_list():
     # A one-shot iterable (a generator) is read whole before the year starts, not used up
     # finding the first arrival and then run as an empty year.
