@@ -9,8 +9,6 @@ lifecycle that only runs once a shift is out: posting and awarding stay in ``lif
 
 from __future__ import annotations
 
-import attrs
-
 from . import billing
 from . import model
 from .board_inputs import CancelRequest, ChangeStart, ClockShift, Complete, DropShift, NoShow, ReleaseEarly
@@ -37,7 +35,7 @@ class BoardChanges:
         self.book.unbook(st.shift.key)
         job.events.append(model.Drop(slot=st.slot.index, at=self.now, officer=badge))
         self._record(Dropped, job, st, badge=badge)
-        st.shift = attrs.evolve(st.shift, barred=st.shift.barred | {badge})
+        st.shift = st.shift.barring(badge)
         posting = st.posting
         backups = list(posting.backups)
         self._post_quiet(st)
@@ -144,7 +142,7 @@ class BoardChanges:
         if event.end - event.start > billing.MAX_REQUEST_SPAN:
             raise InputError("change_start.end", self._local(event.end, job.agency), "a shift may span at most 31 days")
         for st in live:
-            moved = attrs.evolve(st.shift, start=event.start, end=event.end)
+            moved = st.shift.moved(event.start, event.end)
             if st.status == "filled":
                 officer = self.roster.get(st.officer)
                 reason = None
@@ -169,7 +167,7 @@ class BoardChanges:
                                                         slots=(st.slot.index,)))
                     self._record(StartChanged, job, st, start=event.start, end=event.end, badge=officer.badge,
                                  kept=False, reason=reason)
-                    st.shift = attrs.evolve(moved, barred=moved.barred | {officer.badge})
+                    st.shift = moved.barring(officer.badge)
                     self._schedule_slot(job, st)
                     self._post(job, st, repost=True,
                                reason=f"start moved; badge {officer.badge} could not work it and is barred")

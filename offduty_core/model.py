@@ -48,20 +48,23 @@ def _slug(instance: object, attribute: attrs.Attribute, value: str) -> None:
         raise InputError(attribute.name, value, "use lower-case words joined by '-', e.g. 'west-valley-city-ut'")
 
 
-def _aware(instance: object, attribute: attrs.Attribute, value: datetime | None) -> None:
-    if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
-        raise InputError(attribute.name, value, "must be a timezone-aware datetime")
-
-
-def _utc(value: object) -> object:
-    """Store instants in UTC: aware datetimes in one ``ZoneInfo`` subtract and compare by
-    wall clock, which is wrong across a daylight-saving change.  Naive values pass through
-    to the ``_aware`` validator, which refuses them."""
+def _instant(value: object, attribute: attrs.Attribute) -> object:
+    """An instant field's value, kept in UTC: aware datetimes in one ``ZoneInfo`` subtract
+    and compare by wall clock, which is wrong across a daylight-saving change.  Anything but
+    an aware datetime (or None) is refused here, so the value is looked at once, where it
+    enters: a converter that checks, rather than a converter and then a validator (the board
+    makes an ``Assign`` per award and a ``Clock`` per worked shift from instants it holds)."""
     if value.__class__ is datetime and value.tzinfo is timezone.utc:
         return value  # already UTC: nothing to convert
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(timezone.utc)
-    return value
+    if value is None:
+        return value
+    raise InputError(attribute.name, value, "must be a timezone-aware datetime")
+
+
+#: The converter of every instant field (:func:`_instant`, which needs the field's name).
+_UTC = attrs.Converter(_instant, takes_field=True)
 
 
 def _nonempty(instance: object, attribute: attrs.Attribute, value: str) -> None:
@@ -126,14 +129,14 @@ class Request:
     id: str = attrs.field(validator=_nonempty)
     vendor: str = attrs.field(validator=_nonempty)
     category: str = attrs.field(validator=_nonempty)
-    received_at: datetime = attrs.field(converter=_utc, validator=_aware)
-    start: datetime = attrs.field(converter=_utc, validator=_aware)
-    end: datetime = attrs.field(converter=_utc, validator=_aware)
+    received_at: datetime = attrs.field(converter=_UTC)
+    start: datetime = attrs.field(converter=_UTC)
+    end: datetime = attrs.field(converter=_UTC)
     # Compared (two requests differing only in positions are not equal) but not hashed:
     # the read-only mapping is unhashable.
     positions: Mapping[str, int] = attrs.field(converter=_positions, factory=dict, eq=True, hash=False)
     vehicle: bool = attrs.field(default=False)
-    approved_at: datetime | None = attrs.field(default=None, converter=_utc, validator=_aware)
+    approved_at: datetime | None = attrs.field(default=None, converter=_UTC)
     site: str = ""
     post_orders: str = ""
 
@@ -185,7 +188,7 @@ class EventType(str, Enum):
 class Cancel:
     """The vendor cancels the request, or only the given slots (a reduction in officers)."""
 
-    at: datetime = attrs.field(converter=_utc, validator=_aware)
+    at: datetime = attrs.field(converter=_UTC)
     channel: str = attrs.field()
     request_id: str | None = None
     slots: tuple[int, ...] | None = None
@@ -206,9 +209,9 @@ class ChangeStart:
     """The vendor moves the shift (new start and end); ``officer_accepts`` says if the
     assigned officer can work the new hours."""
 
-    at: datetime = attrs.field(converter=_utc, validator=_aware)
-    start: datetime = attrs.field(converter=_utc, validator=_aware)
-    end: datetime = attrs.field(converter=_utc, validator=_aware)
+    at: datetime = attrs.field(converter=_UTC)
+    start: datetime = attrs.field(converter=_UTC)
+    end: datetime = attrs.field(converter=_UTC)
     officer_accepts: bool = True
     channel: str = "email"
     slots: tuple[int, ...] | None = None
@@ -229,7 +232,7 @@ class Release:
     """The officer of ``slot`` is released before the scheduled end."""
 
     slot: int
-    at: datetime = attrs.field(converter=_utc, validator=_aware)
+    at: datetime = attrs.field(converter=_UTC)
     type = EventType.RELEASE
 
     @property
@@ -242,8 +245,8 @@ class Clock:
     """The officer of ``slot`` clocked in and out (actual hours worked)."""
 
     slot: int
-    clock_in: datetime = attrs.field(converter=_utc, validator=_aware)
-    clock_out: datetime = attrs.field(converter=_utc, validator=_aware)
+    clock_in: datetime = attrs.field(converter=_UTC)
+    clock_out: datetime = attrs.field(converter=_UTC)
     type = EventType.CLOCK
 
     @clock_out.validator
@@ -261,7 +264,7 @@ class Drop:
     """The officer of ``slot`` drops the shift; it is reposted (billing is unaffected)."""
 
     slot: int
-    at: datetime = attrs.field(converter=_utc, validator=_aware)
+    at: datetime = attrs.field(converter=_UTC)
     officer: str | None = None
     type = EventType.DROP
 
@@ -276,7 +279,7 @@ class Assign:
 
     slot: int
     officer: str = attrs.field(validator=_nonempty)
-    at: datetime | None = attrs.field(default=None, converter=_utc, validator=_aware)
+    at: datetime | None = attrs.field(default=None, converter=_UTC)
     type = EventType.ASSIGN
 
     @property

@@ -80,6 +80,21 @@ class Shift:
         if value <= self.start:
             raise InputError("shift.end", value.isoformat(timespec="minutes"), "must be after the shift's start")
 
+    def barring(self, badge: str) -> Shift:
+        """This shift with ``badge`` barred too (a dropped shift, or a move its officer could
+        not work).  Built field by field rather than by ``attrs.evolve``, which looks the
+        fields up again on every call (a drop or a move per few dozen shifts); the constructor
+        still checks and derives everything."""
+        return Shift(request_id=self.request_id, slot=self.slot, role=self.role, category=self.category,
+                     agency=self.agency, start=self.start, end=self.end, ranks=self.ranks,
+                     qualifications=self.qualifications, barred=self.barred | {badge}, set_id=self.set_id)
+
+    def moved(self, start: datetime, end: datetime) -> Shift:
+        """This shift over ``[start, end)`` (the vendor moved it), as :meth:`barring` builds."""
+        return Shift(request_id=self.request_id, slot=self.slot, role=self.role, category=self.category,
+                     agency=self.agency, start=start, end=end, ranks=self.ranks,
+                     qualifications=self.qualifications, barred=self.barred, set_id=self.set_id)
+
     @property
     def key(self) -> ShiftKey:
         return (self.request_id, self.slot)

@@ -10,7 +10,7 @@ import pytest
 
 from offduty_core.eligibility import (Eligibility, FunctionRule, JobsPerDay, OfficerBook, Shift, core_rules,
                                       forget_fixed, week_key)
-from offduty_core.errors import PluginError
+from offduty_core.errors import InputError, PluginError
 from offduty_core.officers import CycleSchedule, Officer, OffDutyRecord, Rank, Roster
 from offduty_core.spec import HourCaps
 
@@ -468,3 +468,23 @@ def test_a_shape_cuts_as_split_at_local_midnight_does_also_with_microseconds(tz_
                          tuple(months.items()), start.astimezone(zone).date().toordinal())
         if not start.microsecond and not end.microsecond:
             assert shape_at(int(start.timestamp()), int(end.timestamp()), tz_name, week_start) == shape
+
+
+def test_barring_and_moving_a_shift_rebuild_it_as_evolve_would():
+    """``Shift.barring`` and ``Shift.moved`` (drops and moves) equal ``attrs.evolve``: every
+    field kept, the epoch seconds derived again, the per-shift caches (shapes, fixed answers)
+    not carried over, and a move still checked."""
+    import attrs
+
+    base = shift("2026-03-06 18:00", "2026-03-06 22:00", category="school_safety", set_id="S-1", barred=frozenset({"9"}))
+    object.__setattr__(base, "fixed", ("stale", {}))
+    object.__setattr__(base, "shapes", ("stale", None))
+    barred = base.barring("117")
+    assert barred == attrs.evolve(base, barred=base.barred | {"117"})
+    assert barred.barred == {"9", "117"} and barred.fixed is None and barred.shapes is None
+    moved = base.moved(at("2026-03-07 08:00"), at("2026-03-07 12:00"))
+    assert moved == attrs.evolve(base, start=at("2026-03-07 08:00"), end=at("2026-03-07 12:00"))
+    assert (moved.start_ts, moved.end_ts) == (int(moved.start.timestamp()), int(moved.end.timestamp()))
+    assert moved.fixed is None and moved.shapes is None
+    with pytest.raises(InputError):
+        base.moved(at("2026-03-07 12:00"), at("2026-03-07 08:00"))

@@ -622,3 +622,21 @@ def test_a_board_that_drops_settled_jobs_has_its_book_forget_their_bookings_but_
     assert dropped.book.bookings_of("L1") == [] and len(kept.book.bookings_of("L1")) == 1
     assert kept.book.day_secs == dropped.book.day_secs != {}
     assert billed(kept, "L-1") == billed(dropped, "L-1")
+
+
+def test_event_instants_are_kept_in_utc_and_checked_where_they_enter():
+    """An instant field converts an aware datetime to UTC and refuses a naive one or a
+    non-datetime, naming the field, in one step (the converter checks; there is no validator)."""
+    from offduty_core.model import Assign, Clock
+
+    local = datetime(2027, 3, 1, 10, tzinfo=ZoneInfo("America/Phoenix"))
+    clock = Clock(slot=0, clock_in=local, clock_out=local + timedelta(hours=4))
+    assert clock.clock_in == local and clock.clock_in.tzinfo is timezone.utc
+    assert Assign(slot=0, officer="117").at is None
+    with pytest.raises(InputError, match="^clock_out: .*timezone-aware"):
+        Clock(slot=0, clock_in=local, clock_out=datetime(2027, 3, 1, 14))
+    with pytest.raises(InputError, match="^at: 'noon'.*timezone-aware"):
+        Assign(slot=0, officer="117", at="noon")
+    with pytest.raises(InputError, match="^received_at: .*timezone-aware"):
+        Request(id="R-1", vendor="v", category="security", received_at=datetime(2027, 3, 1), start=local,
+                end=local + timedelta(hours=4))
