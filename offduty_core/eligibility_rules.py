@@ -6,7 +6,6 @@ path (:func:`_first_core_objection`).
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from datetime import date
 from typing import Callable, Protocol
 
@@ -336,22 +335,17 @@ def _fixed_core_objection(officer: Officer, shift: Shift, book: OfficerBook, dut
         return 3
     # on-duty (OnDuty.find): a duty shift starting at a objects if s - length < a < e + gap
     # (it overlaps, or leaves too little rest before it); the officer's table of duty starts
-    # as OfficerBook.duty_table keeps it, and one bisect.
+    # as OfficerBook.duty_table keeps it, asked with one bisect (DutyStarts.first_in).
     if officer.schedule is None:
         return -1
     entry = book._duty.get(badge)
     duty = entry[1] if entry is not None and entry[0] is officer else book.duty_table(officer)
-    low = shift.start_ts - duty.length
     high = shift.end_ts
     if duty_rest:
         gap = book.rest_secs[officer.agency]
         if gap > 0:
             high += gap
-    if low < duty.lo or high > duty.hi:
-        duty.cover(low, high)
-    starts = duty.starts
-    i = bisect_right(starts, low)
-    return 4 if i < len(starts) and starts[i] < high else -1
+    return -1 if duty.first_in(shift.start_ts - duty.length, high) is None else 4
 
 
 def _booked_core_objection(officer: Officer, shift: Shift, book: OfficerBook) -> int:

@@ -92,7 +92,7 @@ class _Schedule:
 
     def duty_start(self, ordinal: int, tz_name: str) -> int | None:
         """The epoch start of the on-duty shift starting on local day ``ordinal`` (None: a
-        day off); :meth:`duty_epochs` for one day."""
+        day off): what :meth:`duty_starts` gives for that one day."""
         if not self.works_on_ordinal(ordinal):
             return None
         start = self.shift_start
@@ -149,14 +149,6 @@ class CycleSchedule(_Schedule):
     def works_on_ordinal(self, ordinal: int) -> bool:
         cycle = CYCLES[self.pattern][0]
         return cycle[(ordinal - self.anchor.toordinal()) % len(cycle)]
-
-    def duty_starts(self, first: int, last: int, tz_name: str) -> list[int]:
-        """:meth:`_Schedule.duty_starts`, with the cycle and its anchor looked up once."""
-        cycle = CYCLES[self.pattern][0]
-        n, anchor = len(cycle), self.anchor.toordinal()
-        start = self.shift_start
-        hour, minute = start.hour, start.minute
-        return [_wall_epoch(tz_name, d, hour, minute) for d in range(first, last + 1) if cycle[(d - anchor) % n]]
 
     def describe(self) -> str:
         return f"{self.pattern} from {self.anchor} at {self.shift_start:%H:%M}"

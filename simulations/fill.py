@@ -161,8 +161,13 @@ class FillAdapter:
         self.status = ENGINE
         self._last_hours: float | None = None
         self._last_at: datetime | None = None
-        # The look planner and the answers ask these some 100,000 times a year: the board's
-        # own bound methods stand in for this class's (documented below), a call fewer each.
+        # The look planner and the answers ask these some 100,000 times a year, so they are the
+        # board's own methods, a call fewer each.  ``objection(posting, officer)``: None if
+        # ``officer`` may take ``posting`` now, else the rule that says no (unworded: the model
+        # only needs to know which).  ``fixed_objection(posting, officer)``: True if refused for
+        # a reason that stands while the posting keeps its stage and shift (on duty, barred, ...;
+        # never a cap): :meth:`JobBoard.fixed_objection
+        # <offduty_core.lifecycle.JobBoard.fixed_objection>`.
         self.objection = self.board.objection
         self.fixed_objection = self.board.fixed_objection
 
@@ -317,19 +322,6 @@ class FillAdapter:
     def why_not(self, posting, officer: Officer):
         """None if ``officer`` may take ``posting`` now, else the board's reason."""
         return self.board.why_not(posting, officer)
-
-    def objection(self, posting, officer: Officer) -> str | None:
-        """None if ``officer`` may take ``posting`` now, else the rule that says no (the
-        reason's ``rule``, unworded: the model only needs to know which).  An instance's
-        is the board's own (set in ``__init__``)."""
-        return self.board.objection(posting, officer)
-
-    def fixed_objection(self, posting, officer: Officer) -> bool:
-        """True if ``officer`` is refused ``posting`` for a reason that stands while the
-        posting keeps its stage and shift (on duty, barred, ...; never a cap):
-        :meth:`JobBoard.fixed_objection <offduty_core.lifecycle.JobBoard.fixed_objection>`.  An
-        instance's is the board's own (set in ``__init__``)."""
-        return self.board.fixed_objection(posting, officer)
 
     def week_of(self, when: datetime) -> int:
         """The book's key of the agency week holding ``when``."""

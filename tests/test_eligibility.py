@@ -488,3 +488,18 @@ def test_barring_and_moving_a_shift_rebuild_it_as_evolve_would():
     assert moved.fixed is None and moved.shapes is None
     with pytest.raises(InputError):
         base.moved(at("2026-03-07 12:00"), at("2026-03-07 08:00"))
+
+
+def test_a_24_hour_duty_from_two_days_before_is_seen_across_the_spring_change():
+    # On duty 2027-03-13 23:30 MST for 24 real hours: the next day is 23 h long (summer time
+    # starts), so the duty runs to 2027-03-15 00:30 MDT and overlaps a shift from 00:00.  The
+    # table of duty starts finds it; the day-by-day look it replaced began a day too late.
+    from datetime import date, time
+
+    from offduty_core.officers import DateSchedule
+
+    o = officer(schedule=DateSchedule(dates=[date(2027, 3, 13)], shift_start=time(23, 30), shift_hours=24))
+    _book, elig = setup(o)
+    s = shift("2027-03-15T00:00", "2027-03-15T04:00")
+    assert elig.objection(o, s) == "on-duty" and elig.fixed_objection(o, s)
+    assert "2027-03-13 23:30-2027-03-15 00:30" in why(elig, o, s)
