@@ -108,7 +108,7 @@ def money(cents: Sequence[int | None] | np.ndarray) -> pa.Array:
     as the low word and their sign as the high one, with no Decimal made on the way."""
     raw = _integers(cents, "money is integer cents")
     missing = raw.is_null().to_numpy(zero_copy_only=False) if raw.null_count else None
-    low = raw.fill_null(0).to_numpy()
+    low = raw.fill_null(0).to_numpy() if raw.null_count else raw.to_numpy()  # no copy without nulls
     words = np.empty((len(low), 2), dtype=np.int64)
     words[:, 0] = low
     words[:, 1] = low >> 63
