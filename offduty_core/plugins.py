@@ -268,3 +268,11 @@ def default_registry() -> Registry:
     if _default_registry is None:
         _default_registry = Registry()
     return _default_registry
+
+
+def isolated_registry(*plugins: Any) -> Registry:
+    """A registry holding the core's defaults and ``plugins`` only (modules or import names)."""
+    objects = [importlib.import_module(p) if isinstance(p, str) else p for p in plugins]
+    # Keep the built-ins that define no agency (defaults, distribution methods).
+    builtins = [name for name in BUILTIN_PLUGINS if not name.startswith("offduty_plugins.agencies.")]
+    return Registry(get_plugin_manager(builtins=builtins, entry_points=False, extra=objects))
