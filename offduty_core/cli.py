@@ -210,7 +210,7 @@ def _catch_sigint():
 def _load_extensions() -> None:
     import importlib
 
-    for name in ("offduty_core.cli_roster", "offduty_simulations.cli"):
+    for name in ("offduty_core.cli_roster", "offduty_simulations.cli", "offduty_service.cli"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

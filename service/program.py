@@ -1,0 +1,142 @@
+"""A live program in memory: the one :class:`~offduty_core.lifecycle.JobBoard`, rebuilt from the
+inputs log and moved on by each new input.
+
+The log is the truth.  :meth:`Program.apply` is the only way in, for a new input and for one
+read back from the log, so replaying the log from the start gives the very same records.  Three
+kinds of input are the service's own, not the board's:
+
+- ``roster``: a roster CSV imported (the board goes on with it: :meth:`JobBoard.replace_roster`);
+- ``clock_in``: an officer clocks in (kept until the clock-out, which the board takes as one
+  ``ClockShift`` with both times);
+- ``assign``: a coordinator assigns an officer by hand, with a reason (checked for eligibility
+  like any award).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Mapping
+
+from offduty_core.board_records import Record
+from offduty_core.errors import InputError
+from offduty_core.lifecycle import JobBoard
+from offduty_core.officers import Officer, Roster
+from offduty_core.plugins import Registry
+from offduty_core.roster_csv import parse_roster
+
+from .codec import BOARD_KINDS, board_input
+
+#: Every kind of input the log holds.
+KINDS = BOARD_KINDS + ("roster", "clock_in", "assign")
+
+
+class Program:
+    """The board and what the service keeps beside it, at the last input applied (``seq``)."""
+
+    def __init__(self, registry: Registry, settle_after: timedelta = timedelta(hours=24)):
+        self.registry = registry
+        self.board = JobBoard(registry, Roster([]), settle_after=settle_after)
+        self.seq = 0  # the last input applied
+        self.clock_ins: dict[tuple[str, int], tuple[str, datetime]] = {}
+        self.versions: dict[str, int] = {}  # request id -> inputs that named it
+        self.agency_of: dict[str, str] = {}  # request id -> agency (refused requests too)
+        self.vendors: dict[str, str] = {}  # request id -> vendor
+        self.pending: list[Record] = []  # records of wake-ups run by an input that then failed
+
+    @property
+    def now(self) -> datetime | None:
+        return self.board.now
+
+    @property
+    def roster(self) -> Roster:
+        return self.board.roster
+
+    def apply(self, seq: int, kind: str, payload: Mapping[str, Any], at: datetime) -> list[Record]:
+        """Apply one input (``seq`` its place in the log) at the server's ``at``; the records made.
+
+        Wake-ups due by ``at`` run first.  Raises :class:`InputError` when the input cannot
+        apply (an unknown request, a slot that does not exist); the wake-ups that ran stay
+        applied, and :attr:`pending` holds their records, so the caller logs a ``tick`` for
+        them instead."""
+        if self.board.now is not None and at < self.board.now:
+            at = self.board.now  # the server's clock never moves the board back
+        self.pending = self.board.advance(at)
+        if kind == "roster":
+            records = self._roster(payload)
+        elif kind == "clock_in":
+            records = self._clock_in(payload, at)
+        elif kind == "assign":
+            records = self._assign(payload, at)
+        else:
+            rules = None
+            if kind == "submit":
+                rules = self.registry.rules(payload["agency"])
+            elif kind != "tick":
+                rules = self._rules_of(payload.get("request_id"))
+            records = self.board.handle(board_input(kind, payload, at, rules))
+            if kind == "clock_out":
+                self.clock_ins.pop((payload["request_id"], payload["slot"]), None)
+        self.seq = seq
+        rid = payload.get("request") and payload["request"].get("id") or payload.get("request_id")
+        if isinstance(rid, str):
+            self.versions[rid] = self.versions.get(rid, 0) + 1
+            if kind == "submit":
+                self.agency_of[rid] = payload["agency"]
+                self.vendors[rid] = payload["request"].get("vendor", "")
+        made, self.pending = self.pending + records, []
+        return made
+
+    def _rules_of(self, request_id: Any):
+        agency = self.agency_of.get(request_id) if isinstance(request_id, str) else None
+        if agency is None:
+            raise InputError("request_id", request_id, "is not a request of this program")
+        return self.registry.rules(agency)
+
+    def _roster(self, payload: Mapping[str, Any]) -> list[Record]:
+        """Officers of the file join or replace those of the same badge (nobody is removed:
+        an officer who leaves is imported with ``active`` no)."""
+        incoming = parse_roster(payload["csv"], payload.get("source", "roster.csv"), agencies=self.registry.names())
+        merged: dict[str, Officer] = {o.badge: o for o in self.board.roster}
+        merged.update((o.badge, o) for o in incoming)
+        self.board.replace_roster(Roster(merged.values()))
+        return []
+
+    def _slot(self, payload: Mapping[str, Any]):
+        rid, slot = payload.get("request_id"), payload.get("slot")
+        job = self.board.jobs.get(rid) if isinstance(rid, str) else None
+        if job is None:
+            raise InputError("request_id", rid, "is not an open request of this program")
+        if isinstance(slot, bool) or not isinstance(slot, int) or not 0 <= slot < len(job.slots):
+            raise InputError("slot", slot, f"slots of {rid} are 0..{len(job.slots) - 1}")
+        return job, job.slots[slot]
+
+    def _clock_in(self, payload: Mapping[str, Any], at: datetime) -> list[Record]:
+        job, st = self._slot(payload)
+        badge = payload.get("badge")
+        if st.status != "filled" or st.officer != badge:
+            raise InputError("slot", payload["slot"], f"is not held by badge {badge}")
+        if job.status == "completed":
+            raise InputError("request_id", job.request.id, "is completed and billed; it takes no more clock records")
+        self.clock_ins[(job.request.id, st.slot.index)] = (badge, at)
+        return []
+
+    def _assign(self, payload: Mapping[str, Any], at: datetime) -> list[Record]:
+        job, st = self._slot(payload)
+        posting = st.posting
+        if posting is None or not posting.is_open:
+            raise InputError("slot", payload["slot"], f"is {st.status}; only an open shift can be assigned")
+        badge, reason = payload.get("badge"), payload.get("reason")
+        if badge not in self.board.roster.by_badge:
+            raise InputError("badge", badge, "is not on the roster")
+        mark = len(self.board.records)
+        self.board.award(posting, badge, f"assigned by {payload.get('actor', 'staff')}: {reason}")
+        return self.board.records[mark:]
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def clock_in_of(self, request_id: str, slot: int) -> tuple[str, datetime] | None:
+        return self.clock_ins.get((request_id, slot))
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)

@@ -1,0 +1,110 @@
+"""What the API and the pages show, read from the program or the read models, each scoped to
+the user asking."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from offduty_core import ledger
+
+from . import tables as t
+from .codec import local
+from .program import Program
+
+
+def open_shifts(program: Program, badge: str | None) -> list[dict[str, Any]]:
+    """The shifts ``badge`` may take now, soonest first, each with the action it accepts
+    (``accept``: first come or an offer held; ``apply``: a sign-up window or a bid)."""
+    board = program.board
+    officer = board.roster.by_badge.get(badge) if badge else None
+    if officer is None:
+        return []
+    out = []
+    for rid, job in board.jobs.items():
+        tz = job.rules.info.tz
+        for st in job.slots:
+            posting = st.posting
+            if posting is None or not posting.is_open or st.status != "open":
+                continue
+            if posting.mode != "first_come" and posting.pending not in (None, badge):
+                continue  # an offer held by someone else
+            if board.why_not(posting, officer) is not None:
+                continue
+            if badge in posting.applicants:
+                continue
+            action = "accept" if posting.mode == "first_come" or posting.pending == badge else "apply"
+            out.append({"request_id": rid, "slot": st.slot.index, "role": st.slot.role,
+                        "start": local(st.shift.start, tz), "end": local(st.shift.end, tz),
+                        "category": job.request.category, "vendor": job.request.vendor, "agency": job.agency,
+                        "method": posting.method.name, "action": action,
+                        "deadline": local(posting.deadline, tz) if posting.pending == badge else None})
+    out.sort(key=lambda s: (s["start"], s["request_id"], s["slot"]))
+    return out
+
+
+def not_offered(program: Program, badge: str) -> list[dict[str, Any]]:
+    """The open shifts ``badge`` may not take, each with the reason (the officer page shows why)."""
+    board = program.board
+    officer = board.roster.by_badge.get(badge)
+    if officer is None:
+        return []
+    out = []
+    for rid, job in board.jobs.items():
+        tz = job.rules.info.tz
+        for st in job.slots:
+            posting = st.posting
+            if posting is None or not posting.is_open:
+                continue
+            reason = board.why_not(posting, officer)
+            if reason is not None:
+                out.append({"request_id": rid, "slot": st.slot.index, "start": local(st.shift.start, tz),
+                            "end": local(st.shift.end, tz), "category": job.request.category,
+                            "reason": str(reason)})
+    out.sort(key=lambda s: (s["start"], s["request_id"], s["slot"]))
+    return out
+
+
+def invoice_rows(conn: Connection, user) -> list[dict[str, Any]]:
+    """The invoices ``user`` may see: a vendor its own, staff and auditors their agency's."""
+    query = select(t.invoices).order_by(t.invoices.c.billed_at, t.invoices.c.request_id)
+    if user.role != "operator":
+        query = query.where(t.invoices.c.agency == user.agency)
+    if user.role == "vendor":
+        query = query.where(t.invoices.c.vendor == user.vendor)
+    return [{"request_id": r.request_id, "agency": r.agency, "vendor": r.vendor, "billed_at": r.billed_at,
+             "vendor_total": r.vendor_total, "officer_pay_total": r.officer_pay_total,
+             "bill": json.loads(r.bill), "story": json.loads(r.story)} for r in conn.execute(query)]
+
+
+def payroll_transactions(conn: Connection, agency: str) -> list[ledger.Transaction]:
+    """The agency's settled jobs' ledger transactions, rebuilt from the ledger read model."""
+    rows = conn.execute(select(t.ledger).where(t.ledger.c.agency == agency).order_by(t.ledger.c.id)).all()
+    grouped: dict[tuple, dict[str, Decimal]] = defaultdict(dict)
+    order = []
+    for r in rows:
+        key = (r.request_id, r.date, r.memo)
+        if key not in grouped:
+            order.append(key)
+        amounts = grouped[key]
+        amounts[r.account] = amounts.get(r.account, Decimal(0)) + Decimal(r.amount)
+    made = (ledger.transaction(date.fromisoformat(d), memo, grouped[(rid, d, memo)], ref=rid)
+            for rid, d, memo in order)
+    return [tx for tx in made if tx is not None]
+
+
+def audit_rows(conn: Connection, user, after: int, limit: int) -> list[dict[str, Any]]:
+    """The inputs log from ``after``, as the auditor reads it (scoped to its agency)."""
+    query = select(t.inputs).where(t.inputs.c.seq > after).order_by(t.inputs.c.seq).limit(limit)
+    if user.role != "operator":
+        query = query.where(t.inputs.c.agency == user.agency)
+    return [{"seq": r.seq, "at": r.at, "kind": r.kind, "agency": r.agency, "request_id": r.request_id,
+             "job_version": r.job_version, "actor": r.actor, "role": r.role, "spec_version": r.spec_version,
+             "payload": json.loads(r.payload), "evidence": json.loads(r.evidence) if r.evidence else None,
+             "response": json.loads(r.response) if r.response else None} for r in conn.execute(query)]
