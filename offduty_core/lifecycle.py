@@ -97,6 +97,12 @@ _UTC = timezone.utc
 _PRUNE_EVERY = 30 * 86400
 
 
+def _timer_request(timer: Timer) -> str:
+    """The request id of the job a wake-up is for."""
+    job = getattr(timer, "job", None)
+    return job.request.id if job is not None else timer.posting.shift.request_id
+
+
 class JobBoard(BoardDesk, BoardChanges):
     """Every job of the agencies sharing ``roster``; see the module docstring.
 
@@ -215,11 +221,14 @@ class JobBoard(BoardDesk, BoardChanges):
             _heappop(timers)
         return timers[0][2].at if timers else None
 
-    def wakeups(self) -> list[Timer]:
-        """The board's live wake-ups in its own heap, earliest first (a live service writes
-        them to its timers table after each input; stale ones are left out)."""
+    def wakeups(self, requests: set[str] | None = None) -> list[Timer]:
+        """The board's live wake-ups in its own heap, earliest first, of every job or of the
+        jobs of ``requests`` only (a live service writes them to its timers table after each
+        input, for the jobs the input touched); stale ones are left out."""
         live = self._live
-        return [entry[2] for entry in sorted(self._timers, key=lambda e: (e[0], e[1])) if live(entry[2])]
+        found = [entry for entry in self._timers
+                 if (requests is None or _timer_request(entry[2]) in requests) and live(entry[2])]
+        return [entry[2] for entry in sorted(found, key=lambda e: (e[0], e[1]))]
 
     def fire(self, timer: Timer, at: datetime | None = None) -> list[Record]:
         """Run one wake-up that the caller's ``schedule`` kept, at ``timer.at`` (or ``at``, the

@@ -195,10 +195,15 @@ class Store:
             conn.execute(insert(t.outbox), [dict(m, input_seq=seq, created_at=iso(at), attempts=0) for m in mail])
         for r_id in touched:
             self._write_request(conn, seq, r_id, records)
-        conn.execute(delete(t.timers))
-        wakeups = program.board.wakeups()
-        if wakeups:
-            conn.execute(insert(t.timers), [_timer_row(w) for w in wakeups])
+        # The pending wake-ups of the jobs this input touched, and of those whose due rows have
+        # now run (a wake-up that ran without a record, a method's window check, touched none).
+        due = conn.execute(select(t.timers.c.request_id).where(t.timers.c.at <= iso(at))).scalars()
+        refresh = {r for r in touched if r} | set(due)
+        if refresh:
+            conn.execute(delete(t.timers).where(t.timers.c.request_id.in_(sorted(refresh))))
+            wakeups = program.board.wakeups(refresh)
+            if wakeups:
+                conn.execute(insert(t.timers), [_timer_row(w) for w in wakeups])
 
     def _write_request(self, conn: Connection, seq: int, rid: str, records: list[Record]) -> None:
         program = self.program
