@@ -299,7 +299,7 @@ def assign(request_id: str, slot: int, body: dict[str, Any] = Body(...), user: U
 @router.get("/invoices")
 def invoices(user: User = Depends(current_user), store: Store = Depends(store_of)):
     require(user, "vendor", *STAFF, "auditor")
-    return store.read(lambda program, conn: invoice_rows(conn, user))
+    return store.read(lambda program, conn: invoice_rows(conn, user, program))
 
 
 @router.get("/payroll.csv", response_class=PlainTextResponse)

@@ -84,6 +84,8 @@ def create_app(store: Store, *, poll_seconds: float | None = 5.0,
 
     from .api import router
     app.include_router(router)
+    from .webhooks import router as webhooks
+    app.include_router(webhooks)
     from .pages import router as pages
     app.include_router(pages)
     return app

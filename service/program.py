@@ -15,6 +15,7 @@ kinds of input are the service's own, not the board's:
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any, Mapping
 
 from offduty_core.board_records import Record
@@ -27,7 +28,7 @@ from offduty_core.roster_csv import parse_roster
 from .codec import BOARD_KINDS, board_input
 
 #: Every kind of input the log holds.
-KINDS = BOARD_KINDS + ("roster", "clock_in", "assign")
+KINDS = BOARD_KINDS + ("roster", "clock_in", "assign", "payment")
 
 
 class Program:
@@ -41,6 +42,7 @@ class Program:
         self.versions: dict[str, int] = {}  # request id -> inputs that named it
         self.agency_of: dict[str, str] = {}  # request id -> agency (refused requests too)
         self.vendors: dict[str, str] = {}  # request id -> vendor
+        self.payments: dict[str, Decimal] = {}  # request id -> paid so far
         self.pending: list[Record] = []  # records of wake-ups run by an input that then failed
 
     @property
@@ -67,6 +69,8 @@ class Program:
             records = self._clock_in(payload, at)
         elif kind == "assign":
             records = self._assign(payload, at)
+        elif kind == "payment":
+            records = self._payment(payload)
         else:
             rules = None
             if kind == "submit":
@@ -131,6 +135,25 @@ class Program:
         mark = len(self.board.records)
         self.board.award(posting, badge, f"assigned by {payload.get('actor', 'staff')}: {reason}")
         return self.board.records[mark:]
+
+    def _payment(self, payload: Mapping[str, Any]) -> list[Record]:
+        """A verified processor payment of a billed job (the service checked its signature;
+        no card number is ever in it)."""
+        rid = payload.get("request_id")
+        job = self.board.jobs.get(rid) if isinstance(rid, str) else None
+        if job is None or job.bill is None:
+            raise InputError("request_id", rid, "is not a billed request of this program")
+        try:
+            amount = Decimal(str(payload.get("amount")))
+        except ArithmeticError:
+            raise InputError("amount", payload.get("amount"), "give the amount paid, e.g. \"444.64\"") from None
+        if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+            raise InputError("amount", payload.get("amount"), "must be a positive amount in cents, e.g. \"444.64\"")
+        self.payments[rid] = self.payments.get(rid, Decimal("0.00")) + amount
+        return []
+
+    def paid(self, request_id: str) -> Decimal:
+        return self.payments.get(request_id, Decimal("0.00"))
 
     # --- reading ----------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -71,16 +71,28 @@ def not_offered(program: Program, badge: str) -> list[dict[str, Any]]:
     return out
 
 
-def invoice_rows(conn: Connection, user) -> list[dict[str, Any]]:
-    """The invoices ``user`` may see: a vendor its own, staff and auditors their agency's."""
+def invoice_rows(conn: Connection, user, program: Program | None = None) -> list[dict[str, Any]]:
+    """The invoices ``user`` may see: a vendor its own, staff and auditors their agency's;
+    with ``program``, each with what has been paid, the balance, the due date (the agency's
+    net days after billing) and its status (``open``, ``paid``, ``overdue``)."""
     query = select(t.invoices).order_by(t.invoices.c.billed_at, t.invoices.c.request_id)
     if user.role != "operator":
         query = query.where(t.invoices.c.agency == user.agency)
     if user.role == "vendor":
         query = query.where(t.invoices.c.vendor == user.vendor)
-    return [{"request_id": r.request_id, "agency": r.agency, "vendor": r.vendor, "billed_at": r.billed_at,
+    rows = [{"request_id": r.request_id, "agency": r.agency, "vendor": r.vendor, "billed_at": r.billed_at,
              "vendor_total": r.vendor_total, "officer_pay_total": r.officer_pay_total,
              "bill": json.loads(r.bill), "story": json.loads(r.story)} for r in conn.execute(query)]
+    if program is not None:
+        today = program.now.date() if program.now is not None else None
+        for row in rows:
+            paid = program.paid(row["request_id"])
+            balance = Decimal(row["vendor_total"]) - paid
+            terms = program.registry.rules(row["agency"]).terms
+            due = date.fromisoformat(row["billed_at"][:10]) + timedelta(days=terms.net_days)
+            row.update(paid=f"{paid:.2f}", balance=f"{balance:.2f}", due=due.isoformat(),
+                       status="paid" if balance <= 0 else "overdue" if today is not None and today > due else "open")
+    return rows
 
 
 def payroll_transactions(conn: Connection, agency: str) -> list[ledger.Transaction]:
