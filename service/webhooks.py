@@ -40,7 +40,7 @@ def signature(secret: str, body: bytes) -> str:
 async def payment_webhook(request: Request):
     secret = os.environ.get("OFFDUTY_WEBHOOK_SECRET")
     if not secret:
-        raise ApiError(503, "payment webhooks are off: set OFFDUTY_WEBHOOK_SECRET to the processor's signing secret")
+        raise ApiError(404, "payment webhooks are off: set OFFDUTY_WEBHOOK_SECRET to the processor's signing secret")
     body = await request.body()
     given = request.headers.get("x-offduty-signature", "")
     if not hmac.compare_digest(given, signature(secret, body)):

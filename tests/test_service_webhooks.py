@@ -86,7 +86,7 @@ def test_a_payment_of_an_unbilled_request_is_refused(live, monkeypatch):
 def test_without_a_secret_the_endpoint_is_off(live, monkeypatch):
     monkeypatch.delenv("OFFDUTY_WEBHOOK_SECRET", raising=False)
     r = live.client.post("/api/v1/webhooks/payments", content=b"{}")
-    assert r.status_code == 503 and "OFFDUTY_WEBHOOK_SECRET" in r.json()["error"]
+    assert r.status_code == 404 and "OFFDUTY_WEBHOOK_SECRET" in r.json()["error"]
 
 
 def test_payments_survive_a_replay(settled):
