@@ -22,7 +22,7 @@ from offduty_core.board_records import Applied, Awarded, Cancelled, Dropped, Ref
 from offduty_core.errors import InputError
 from offduty_core.payroll import weekly_payroll
 
-from .auth import STAFF, User, current_user, require
+from .auth import FINANCE, User, current_user, require
 from .codec import local
 from .errors import ApiError
 from .program import Program
@@ -41,7 +41,14 @@ def _visible(user: User, program: Program, rid: str) -> dict[str, Any]:
     view = request_view(program, rid)
     if view is None or not user.sees_request(view, program):
         raise ApiError(404, f"request {rid} is not one of yours")
-    return view
+    return shown(view, user)
+
+
+def shown(view: dict[str, Any], user: User) -> dict[str, Any]:
+    """``view`` as ``user`` may see it: without its money for those who see no finances."""
+    if user.sees_money or "vendor_total" not in view:
+        return view
+    return {k: v for k, v in view.items() if k != "vendor_total"}
 
 
 def reply(answer: tuple[int, Any]) -> JSONResponse:
@@ -110,7 +117,7 @@ def get_request(request_id: str, user: User = Depends(current_user), store: Stor
 def list_requests(user: User = Depends(current_user), store: Store = Depends(store_of)):
     def read(program: Program, conn):
         views = (request_view(program, rid) for rid in program.agency_of)
-        return [v for v in views if v is not None and user.sees_request(v, program)]
+        return [shown(v, user) for v in views if v is not None and user.sees_request(v, program)]
     return store.read(read)
 
 
@@ -298,7 +305,7 @@ def assign(request_id: str, slot: int, body: dict[str, Any] = Body(...), user: U
 
 @router.get("/invoices")
 def invoices(user: User = Depends(current_user), store: Store = Depends(store_of)):
-    require(user, "vendor", *STAFF, "auditor")
+    require(user, *FINANCE)
     return store.read(lambda program, conn: invoice_rows(conn, user, program))
 
 

@@ -5,7 +5,8 @@ SHA-256, so a copy of the database gives no one a way in.  Every query a user's 
 is scoped by the user's agency (and, for a vendor, its own name; for an officer, its badge).
 
 Roles: ``operator`` (everything, every agency), ``agency_admin`` (its agency: reports,
-payroll), ``coordinator`` (its agency's requests and manual assignment), ``officer`` (the
+payroll), ``coordinator`` (its agency's requests, or only its clients' when it has some, and
+manual assignment; no finances), ``officer`` (the
 shifts open to it, its own shifts), ``vendor`` (its own requests and invoices), ``auditor``
 (read-only: the audit log, requests and invoices).
 """
@@ -13,9 +14,10 @@ shifts open to it, its own shifts), ``vendor`` (its own requests and invoices), 
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Sequence
 
 import attrs
 from fastapi import Header, Request
@@ -29,6 +31,8 @@ from .errors import ApiError
 
 ROLES = ("operator", "agency_admin", "coordinator", "officer", "vendor", "auditor")
 STAFF = ("operator", "agency_admin", "coordinator")
+#: Who sees invoices, totals and payroll.
+FINANCE = ("operator", "agency_admin", "vendor", "auditor")
 
 
 @attrs.frozen
@@ -39,6 +43,12 @@ class User:
     agency: str | None
     badge: str | None
     vendor: str | None
+    clients: tuple[str, ...] | None = None  # a coordinator's vendors (None: all of its agency's)
+
+    @property
+    def sees_money(self) -> bool:
+        """Whether this user sees invoices and totals (staff who coordinate see no finances)."""
+        return self.role in FINANCE
 
     def sees_request(self, view: dict[str, Any], program: Any) -> bool:
         """Whether this user may see the request of ``view`` (the API's request view)."""
@@ -50,6 +60,8 @@ class User:
             return view["vendor"] == self.vendor
         if self.role == "officer":
             return any(s.get("officer") == self.badge for s in view["slots"])
+        if self.role == "coordinator" and self.clients is not None:
+            return view["vendor"] in self.clients
         return True
 
     def agencies_for_officer(self, program: Any) -> tuple[str, ...]:
@@ -63,7 +75,7 @@ def token_hash(token: str) -> str:
 
 
 def add_user(conn: Connection, name: str, role: str, agency: str | None, badge: str | None = None,
-             vendor: str | None = None, registry: Any = None) -> str:
+             vendor: str | None = None, registry: Any = None, clients: Sequence[str] | None = None) -> str:
     """Create a user and return its new token (shown once, never stored)."""
     if role not in ROLES:
         raise InputError("--role", role, f"roles are {', '.join(ROLES)}")
@@ -79,9 +91,13 @@ def add_user(conn: Connection, name: str, role: str, agency: str | None, badge: 
         raise InputError("--badge", badge, "only an officer user has a badge")
     if role != "vendor" and vendor:
         raise InputError("--vendor", vendor, "only a vendor user has a vendor name")
+    if clients is not None and (role != "coordinator" or not clients or not all(c.strip() for c in clients)):
+        raise InputError("--clients", ";".join(clients), "a coordinator's vendors, separated by ';' "
+                                                         "(only a coordinator has clients)")
     token = "odt_" + secrets.token_urlsafe(24)
     conn.execute(insert(t.users).values(token_hash=token_hash(token), name=name, role=role, agency=agency,
                                         badge=badge, vendor=vendor, active=True,
+                                        clients=json.dumps([c.strip() for c in clients]) if clients else None,
                                         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds")))
     return token
 
@@ -91,7 +107,8 @@ def user_for_token(conn: Connection, token: str) -> User | None:
                                              t.users.c.active.is_(True))).first()
     if row is None:
         return None
-    return User(id=row.id, name=row.name, role=row.role, agency=row.agency, badge=row.badge, vendor=row.vendor)
+    return User(id=row.id, name=row.name, role=row.role, agency=row.agency, badge=row.badge, vendor=row.vendor,
+                clients=tuple(json.loads(row.clients)) if row.clients else None)
 
 
 def current_user(request: Request, authorization: str | None = Header(None)) -> User:

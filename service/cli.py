@@ -104,6 +104,7 @@ def configure_service(parser: argparse.ArgumentParser):
     p.add_argument("--agency", help="the user's agency (every role but operator)")
     p.add_argument("--badge", help="an officer's badge")
     p.add_argument("--vendor", help="a vendor's name, as its requests give it")
+    p.add_argument("--clients", help="a coordinator's vendors, separated by ';' (default: every vendor of its agency)")
     p.add_argument("--name", help="display name (default: the badge, vendor or role)")
     p.set_defaults(action=run_add_user)
     p = sub.add_parser("import-roster", help="import a roster CSV (officers join or are updated; logged as an input)", description="import a roster CSV (officers join or are updated; logged as an input)")
@@ -134,7 +135,8 @@ def run_add_user(args: argparse.Namespace, registry) -> int:
 
     name = args.name or args.badge or args.vendor or args.role
     with store.engine.begin() as conn:
-        token = add_user(conn, name, args.role, args.agency, badge=args.badge, vendor=args.vendor, registry=registry)
+        token = add_user(conn, name, args.role, args.agency, badge=args.badge, vendor=args.vendor, registry=registry,
+                         clients=args.clients.split(";") if args.clients is not None else None)
     print(token)
     return 0
 

@@ -126,6 +126,7 @@ users = Table(
     Column("agency", String(80)),
     Column("badge", String(40)),
     Column("vendor", String(200)),
+    Column("clients", Text),  # JSON list: the vendors a coordinator serves (null: every vendor of its agency)
     Column("created_at", String(40), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
 )

@@ -147,6 +147,7 @@ def make_live(backend: str, url: str) -> Live:
         tokens["operator"] = add_user(conn, "op", "operator", None)
         tokens["agency_admin"] = add_user(conn, "admin", "agency_admin", CHANDLER)
         tokens["coordinator"] = add_user(conn, "coord", "coordinator", CHANDLER)
+        tokens["coordinator:stadium"] = add_user(conn, "coord2", "coordinator", CHANDLER, clients=[VENDOR])
         tokens["auditor"] = add_user(conn, "audit", "auditor", CHANDLER)
         tokens["vendor"] = add_user(conn, VENDOR, "vendor", CHANDLER, vendor=VENDOR)
         tokens["vendor2"] = add_user(conn, OTHER_VENDOR, "vendor", CHANDLER, vendor=OTHER_VENDOR)

@@ -260,9 +260,10 @@ def test_invoices_are_scoped(live):
     assert [i["request_id"] for i in live.get("/invoices", "vendor").json()] == [mine]
     assert [i["request_id"] for i in live.get("/invoices", "vendor2").json()] == [theirs]
     assert live.get("/invoices", "vendor:grantsville").json() == []
-    for who in ("auditor", "agency_admin", "coordinator", "operator"):
+    for who in ("auditor", "agency_admin", "operator"):
         assert sorted(i["request_id"] for i in live.get("/invoices", who).json()) == sorted([mine, theirs]), who
-    assert live.get("/invoices", "officer").status_code == 403
+    for who in ("officer", "coordinator"):  # staff who coordinate see no finances
+        assert live.get("/invoices", who).status_code == 403
 
 
 def test_payroll_csv_is_for_admins_and_operators(live):
@@ -472,3 +473,18 @@ def test_two_processes_racing_for_one_first_come_slot_award_it_once(live):
     with live.store.engine.connect() as conn:
         seqs = conn.execute(text("SELECT seq FROM inputs ORDER BY seq")).scalars().all()
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_a_coordinator_with_clients_sees_only_theirs_and_no_coordinator_sees_money(live):
+    mine = live.request()
+    theirs = live.request("vendor2")
+    assert live.get(f"/requests/{mine['id']}", "coordinator:stadium").status_code == 200
+    assert live.get(f"/requests/{theirs['id']}", "coordinator:stadium").status_code == 404
+    assert [v["id"] for v in live.get("/requests", "coordinator:stadium").json()] == [mine["id"]]
+    assert {v["id"] for v in live.get("/requests", "coordinator").json()} == {mine["id"], theirs["id"]}
+    r = live.post(f"/requests/{theirs['id']}/slots/0/assign", "coordinator:stadium", {"badge": "117", "reason": "x"})
+    assert r.status_code == 404
+    for who in ("coordinator", "coordinator:stadium"):
+        assert live.get("/invoices", who).status_code == 403
+        assert "vendor_total" not in live.get(f"/requests/{mine['id']}", who).json()
+    assert "vendor_total" in live.get(f"/requests/{mine['id']}", "agency_admin").json()

@@ -102,6 +102,7 @@ def upgrade() -> None:
     sa.Column('agency', sa.String(length=80), nullable=True),
     sa.Column('badge', sa.String(length=40), nullable=True),
     sa.Column('vendor', sa.String(length=200), nullable=True),
+    sa.Column('clients', sa.Text(), nullable=True),
     sa.Column('created_at', sa.String(length=40), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
