@@ -15,7 +15,8 @@ from typing import Any
 
 import attrs
 
-from .billing import Bill
+from .billing import Bill, bill
+from .errors import OffdutyError
 from .money import ZERO, fmt
 from .payroll import weekly_payroll
 from .terms import invoices
@@ -68,6 +69,21 @@ class TrafficResult:
             "payroll": payroll,
         }
 
+
+
+def price_stories(stories: tuple[dict, ...], registry: Any, agency: str, seed: int = 0) -> TrafficResult:
+    """Bill each job story (decoded JSON) under ``registry``: a :class:`TrafficResult` with
+    each story's bill, or its refusal's message."""
+    from .story import parse_story
+
+    outcomes: list[Bill | str] = []
+    for story in stories:
+        try:
+            parsed = parse_story(story, registry)
+            outcomes.append(bill(parsed.rules, parsed.request, parsed.events, parsed.payment_method))
+        except OffdutyError as exc:
+            outcomes.append(str(exc))
+    return TrafficResult(agency=agency, seed=seed, stories=tuple(stories), outcomes=tuple(outcomes))
 
 
 def _money(value: str) -> Decimal:

@@ -39,11 +39,8 @@ from typing import Any
 
 import pytest
 
-from .billing import Bill, bill
-from .goldens import TrafficResult, diff_goldens  # noqa: F401 - the harness's names
-from .errors import OffdutyError
+from .goldens import TrafficResult, diff_goldens, price_stories  # noqa: F401 - the harness's names
 from .plugins import Registry, isolated_registry  # noqa: F401 - plugin authors import it from here
-from .story import parse_story
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,14 +86,7 @@ def run_traffic(registry: Registry, agency: str, seed: int = 0, requests: int = 
                             f"goldens), review it, and commit it", pytrace=False)
             corpus.parent.mkdir(parents=True, exist_ok=True)
             corpus.write_text("".join(json.dumps(story, sort_keys=True) + "\n" for story in generated))
-    outcomes: list[Bill | str] = []
-    for story in generated:
-        try:
-            parsed = parse_story(story, registry)
-            outcomes.append(bill(parsed.rules, parsed.request, parsed.events, parsed.payment_method))
-        except OffdutyError as exc:
-            outcomes.append(str(exc))
-    return TrafficResult(agency=agency, seed=seed, stories=generated, outcomes=tuple(outcomes))
+    return price_stories(generated, registry, agency, seed)
 
 
 @pytest.fixture

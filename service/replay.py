@@ -22,11 +22,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from offduty_core.billing import Bill, bill
-from offduty_core.errors import InputError, OffdutyError
-from offduty_core.goldens import TrafficResult, diff_goldens
+from offduty_core.billing import Bill
+from offduty_core.errors import InputError
+from offduty_core.goldens import diff_goldens, price_stories
 from offduty_core.plugins import Registry, isolated_registry
-from offduty_core.story import parse_story
 
 from . import tables as t
 
@@ -57,17 +56,6 @@ def settled_stories(conn: Connection, agency: str | None) -> list[dict[str, Any]
     return [json.loads(row[0]) for row in conn.execute(query)]
 
 
-def _priced(stories: list[dict[str, Any]], registry: Registry, agency: str) -> TrafficResult:
-    outcomes: list[Bill | str] = []
-    for story in stories:
-        try:
-            parsed = parse_story(story, registry)
-            outcomes.append(bill(parsed.rules, parsed.request, parsed.events, parsed.payment_method))
-        except OffdutyError as exc:
-            outcomes.append(str(exc))
-    return TrafficResult(agency=agency, seed=0, stories=tuple(stories), outcomes=tuple(outcomes))
-
-
 def replay_diff(stories: list[dict[str, Any]], installed: Registry, proposal: Any, limit: int = 200) -> list[str]:
     """The lines ``offduty service replay`` prints: per-vendor totals, then the harness's diff."""
     proposed = isolated_registry(proposal)
@@ -77,7 +65,7 @@ def replay_diff(stories: list[dict[str, Any]], installed: Registry, proposal: An
                          f"must define exactly one agency; it defines {len(names)}")
     agency = names[0]
     mine = [s for s in stories if s.get("agency") == agency]
-    before, after = _priced(mine, installed, agency), _priced(mine, proposed, agency)
+    before, after = price_stories(tuple(mine), installed, agency), price_stories(tuple(mine), proposed, agency)
     lines = [f"{agency}: {len(mine)} settled jobs re-priced under the proposal"]
     totals: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for story, a, b in zip(mine, before.outcomes, after.outcomes):

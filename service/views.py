@@ -19,56 +19,53 @@ from .codec import local
 from .program import Program
 
 
-def open_shifts(program: Program, badge: str | None) -> list[dict[str, Any]]:
-    """The shifts ``badge`` may take now, soonest first, each with the action it accepts
-    (``accept``: first come or an offer held; ``apply``: a sign-up window or a bid)."""
+def _open_postings(program: Program, badge: str | None):
+    """``(officer, request id, job, slot state, posting, zone)`` for each open posting, with the
+    officer of ``badge`` (nothing when the badge is not on the roster)."""
     board = program.board
     officer = board.roster.by_badge.get(badge) if badge else None
     if officer is None:
-        return []
-    out = []
+        return
     for rid, job in board.jobs.items():
         tz = job.rules.info.tz
         for st in job.slots:
             posting = st.posting
-            if posting is None or not posting.is_open or st.status != "open":
-                continue
-            if posting.mode != "first_come" and posting.pending not in (None, badge):
-                continue  # an offer held by someone else
-            if board.why_not(posting, officer) is not None:
-                continue
-            if badge in posting.applicants:
-                continue
-            action = "accept" if posting.mode == "first_come" or posting.pending == badge else "apply"
-            out.append({"request_id": rid, "slot": st.slot.index, "role": st.slot.role,
-                        "start": local(st.shift.start, tz), "end": local(st.shift.end, tz),
-                        "category": job.request.category, "vendor": job.request.vendor, "agency": job.agency,
-                        "method": posting.method.name, "action": action,
-                        "deadline": local(posting.deadline, tz) if posting.pending == badge else None})
-    out.sort(key=lambda s: (s["start"], s["request_id"], s["slot"]))
-    return out
+            if posting is not None and posting.is_open and st.status == "open":
+                yield officer, rid, job, st, posting, tz
+
+
+def _soonest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows.sort(key=lambda s: (s["start"], s["request_id"], s["slot"]))
+    return rows
+
+
+def open_shifts(program: Program, badge: str | None) -> list[dict[str, Any]]:
+    """The shifts ``badge`` may take now, soonest first, each with the action it accepts
+    (``accept``: first come or an offer held; ``apply``: a sign-up window or a bid)."""
+    out = []
+    for officer, rid, job, st, posting, tz in _open_postings(program, badge):
+        if posting.mode != "first_come" and posting.pending not in (None, badge):
+            continue  # an offer held by someone else
+        if badge in posting.applicants or program.board.why_not(posting, officer) is not None:
+            continue
+        action = "accept" if posting.mode == "first_come" or posting.pending == badge else "apply"
+        out.append({"request_id": rid, "slot": st.slot.index, "role": st.slot.role,
+                    "start": local(st.shift.start, tz), "end": local(st.shift.end, tz),
+                    "category": job.request.category, "vendor": job.request.vendor, "agency": job.agency,
+                    "method": posting.method.name, "action": action,
+                    "deadline": local(posting.deadline, tz) if posting.pending == badge else None})
+    return _soonest(out)
 
 
 def not_offered(program: Program, badge: str) -> list[dict[str, Any]]:
     """The open shifts ``badge`` may not take, each with the reason (the officer page shows why)."""
-    board = program.board
-    officer = board.roster.by_badge.get(badge)
-    if officer is None:
-        return []
     out = []
-    for rid, job in board.jobs.items():
-        tz = job.rules.info.tz
-        for st in job.slots:
-            posting = st.posting
-            if posting is None or not posting.is_open:
-                continue
-            reason = board.why_not(posting, officer)
-            if reason is not None:
-                out.append({"request_id": rid, "slot": st.slot.index, "start": local(st.shift.start, tz),
-                            "end": local(st.shift.end, tz), "category": job.request.category,
-                            "reason": str(reason)})
-    out.sort(key=lambda s: (s["start"], s["request_id"], s["slot"]))
-    return out
+    for officer, rid, job, st, posting, tz in _open_postings(program, badge):
+        reason = program.board.why_not(posting, officer)
+        if reason is not None:
+            out.append({"request_id": rid, "slot": st.slot.index, "start": local(st.shift.start, tz),
+                        "end": local(st.shift.end, tz), "category": job.request.category, "reason": str(reason)})
+    return _soonest(out)
 
 
 def invoice_rows(conn: Connection, user, program: Program | None = None) -> list[dict[str, Any]]:
