@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from offduty_core.board_records import Awarded, Billed, Offered, AlertSent, Record
 from offduty_core.errors import InputError
@@ -35,6 +36,12 @@ from .db import lock_agencies
 from .program import Program
 
 Answer = tuple[int, Any]  # (HTTP status, JSON body)
+
+#: The advisory locks a write takes on PostgreSQL.  Every agency on the roster shares the one
+#: board (caps, rest and overlap span the jobs of every agency an officer works for), and the
+#: log is one sequence, so a write holds the program's lock as well as its agencies': two
+#: writers for two agencies would otherwise both read the log's end and append the same ``seq``.
+PROGRAM_LOCKS = ("offduty program",)
 
 
 def iso(moment: datetime) -> str:
@@ -116,19 +123,28 @@ class Store:
         cannot take (:class:`InputError`) is not logged and its error is raised; wake-ups it
         ran first are logged as a ``tick``."""
         with self._lock:
-            try:
-                with self.engine.begin() as conn:
-                    result = self._submit(conn, kind, payload, actor, role, agencies, idempotency_key, evidence,
-                                          answer, prepare)
-            except BaseException:
-                self._stale = True  # memory may hold what the log does not: rebuild next time
-                raise
+            for attempt in (1, 2):
+                try:
+                    with self.engine.begin() as conn:
+                        result = self._submit(conn, kind, payload, actor, role, agencies, idempotency_key,
+                                              evidence, answer, prepare)
+                    break
+                except IntegrityError:
+                    # Another writer logged the same seq or job version first (it cannot under
+                    # the program's lock, but a database is not to be trusted on that alone):
+                    # nothing was committed, so rebuild and try once more.
+                    self._stale = True
+                    if attempt == 2:
+                        raise
+                except BaseException:
+                    self._stale = True  # memory may hold what the log does not: rebuild next time
+                    raise
             if isinstance(result, Exception):
                 raise result  # after the commit of the wake-ups it ran, if any
             return result
 
     def _submit(self, conn, kind, payload, actor, role, agencies, idempotency_key, evidence, answer, prepare):
-        lock_agencies(conn, set(agencies) | set(self.program.roster.agencies))
+        lock_agencies(conn, PROGRAM_LOCKS + tuple(agencies))
         if idempotency_key is not None:
             row = conn.execute(select(t.inputs.c.response).where(t.inputs.c.idempotency_key == idempotency_key)).first()
             if row is not None:

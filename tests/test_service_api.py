@@ -488,3 +488,35 @@ def test_a_coordinator_with_clients_sees_only_theirs_and_no_coordinator_sees_mon
         assert live.get("/invoices", who).status_code == 403
         assert "vendor_total" not in live.get(f"/requests/{mine['id']}", who).json()
     assert "vendor_total" in live.get(f"/requests/{mine['id']}", "agency_admin").json()
+
+
+def test_two_processes_writing_for_two_agencies_keep_one_log_in_order(live):
+    """Writes for different agencies from two processes are still one sequence, in time order:
+    the board is shared (an officer's caps span agencies), so the program's lock is taken."""
+    from fastapi.testclient import TestClient
+
+    from offduty_service.app import create_app
+
+    clients = [TestClient(create_app(live.another_store(), poll_seconds=None)) for _ in range(2)]
+    bodies = {"vendor": {"category": "special_event", "start": "2027-06-20T18:00", "end": "2027-06-20T23:00"},
+              "vendor:grantsville": {"category": "traffic_control", "start": "2027-06-20T18:00",
+                                     "end": "2027-06-20T23:00"}}
+    answers: list = []
+    barrier = threading.Barrier(2)
+
+    def write(client, who: str) -> None:
+        barrier.wait()
+        for _ in range(8):
+            answers.append(client.post("/api/v1/requests", json=bodies[who], headers=live.h(who)))
+            live.advance(0.5) if who == "vendor" else None
+
+    threads = [threading.Thread(target=write, args=(c, who)) for c, who in zip(clients, bodies)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert sorted({a.status_code for a in answers}) == [201], [a.text for a in answers if a.status_code != 201]
+    rows = live.table("inputs", "seq")
+    assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
+    assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
+    assert len({r["request_id"] for r in rows if r["kind"] == "submit"}) == 16
