@@ -83,16 +83,18 @@ def submit_request(request_data: dict[str, Any] = Body(..., description="the job
         raise ApiError(422, f"request.vendor: {body['vendor']!r} is not you ({user.vendor})")
     body["vendor"] = vendor
 
+    reference = body.pop("id", None)  # the vendor's own number: kept, shown, never used as the id
+    if reference is not None and (not isinstance(reference, str) or not 0 < len(reference) <= 100):
+        raise ApiError(422, "request.id: your own reference for the request, a string of 1 to 100 characters")
+
     def prepare(program: Program, at: datetime) -> dict[str, Any]:
         tz = store.registry.rules(agency).info.tz
-        request = dict(body, received_at=local(at, tz))
-        if not request.get("id"):
-            request["id"] = f"R-{len(program.agency_of) + 1:06d}"
-        elif not isinstance(request["id"], str):
-            raise InputError("request.id", request["id"], "must be a string")
-        elif request["id"] in program.agency_of:
-            raise InputError("request.id", request["id"], "is taken; leave it out to have one given")
+        # The id is the service's, never the caller's: one vendor cannot take, block or probe
+        # another's ids, and an id is always safe in a URL.
+        request = dict(body, received_at=local(at, tz), id=program.next_request_id())
         out = {"agency": agency, "request": request}
+        if reference is not None:
+            out["reference"] = reference
         if payment is not None:
             out["payment"] = payment
         return out
@@ -207,10 +209,12 @@ def _officer_act(kind: str, request_id: str, slot: int, user: User, store: Store
             st = job.slots[slot] if job is not None else None
             if st is None or st.officer != badge or st.status != "filled":
                 raise ApiError(409, f"{request_id} slot {slot} is not yours")
-        if kind == "clock_in" and program.clock_in_of(request_id, slot) is not None:
+        if kind == "clock_in" and program.clock_in_of(request_id, slot, badge) is not None:
             raise ApiError(409, f"you clocked in to {request_id} slot {slot} already")
+        if kind == "clock_in" and (why := program.clock_in_refusal(job, st, at)) is not None:
+            raise ApiError(409, why)
         if kind == "clock_out":
-            held = program.clock_in_of(request_id, slot)
+            held = program.clock_in_of(request_id, slot, badge)
             if held is None:
                 raise ApiError(409, f"you have not clocked in to {request_id} slot {slot}")
             return dict(payload, clock_in=held[1].isoformat())

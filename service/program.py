@@ -27,6 +27,9 @@ from offduty_core.roster_csv import parse_roster
 
 from .codec import BOARD_KINDS, board_input
 
+#: How long before a shift's start its officer may clock in (a clock-in is billed from then).
+CLOCK_IN_EARLY = timedelta(minutes=60)
+
 #: Every kind of input the log holds.
 KINDS = BOARD_KINDS + ("roster", "clock_in", "assign", "payment")
 
@@ -43,6 +46,7 @@ class Program:
         self.agency_of: dict[str, str] = {}  # request id -> agency (refused requests too)
         self.vendors: dict[str, str] = {}  # request id -> vendor
         self.payments: dict[str, Decimal] = {}  # request id -> paid so far
+        self.references: dict[str, str] = {}  # request id -> the vendor's own number for it
         self.pending: list[Record] = []  # records of wake-ups run by an input that then failed
 
     @property
@@ -87,8 +91,14 @@ class Program:
             if kind == "submit":
                 self.agency_of[rid] = payload["agency"]
                 self.vendors[rid] = payload["request"].get("vendor", "")
+                if payload.get("reference") is not None:
+                    self.references[rid] = payload["reference"]
         made, self.pending = self.pending + records, []
         return made
+
+    def next_request_id(self) -> str:
+        """The id the next request gets (``R-000001``, ...; every id the log holds is one)."""
+        return f"R-{len(self.agency_of) + 1:06d}"
 
     def _rules_of(self, request_id: Any):
         agency = self.agency_of.get(request_id) if isinstance(request_id, str) else None
@@ -121,8 +131,23 @@ class Program:
             raise InputError("slot", payload["slot"], f"is not held by badge {badge}")
         if job.status == "completed":
             raise InputError("request_id", job.request.id, "is completed and billed; it takes no more clock records")
+        refusal = self.clock_in_refusal(job, st, at)
+        if refusal is not None:
+            raise InputError("clock-in", at.astimezone(job.rules.info.tz).isoformat(timespec="minutes"), refusal)
         self.clock_ins[(job.request.id, st.slot.index)] = (badge, at)
         return []
+
+    @staticmethod
+    def clock_in_refusal(job, st, at: datetime) -> str | None:
+        """Why a clock-in at ``at`` is refused (None: it is in the window): from
+        :data:`CLOCK_IN_EARLY` before the start until the end, so a clock record bills the
+        shift, not the day before it."""
+        opens, closes = st.shift.start - CLOCK_IN_EARLY, st.shift.end
+        if opens <= at < closes:
+            return None
+        tz = job.rules.info.tz
+        return (f"clock in from {opens.astimezone(tz).isoformat(timespec='minutes')} "
+                f"({CLOCK_IN_EARLY.seconds // 60} minutes before the start) until the shift's end")
 
     def _assign(self, payload: Mapping[str, Any], at: datetime) -> list[Record]:
         job, st = self._slot(payload)
@@ -157,8 +182,15 @@ class Program:
 
     # --- reading ----------------------------------------------------------------------------
 
-    def clock_in_of(self, request_id: str, slot: int) -> tuple[str, datetime] | None:
-        return self.clock_ins.get((request_id, slot))
+    def clock_in_of(self, request_id: str, slot: int, badge: str | None = None) -> tuple[str, datetime] | None:
+        """The clock-in of the slot's officer (of ``badge`` only, when given), if still held."""
+        found = self.clock_ins.get((request_id, slot))
+        if found is None or (badge is not None and found[0] != badge):
+            return None
+        job = self.board.jobs.get(request_id)
+        if job is None or job.slots[slot].officer != found[0]:
+            return None  # dropped, moved away or reassigned since: that clock-in is not the holder's
+        return found
 
 
 def utc_now() -> datetime:

@@ -263,6 +263,7 @@ class Store:
         and log a ``tick`` there: every wake-up due by then runs, in time order."""
         with self._lock:
             with self.engine.begin() as conn:
+                lock_agencies(conn, PROGRAM_LOCKS)  # two operators advancing: the second sees the first's time
                 now = self.clock.now(conn)
                 if "to" in body:
                     try:
@@ -272,6 +273,8 @@ class Store:
                     if to.tzinfo is None:
                         raise InputError("to", body["to"], "give the time with its offset (+00:00)")
                 elif isinstance(body.get("hours"), (int, float)) and not isinstance(body.get("hours"), bool):
+                    if not 0 <= body["hours"] <= 24 * 366:
+                        raise InputError("hours", body["hours"], "give 0 to 8,784 hours (a year)")
                     to = now + timedelta(hours=body["hours"])
                 else:
                     raise InputError("body", dict(body), 'give {"to": ISO time} or {"hours": N}')
@@ -320,7 +323,8 @@ def request_view(program: Program, rid: str) -> dict[str, Any] | None:
     tz = job.rules.info.tz
     request = job.request
     status = "settled" if job.status == "completed" else job.status
-    return {"id": rid, "status": status, "agency": job.agency, "vendor": request.vendor,
+    return {"id": rid, "reference": program.references.get(rid), "status": status, "agency": job.agency,
+            "vendor": request.vendor,
             "category": request.category, "start": local(request.start, tz), "end": local(request.end, tz),
             "slots": [{"slot": st.slot.index, "role": st.slot.role, "status": st.status, "officer": st.officer,
                        "start": local(st.shift.start, tz), "end": local(st.shift.end, tz)} for st in job.slots],
