@@ -20,6 +20,7 @@ own, dropped afterwards.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import socket
@@ -31,23 +32,22 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from offduty_core import default_registry
 from offduty_service import tables as t
-from offduty_service.auth import add_user
-from offduty_service.cli import open_store
 from offduty_service.db import engine_for
-from offduty_service.store import Clock
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # the repository, for its tests' helpers
+from tests.service_support import load_users, open_store, pg_schema  # noqa: E402
+
 OFFDUTY = str(Path(sys.executable).with_name("offduty"))
 AGENCY = "chandler-az"
-START = datetime(2027, 6, 1, 15, 0, tzinfo=timezone.utc)  # 08:00 in Phoenix
 OFFICERS = 500
 VENDORS = 20
 
@@ -64,15 +64,8 @@ def roster_csv(n: int) -> str:
 
 
 def setup_program(url: str, tmp: Path) -> dict[str, list[str]]:
-    registry = default_registry()
-    store = open_store(url, registry, Clock(manual=True, start=START))
-    tokens: dict[str, list[str]] = defaultdict(list)
-    with store.engine.begin() as conn:
-        tokens["operator"].append(add_user(conn, "op", "operator", None))
-        for v in range(VENDORS):
-            tokens["vendor"].append(add_user(conn, f"Vendor {v}", "vendor", AGENCY, vendor=f"Vendor {v}"))
-        for i in range(OFFICERS):
-            tokens["officer"].append(add_user(conn, str(5000 + i), "officer", AGENCY, badge=str(5000 + i)))
+    store = open_store(url)  # a manual clock at Tuesday 2027-06-01 08:00 in Phoenix
+    tokens = load_users(store, AGENCY, VENDORS, OFFICERS, first_badge=5000)
     store.engine.dispose()
     roster = tmp / "roster-500.csv"
     roster.write_text(roster_csv(OFFICERS))
@@ -111,6 +104,21 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def release(threads: list[threading.Thread], barrier: threading.Barrier,
+            beside: Sequence[threading.Thread] = ()) -> float:
+    """Start ``threads`` (each waits at ``barrier``), let them go at once, start ``beside`` and wait
+    for ``threads`` to end: the seconds from the start signal to their end."""
+    for th in threads:
+        th.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for th in beside:
+        th.start()
+    for th in threads:
+        th.join()
+    return time.perf_counter() - t0
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -146,14 +154,7 @@ def scenario_first_come(base: str, tokens: dict[str, list[str]]) -> None:
             except httpx.TransportError as exc:
                 results[i] = (-1, time.perf_counter() - t0, repr(exc))
 
-    threads = [threading.Thread(target=officer, args=(i,)) for i in range(n)]
-    for th in threads:
-        th.start()
-    barrier.wait()
-    t0 = time.perf_counter()
-    for th in threads:
-        th.join()
-    wall = time.perf_counter() - t0
+    wall = release([threading.Thread(target=officer, args=(i,)) for i in range(n)], barrier)
     statuses = Counter(s for s, _, _ in results)
     awards = sum(1 for s, _, b in results if s == 200 and isinstance(b, dict) and b.get("status") == "awarded")
     view = httpx.get(f"{base}/api/v1/requests/{rid}", headers=auth(tokens["operator"][0]), timeout=30).json()
@@ -225,15 +226,7 @@ def scenario_burst(base: str, tokens: dict[str, list[str]], n_requests: int, see
 
     vendors = [threading.Thread(target=vendor, args=(i,)) for i in range(senders)]
     officers = [threading.Thread(target=officer, args=(i,)) for i in range(1, 41)]  # badge 5000 holds (a)'s shift
-    for th in vendors:
-        th.start()
-    barrier.wait()
-    t0 = time.perf_counter()
-    for th in officers:
-        th.start()
-    for th in vendors:
-        th.join()
-    wall = time.perf_counter() - t0
+    wall = release(vendors, barrier, beside=officers)
     stop.set()
     for th in officers:
         th.join()
@@ -281,35 +274,25 @@ def cap_violations(url: str) -> tuple[int, int, list[str]]:
 
 def run(db: str, n_requests: int) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-service-{db}-"))
-    admin = schema = None
-    if db == "sqlite":
-        url = f"sqlite:///{tmp / 'offduty.db'}"
-    else:
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        admin = engine_for(PG_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    proc = None
-    try:
-        print(f"== {db} ==")
-        t0 = time.perf_counter()
-        tokens = setup_program(url, tmp)
-        proc, base = start_server(url, tmp, tokens["operator"][0])
-        print(f"  setup (500 officers, roster import, server start): {time.perf_counter() - t0:.1f} s")
-        scenario_first_come(base, tokens)
-        scenario_burst(base, tokens, n_requests)
-        bookings, officers, problems = cap_violations(url)
-        print(f"  caps: {bookings} bookings of {officers} officers checked against daily/weekly caps and rest: "
-              f"{len(problems)} violations {problems[:3]}")
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
-        if admin is not None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+    database = (contextlib.nullcontext(f"sqlite:///{tmp / 'offduty.db'}") if db == "sqlite"
+                else pg_schema("bench_", digits=12))  # a schema of its own, dropped afterwards
+    with database as url:
+        proc = None
+        try:
+            print(f"== {db} ==")
+            t0 = time.perf_counter()
+            tokens = setup_program(url, tmp)
+            proc, base = start_server(url, tmp, tokens["operator"][0])
+            print(f"  setup (500 officers, roster import, server start): {time.perf_counter() - t0:.1f} s")
+            scenario_first_come(base, tokens)
+            scenario_burst(base, tokens, n_requests)
+            bookings, officers, problems = cap_violations(url)
+            print(f"  caps: {bookings} bookings of {officers} officers checked against daily/weekly caps and rest: "
+                  f"{len(problems)} violations {problems[:3]}")
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=30)
 
 
 def main() -> None:

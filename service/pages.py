@@ -12,6 +12,8 @@ as the API is; a visitor without a token is sent to ``/login``, a user of anothe
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -131,6 +133,26 @@ def _gate(request: Request, *roles: str) -> User | Response:
     return user
 
 
+def _for(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Make the page or form handler below one for users of ``roles``: it is called with the user
+    as its ``user`` argument, and anyone else gets :func:`_gate`'s answer (the login page or 403)."""
+    def gated(handler: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.iscoroutinefunction(handler):
+            async def endpoint(request: Request, **params: Any) -> Any:
+                user = _gate(request, *roles)
+                return await handler(request, user, **params) if isinstance(user, User) else user
+        else:
+            def endpoint(request: Request, **params: Any) -> Any:
+                user = _gate(request, *roles)
+                return handler(request, user, **params) if isinstance(user, User) else user
+        functools.update_wrapper(endpoint, handler)
+        signature = inspect.signature(handler, eval_str=True)  # FastAPI reads the parameters off it
+        endpoint.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[param for param in signature.parameters.values() if param.name != "user"])
+        return endpoint
+    return gated
+
+
 def _act(to: str, call: Callable[[], Any], ok: Callable[[Any], str]) -> RedirectResponse:
     """Run the API's function ``call`` and go back to ``to`` with its outcome in one line."""
     try:
@@ -210,10 +232,8 @@ def _vendor_lines(invoice: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @router.get("/vendor", response_class=HTMLResponse)
-def vendor_page(request: Request):
-    user = _gate(request, "vendor")
-    if not isinstance(user, User):
-        return user
+@_for("vendor")
+def vendor_page(request: Request, user: User):
     store = _store(request)
     rules = store.registry.rules(user.agency)
     categories = sorted(c for c in rules.categories if c not in rules.prohibited)
@@ -227,10 +247,8 @@ def vendor_page(request: Request):
 
 
 @router.post("/vendor/requests")
-async def vendor_submit(request: Request):
-    user = _gate(request, "vendor")
-    if not isinstance(user, User):
-        return user
+@_for("vendor")
+async def vendor_submit(request: Request, user: User):
     form = await _form(request)
     try:
         officers = int(form.get("officers") or 1)
@@ -247,10 +265,8 @@ async def vendor_submit(request: Request):
 
 
 @router.post("/vendor/requests/{request_id}/cancel")
-def vendor_cancel(request: Request, request_id: str):
-    user = _gate(request, "vendor")
-    if not isinstance(user, User):
-        return user
+@_for("vendor")
+def vendor_cancel(request: Request, user: User, request_id: str):
     return _act("/vendor", lambda: api.cancel_request(request_id, body={}, user=user, store=_store(request),
                                                       idempotency_key=None),
                 lambda view: f"request {request_id} is {view['status']}")
@@ -260,10 +276,8 @@ def vendor_cancel(request: Request, request_id: str):
 
 
 @router.get("/officer", response_class=HTMLResponse)
-def officer_page(request: Request):
-    user = _gate(request, "officer")
-    if not isinstance(user, User):
-        return user
+@_for("officer")
+def officer_page(request: Request, user: User):
     store = _store(request)
     mine = api.shifts_mine(user=user, store=store)
     mine.sort(key=lambda s: (s["start"], s["request_id"], s["slot"]))
@@ -279,10 +293,8 @@ _OFFICER_DONE = {"awarded": "the shift is yours", "applied": "you applied; the a
 
 
 @router.post("/officer/shifts/{request_id}/{slot}/{action}")
-def officer_act(request: Request, request_id: str, slot: int, action: str):
-    user = _gate(request, "officer")
-    if not isinstance(user, User):
-        return user
+@_for("officer")
+def officer_act(request: Request, user: User, request_id: str, slot: int, action: str):
     store = _store(request)
     if action in _OFFICER_ACTS:
         def call():
@@ -324,10 +336,8 @@ def _unfilled(program: Program, user: User) -> list[dict[str, Any]]:
 
 
 @router.get("/coordinator", response_class=HTMLResponse)
-def coordinator_page(request: Request):
-    user = _gate(request, "coordinator", "agency_admin", "operator")
-    if not isinstance(user, User):
-        return user
+@_for("coordinator", "agency_admin", "operator")
+def coordinator_page(request: Request, user: User):
     store = _store(request)
 
     def read(program: Program, conn):
@@ -339,10 +349,8 @@ def coordinator_page(request: Request):
 
 
 @router.post("/coordinator/assign")
-async def coordinator_assign(request: Request):
-    user = _gate(request, "coordinator", "agency_admin", "operator")
-    if not isinstance(user, User):
-        return user
+@_for("coordinator", "agency_admin", "operator")
+async def coordinator_assign(request: Request, user: User):
     form = await _form(request)
     rid = form.get("request_id", "")
     try:
@@ -398,10 +406,8 @@ def _cap_report(program: Program, agency: str, now: datetime) -> dict[str, Any]:
 
 
 @router.get("/admin", response_class=HTMLResponse)
-def admin_page(request: Request, agency: str | None = None):
-    user = _gate(request, "agency_admin", "operator")
-    if not isinstance(user, User):
-        return user
+@_for("agency_admin", "operator")
+def admin_page(request: Request, user: User, agency: str | None = None):
     store = _store(request)
     agencies = list(store.registry.names()) if user.role == "operator" else [user.agency]
     agency = user.agency or (agency if agency in agencies else agencies[0])
@@ -428,10 +434,8 @@ def admin_page(request: Request, agency: str | None = None):
 
 
 @router.get("/operator", response_class=HTMLResponse)
-def operator_page(request: Request):
-    user = _gate(request, "operator")
-    if not isinstance(user, User):
-        return user
+@_for("operator")
+def operator_page(request: Request, user: User):
     store = _store(request)
     now = store.read(lambda program, conn: store.clock.now(conn))
     return _render(request, "operator.html", user, agencies=list(store.registry.names()),
@@ -439,10 +443,8 @@ def operator_page(request: Request):
 
 
 @router.post("/operator/clock")
-async def operator_clock(request: Request):
-    user = _gate(request, "operator")
-    if not isinstance(user, User):
-        return user
+@_for("operator")
+async def operator_clock(request: Request, user: User):
     form = await _form(request)
     body: dict[str, Any]
     if form.get("to", "").strip():
@@ -460,8 +462,6 @@ async def operator_clock(request: Request):
 
 
 @router.get("/auditor", response_class=HTMLResponse)
-def auditor_page(request: Request):
-    user = _gate(request, "auditor")
-    if not isinstance(user, User):
-        return user
+@_for("auditor")
+def auditor_page(request: Request, user: User):
     return _render(request, "auditor.html", user)

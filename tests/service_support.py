@@ -6,8 +6,10 @@ roster (``examples/roster-chandler.csv``) imported, a user and token for every r
 FastAPI ``TestClient`` over :func:`create_app` with no background poller.
 
 PostgreSQL: the server at 127.0.0.1:5432 (database ``test``) is shared, so each test gets a
-schema of its own as its ``search_path`` (as ``tests/test_service_migrations.py`` does), dropped
-afterwards.  Import the fixture into a test module: ``from tests.service_support import live``.
+schema of its own as its ``search_path``, dropped afterwards (:func:`database_url`, which the
+crash and migration tests use too; ``benchmarks/bench_service.py`` uses :func:`pg_schema` and
+:func:`load_users`).  Import the fixture into a test module:
+``from tests.service_support import live``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,17 +51,12 @@ def pg_unreachable() -> str | None:
 
 
 @contextlib.contextmanager
-def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database of ``backend`` for one test (a PostgreSQL schema of its own)."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'offduty.db'}"
-        return
-    reason = pg_unreachable()
-    if reason:
-        pytest.skip(reason)
+def pg_schema(prefix: str = "t_service_", digits: int = 16) -> Iterator[str]:
+    """A URL of the PostgreSQL database at :data:`PG_URL` whose ``search_path`` is a new, empty
+    schema of its own (``prefix`` and ``digits`` random hex digits), dropped afterwards."""
     from offduty_service.db import engine_for
 
-    schema = f"t_service_{uuid.uuid4().hex[:16]}"
+    schema = f"{prefix}{uuid.uuid4().hex[:digits]}"
     admin = engine_for(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -70,6 +68,20 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
+@contextlib.contextmanager
+def database_url(backend: str, tmp_path: Path, prefix: str = "t_service_") -> Iterator[str]:
+    """A URL of an empty database of ``backend`` for one test (a PostgreSQL schema of its own,
+    named ``prefix`` and random hex; the test is skipped when PostgreSQL cannot be reached)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'offduty.db'}"
+        return
+    reason = pg_unreachable()
+    if reason:
+        pytest.skip(reason)
+    with pg_schema(prefix) as url:
+        yield url
+
+
 def open_store(url: str, start: datetime = START):
     """A new :class:`Store` (as another process would have) on the database at ``url``."""
     from offduty_core import default_registry
@@ -77,6 +89,22 @@ def open_store(url: str, start: datetime = START):
     from offduty_service.store import Clock
 
     return _open(url, default_registry(), Clock(manual=True, start=start))
+
+
+def load_users(store, agency: str, vendors: int, officers: int, first_badge: int) -> dict[str, list[str]]:
+    """Add the users of a load run to ``store``: an operator, ``vendors`` vendors (``Vendor 0``, ...)
+    and ``officers`` officers of ``agency`` (badges ``first_badge`` on); their tokens by role."""
+    from offduty_service.auth import add_user
+
+    tokens: dict[str, list[str]] = defaultdict(list)
+    with store.engine.begin() as conn:
+        tokens["operator"].append(add_user(conn, "op", "operator", None))
+        for v in range(vendors):
+            tokens["vendor"].append(add_user(conn, f"Vendor {v}", "vendor", agency, vendor=f"Vendor {v}"))
+        for i in range(officers):
+            badge = str(first_badge + i)
+            tokens["officer"].append(add_user(conn, badge, "officer", agency, badge=badge))
+    return tokens
 
 
 def bearer(token: str) -> dict[str, str]:

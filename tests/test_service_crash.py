@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 
 import pytest
@@ -36,20 +36,17 @@ import pytest
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from offduty_core import default_registry  # noqa: E402
 from offduty_service import tables as t  # noqa: E402
-from offduty_service.auth import add_user  # noqa: E402
-from offduty_service.cli import open_store  # noqa: E402
 from offduty_service.codec import record_json  # noqa: E402
 from offduty_service.db import engine_for  # noqa: E402
 from offduty_service.program import Program  # noqa: E402
 from offduty_service.store import Clock, Store, from_iso, request_view  # noqa: E402
+from tests.service_support import database_url, load_users, open_store  # noqa: E402
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 OFFDUTY = str(Path(sys.executable).with_name("offduty"))
-START = datetime(2027, 6, 1, 15, 0, tzinfo=timezone.utc)
 AGENCY = "chandler-az"
 OFFICERS = 16
 VENDORS = 2
@@ -57,36 +54,10 @@ KILLS = 4
 SEED = 20270601
 
 
-def _pg_unreachable() -> str | None:
-    try:
-        import psycopg
-    except ImportError:
-        return "psycopg is not installed"
-    try:
-        psycopg.connect(PG_URL, connect_timeout=3).close()
-    except psycopg.OperationalError as exc:
-        return f"PostgreSQL at {PG_URL} cannot be reached: {str(exc).strip().splitlines()[0]}"
-    return None
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'offduty.db'}"
-        return
-    reason = _pg_unreachable()
-    if reason:
-        pytest.skip(reason)
-    schema = f"t_crash_{uuid.uuid4().hex[:16]}"
-    admin = engine_for(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with database_url(request.param, tmp_path, prefix="t_crash_") as url:
+        yield url
 
 
 def roster_csv(n: int) -> str:
@@ -100,14 +71,8 @@ def roster_csv(n: int) -> str:
 
 def setup_program(url: str) -> dict[str, list[str]]:
     """Migrate ``url``, import the roster and add the users; their tokens by role."""
-    store = open_store(url, default_registry(), Clock(manual=True, start=START))
-    tokens: dict[str, list[str]] = defaultdict(list)
-    with store.engine.begin() as conn:
-        tokens["operator"].append(add_user(conn, "op", "operator", None))
-        for v in range(VENDORS):
-            tokens["vendor"].append(add_user(conn, f"Vendor {v}", "vendor", AGENCY, vendor=f"Vendor {v}"))
-        for i in range(OFFICERS):
-            tokens["officer"].append(add_user(conn, str(1000 + i), "officer", AGENCY, badge=str(1000 + i)))
+    store = open_store(url)
+    tokens = load_users(store, AGENCY, VENDORS, OFFICERS, first_badge=1000)
     store.submit("roster", {"csv": roster_csv(OFFICERS), "source": "roster.csv"}, actor="test", role="operator",
                  agencies=[AGENCY])
     store.engine.dispose()

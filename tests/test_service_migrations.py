@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 import tomllib
-import uuid
 from pathlib import Path
 
 import pytest
@@ -22,47 +21,23 @@ from sqlalchemy import event, inspect, text
 from offduty_service.db import engine_for
 from offduty_service.migrate import MIGRATIONS, _config, current_revision, head_revision, migrate
 from offduty_service.tables import metadata
+from tests.service_support import database_url
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def _pg_unreachable() -> str | None:
-    try:
-        import psycopg
-    except ImportError:
-        return "psycopg is not installed"
-    try:
-        psycopg.connect(PG_URL, connect_timeout=3).close()
-    except psycopg.OperationalError as exc:
-        return f"PostgreSQL at {PG_URL} cannot be reached: {str(exc).strip().splitlines()[0]}"
-    return None
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = engine_for(f"sqlite:///{tmp_path / 'offduty.db'}")
-        yield engine
-        engine.dispose()
-        return
-    reason = _pg_unreachable()
-    if reason:
-        pytest.skip(reason)
-    schema = f"t_migrations_{uuid.uuid4().hex[:16]}"
-    admin = engine_for(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = engine_for(f"{PG_URL}?options=-csearch_path%3D{schema}")
-    try:
-        with engine.connect() as conn:
-            assert conn.execute(text("SELECT current_schema()")).scalar() == schema
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with database_url(request.param, tmp_path, prefix="t_migrations_") as url:
+        engine = engine_for(url)
+        try:
+            if request.param == "postgresql":
+                schema = url.rpartition("search_path%3D")[2]
+                with engine.connect() as conn:
+                    assert conn.execute(text("SELECT current_schema()")).scalar() == schema
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def test_the_head_revision_is_0001():
