@@ -259,6 +259,8 @@ async def vendor_submit(request: Request, user: User):
                             "vehicle": form.get("vehicle") in ("on", "yes", "true", "1")}
     if form.get("site", "").strip():
         body["site"] = form["site"].strip()
+    if form.get("reference", "").strip():
+        body["id"] = form["reference"].strip()  # the API keeps a body's id as the vendor's reference
     return _act("/vendor", lambda: api.submit_request(request_data=body, user=user, store=_store(request),
                                                       idempotency_key=None),
                 lambda view: f"request {view['id']} is {view['status']}")

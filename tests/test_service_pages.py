@@ -223,3 +223,15 @@ def test_static_files(svc):
     assert "fetch(" in client.get("/static/app.js").text
     assert client.get("/static/style.css").status_code == 200
     assert client.get("/static/..%2Fpages.py").status_code == 404
+
+
+def test_a_vendors_own_reference_is_kept_and_shown_not_used_as_the_id(svc):
+    client, tokens, store = svc
+    login(client, tokens["vendor"])
+    r = client.post("/vendor/requests", data={"category": "special_event", "start": "2027-06-20T18:00",
+                                               "end": "2027-06-20T23:00", "officers": "1",
+                                               "reference": "PO <4471>"}, follow_redirects=True)
+    assert r.status_code == 200
+    (view,) = client.get("/api/v1/requests", headers={"Authorization": f"Bearer {tokens['vendor']}"}).json()
+    assert view["reference"] == "PO <4471>" and view["id"].startswith("R-")
+    assert "(your reference PO &lt;4471&gt;)" in client.get("/vendor").text
