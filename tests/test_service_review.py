@@ -19,17 +19,11 @@ import time
 from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
-import pytest
 
-from tests.service_support import START, Live, live  # noqa: F401 - the fixture
+from tests.service_support import START, live, live_pg  # noqa: F401 - the fixtures
 
 SHIFT = {"category": "special_event", "start": "2027-06-20T18:00", "end": "2027-06-20T23:00",
          "positions": {"officer": 1}}
-
-
-def pg_only(lv: Live) -> None:
-    if lv.backend != "postgresql":
-        pytest.skip("SQLite's BEGIN IMMEDIATE serialises every writer; the race is PostgreSQL's")
 
 
 # --- separation: a vendor's request id --------------------------------------------------------------
@@ -92,13 +86,12 @@ def test_a_dropped_officers_clock_in_does_not_pass_to_the_next_holder(live):
 # --- concurrency on PostgreSQL -----------------------------------------------------------------------
 
 
-def test_pg_a_store_not_caught_up_still_waits_for_the_write_lock(live):
+def test_pg_a_store_not_caught_up_still_waits_for_the_write_lock(live_pg):
     """At HEAD (3640fcb) this failed: lock_agencies was given the in-memory roster's agencies
     before catch_up, so a store not yet caught up locked nothing for a tick and collided on
     inputs.seq (IntegrityError, 500).  The uncommitted PROGRAM_LOCKS change in store.py fixes it."""
-    pg_only(live)
-    rid = live.request()["id"]
-    other = live.another_store()  # a second process: nothing replayed yet
+    rid = live_pg.request()["id"]
+    other = live_pg.another_store()  # a second process: nothing replayed yet
     inside, go = threading.Event(), threading.Event()
     out: dict[str, object] = {}
 
@@ -109,7 +102,7 @@ def test_pg_a_store_not_caught_up_still_waits_for_the_write_lock(live):
 
     def first():
         try:
-            out["first"] = live.store.submit("accept", {}, actor="117", role="officer", agencies=["chandler-az"],
+            out["first"] = live_pg.store.submit("accept", {}, actor="117", role="officer", agencies=["chandler-az"],
                                              prepare=prepare)
         except Exception as exc:  # noqa: BLE001 - the defect: an IntegrityError
             out["first"] = exc
@@ -131,24 +124,23 @@ def test_pg_a_store_not_caught_up_still_waits_for_the_write_lock(live):
     b.join(20)
     assert out["first"] == (200, None), out
     assert out["second"] == (200, None), out
-    assert [r["kind"] for r in live.table("inputs", "seq")][-2:] == ["accept", "tick"]
+    assert [r["kind"] for r in live_pg.table("inputs", "seq")][-2:] == ["accept", "tick"]
 
 
-def test_pg_two_clock_advances_never_move_the_clock_back(live):
-    pg_only(live)
-    other = live.another_store()
+def test_pg_two_clock_advances_never_move_the_clock_back(live_pg):
+    other = live_pg.another_store()
     other.read(lambda program, conn: program.seq)  # caught up: it takes the same locks
     inside, go = threading.Event(), threading.Event()
-    set_clock = live.store.clock.set
+    set_clock = live_pg.store.clock.set
 
     def slow_set(conn, to):
         set_clock(conn, to)
         inside.set()
         go.wait(10)
 
-    live.store.clock.set = slow_set
+    live_pg.store.clock.set = slow_set
     out: dict[str, object] = {}
-    a = threading.Thread(target=lambda: out.setdefault("a", live.store.advance({"hours": 10}, "op")))
+    a = threading.Thread(target=lambda: out.setdefault("a", live_pg.store.advance({"hours": 10}, "op")))
     a.start()
     assert inside.wait(10)
     b = threading.Thread(target=lambda: out.setdefault("b", other.advance({"hours": 1}, "op2")))
@@ -158,10 +150,10 @@ def test_pg_two_clock_advances_never_move_the_clock_back(live):
     a.join(20)
     b.join(20)
     told = max(datetime.fromisoformat(v["now"]) for v in out.values())
-    now = datetime.fromisoformat(live.get("/clock", "operator").json()["now"])
+    now = datetime.fromisoformat(live_pg.get("/clock", "operator").json()["now"])
     assert told == START + timedelta(hours=11), out  # b waited for a, then moved on from a's time
     assert now >= told, (now, out)
-    ticks = [r["at"] for r in live.table("inputs", "seq") if r["kind"] == "tick"]
+    ticks = [r["at"] for r in live_pg.table("inputs", "seq") if r["kind"] == "tick"]
     assert max(datetime.fromisoformat(t) for t in ticks) >= told
 
 
