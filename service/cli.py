@@ -72,12 +72,31 @@ def configure_serve(parser: argparse.ArgumentParser):
     return run_serve
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse, in one line and before the database is touched, a port that cannot be listened
+    on (uvicorn would log an error and exit 3 after start-up)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise InputError("--host", host, "is not an address of this machine") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise InputError("--port", port, f"cannot be listened on at {host} ({exc.strerror}); give another") from None
+
+
 def run_serve(args: argparse.Namespace, registry) -> int:
     _need_extra()
     if not 0 < args.port < 65536:
         raise InputError("--port", args.port, "give a port from 1 to 65535")
     if args.poll <= 0:
         raise InputError("--poll", args.poll, "give a positive number of seconds")
+    _check_port(args.host, args.port)
     from .outbox import load_sender, log_sender
     from .store import Clock
 

@@ -104,3 +104,16 @@ def test_replay_refuses_a_proposal_that_does_not_load(db, tmp_path):
     for spec in (str(broken), "no_such_module_xyz", str(tmp_path / "missing.py")):
         done = run("service", "replay", "--db", db, "--spec", spec)
         assert done.returncode == 2 and done.stdout == "" and len(done.stderr.splitlines()) == 1, done.stderr
+
+
+def test_serve_refuses_a_port_in_use_before_touching_the_database(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run("serve", "--db", f"sqlite:///{tmp_path / 'live.db'}", "--port", str(port))
+    assert done.returncode == 2 and done.stdout == "" and len(done.stderr.splitlines()) == 1
+    assert "--port" in done.stderr and str(port) in done.stderr
+    assert not (tmp_path / "live.db").exists()
