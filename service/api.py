@@ -19,7 +19,6 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from offduty_core.board_records import Applied, Awarded, Cancelled, Dropped, Refused, ResponseRefused, StartChanged
-from offduty_core.errors import InputError
 from offduty_core.payroll import weekly_payroll
 
 from .auth import FINANCE, User, current_user, require
@@ -305,6 +304,27 @@ def assign(request_id: str, slot: int, body: dict[str, Any] = Body(...), user: U
     payload = {"request_id": request_id, "slot": slot, "badge": badge, "reason": reason.strip(), "actor": user.name}
     return reply(store.submit("assign", payload, actor=user.name, role=user.role, agencies=[view["agency"]],
                         answer=answer, idempotency_key=_key(idempotency_key, user)))
+
+
+@router.post("/requests/{request_id}/waive")
+def waive(request_id: str, body: dict[str, Any] = Body(...), user: User = Depends(current_user),
+          store: Store = Depends(store_of), idempotency_key: str | None = Header(None)):
+    """Waive part of a billed job's balance (``{"amount": "25.00", "reason": "..."}``): an
+    override, so it needs a reason and is recorded with who gave it; the invoice's lines stay
+    the rules' and the waiver shows beside them."""
+    require(user, "agency_admin", "operator")
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ApiError(422, "reason: a waiver needs a reason")
+    view = store.read(lambda program, conn: _visible(user, program, request_id))
+
+    def answer(program: Program, records) -> tuple[int, Any]:
+        return 200, {"request_id": request_id, "waived": f"{program.waived(request_id):.2f}"}
+
+    payload = {"request_id": request_id, "amount": str(body.get("amount")), "reason": reason.strip(),
+               "actor": user.name}
+    return reply(store.submit("waive", payload, actor=user.name, role=user.role, agencies=[view["agency"]],
+                              answer=answer, idempotency_key=_key(idempotency_key, user)))
 
 
 @router.get("/invoices")

@@ -31,7 +31,7 @@ from .codec import BOARD_KINDS, board_input
 CLOCK_IN_EARLY = timedelta(minutes=60)
 
 #: Every kind of input the log holds.
-KINDS = BOARD_KINDS + ("roster", "clock_in", "assign", "payment")
+KINDS = BOARD_KINDS + ("roster", "clock_in", "assign", "payment", "waive")
 
 
 class Program:
@@ -47,6 +47,7 @@ class Program:
         self.vendors: dict[str, str] = {}  # request id -> vendor
         self.payments: dict[str, Decimal] = {}  # request id -> paid so far
         self.references: dict[str, str] = {}  # request id -> the vendor's own number for it
+        self.waivers: dict[str, list[tuple[Decimal, str, str]]] = {}  # request id -> (amount, reason, actor)
         self.pending: list[Record] = []  # records of wake-ups run by an input that then failed
 
     @property
@@ -75,6 +76,8 @@ class Program:
             records = self._assign(payload, at)
         elif kind == "payment":
             records = self._payment(payload)
+        elif kind == "waive":
+            records = self._waive(payload)
         else:
             rules = None
             if kind == "submit":
@@ -161,9 +164,8 @@ class Program:
         self.board.award(posting, badge, f"assigned by {payload.get('actor', 'staff')}: {reason}")
         return self.board.records[mark:]
 
-    def _payment(self, payload: Mapping[str, Any]) -> list[Record]:
-        """A verified processor payment of a billed job (the service checked its signature;
-        no card number is ever in it)."""
+    def _billed_amount(self, payload: Mapping[str, Any]) -> tuple[str, Decimal]:
+        """The billed request and the positive amount in cents a payment or a waiver names."""
         rid = payload.get("request_id")
         job = self.board.jobs.get(rid) if isinstance(rid, str) else None
         if job is None or job.bill is None:
@@ -171,14 +173,37 @@ class Program:
         try:
             amount = Decimal(str(payload.get("amount")))
         except ArithmeticError:
-            raise InputError("amount", payload.get("amount"), "give the amount paid, e.g. \"444.64\"") from None
+            raise InputError("amount", payload.get("amount"), "give an amount such as \"444.64\"") from None
         if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
             raise InputError("amount", payload.get("amount"), "must be a positive amount in cents, e.g. \"444.64\"")
-        self.payments[rid] = self.payments.get(rid, Decimal("0.00")) + amount
+        return rid, amount
+
+    def _payment(self, payload: Mapping[str, Any]) -> list[Record]:
+        """A verified processor payment of a billed job (the service checked its signature;
+        no card number is ever in it)."""
+        rid, amount = self._billed_amount(payload)
+        self.payments[rid] = self.paid(rid) + amount
+        return []
+
+    def _waive(self, payload: Mapping[str, Any]) -> list[Record]:
+        """Staff waive part of a billed job's balance, with a reason: the invoice keeps the
+        rules' lines (still ``offduty bill`` of its story) and shows the waiver beside them, as
+        a credit with who gave it and why; at most the balance still owed is waived."""
+        rid, amount = self._billed_amount(payload)
+        reason = payload.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise InputError("reason", reason, "a waiver needs a reason")
+        owed = self.board.jobs[rid].bill.vendor_total - self.paid(rid) - self.waived(rid)
+        if amount > owed:
+            raise InputError("amount", str(amount), f"at most the balance still owed, {owed:.2f}, can be waived")
+        self.waivers.setdefault(rid, []).append((amount, reason.strip(), str(payload.get("actor", "staff"))))
         return []
 
     def paid(self, request_id: str) -> Decimal:
         return self.payments.get(request_id, Decimal("0.00"))
+
+    def waived(self, request_id: str) -> Decimal:
+        return sum((w[0] for w in self.waivers.get(request_id, ())), Decimal("0.00"))
 
     # --- reading ----------------------------------------------------------------------------
 

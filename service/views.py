@@ -83,11 +83,13 @@ def invoice_rows(conn: Connection, user, program: Program | None = None) -> list
     if program is not None:
         today = program.now.date() if program.now is not None else None
         for row in rows:
-            paid = program.paid(row["request_id"])
-            balance = Decimal(row["vendor_total"]) - paid
+            paid, waived = program.paid(row["request_id"]), program.waived(row["request_id"])
+            balance = Decimal(row["vendor_total"]) - paid - waived
             terms = program.registry.rules(row["agency"]).terms
             due = date.fromisoformat(row["billed_at"][:10]) + timedelta(days=terms.net_days)
-            row.update(paid=f"{paid:.2f}", balance=f"{balance:.2f}", due=due.isoformat(),
+            row.update(paid=f"{paid:.2f}", waived=f"{waived:.2f}", balance=f"{balance:.2f}", due=due.isoformat(),
+                       waivers=[{"amount": f"{a:.2f}", "reason": why, "by": who}
+                                for a, why, who in program.waivers.get(row["request_id"], ())],
                        status="paid" if balance <= 0 else "overdue" if today is not None and today > due else "open")
     return rows
 

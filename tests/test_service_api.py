@@ -520,3 +520,28 @@ def test_two_processes_writing_for_two_agencies_keep_one_log_in_order(live):
     assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
     assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
     assert len({r["request_id"] for r in rows if r["kind"] == "submit"}) == 16
+
+
+def test_a_waiver_needs_a_reason_is_recorded_with_its_actor_and_leaves_the_bill_alone(live):
+    view = live.request(start="2027-06-02T18:00", end="2027-06-02T23:00")
+    rid = view["id"]
+    assert live.accept(rid, 0, "117").status_code == 200
+    assert live.post(f"/requests/{rid}/waive", "agency_admin", {"amount": "10.00", "reason": "x"}).status_code == 422
+    live.advance(64)  # settled and billed
+    (before,) = live.get("/invoices", "vendor").json()
+    for who in ("coordinator", "vendor", "officer", "auditor"):
+        assert live.post(f"/requests/{rid}/waive", who, {"amount": "10.00", "reason": "x"}).status_code == 403
+    assert live.post(f"/requests/{rid}/waive", "agency_admin", {"amount": "10.00"}).status_code == 422
+    assert live.post(f"/requests/{rid}/waive", "agency_admin", {"amount": "10.00", "reason": " "}).status_code == 422
+    too_much = live.post(f"/requests/{rid}/waive", "agency_admin", {"amount": "99999.00", "reason": "goodwill"})
+    assert too_much.status_code == 422 and "balance still owed" in too_much.json()["error"]
+    r = live.post(f"/requests/{rid}/waive", "agency_admin", {"amount": "25.00", "reason": "late officer, goodwill"})
+    assert r.status_code == 200 and r.json() == {"request_id": rid, "waived": "25.00"}
+    (after,) = live.get("/invoices", "vendor").json()
+    assert after["bill"] == before["bill"]  # the rules' lines stay; the waiver is beside them
+    assert after["waivers"] == [{"amount": "25.00", "reason": "late officer, goodwill", "by": "admin"}]
+    assert Decimal(after["balance"]) == Decimal(before["balance"]) - Decimal("25.00")
+    (row,) = [r for r in live.table("inputs", "seq") if r["kind"] == "waive"]
+    assert (row["actor"], row["role"]) == ("admin", "agency_admin")
+    fresh = live.another_store()  # survives a replay
+    assert str(fresh.read(lambda program, conn: program.waived(rid))) == "25.00"

@@ -235,3 +235,20 @@ def test_a_vendors_own_reference_is_kept_and_shown_not_used_as_the_id(svc):
     (view,) = client.get("/api/v1/requests", headers={"Authorization": f"Bearer {tokens['vendor']}"}).json()
     assert view["reference"] == "PO <4471>" and view["id"].startswith("R-")
     assert "(your reference PO &lt;4471&gt;)" in client.get("/vendor").text
+
+
+def test_the_vendor_sees_a_waiver_and_the_balance_under_the_invoice(svc):
+    client, tokens, store = svc
+    auth = lambda who: {"Authorization": f"Bearer {tokens[who]}"}  # noqa: E731
+    made = client.post("/api/v1/requests", headers=auth("vendor"),
+                       json={"category": "special_event", "start": "2027-06-02T18:00", "end": "2027-06-02T23:00"})
+    rid = made.json()["id"]
+    assert client.post(f"/api/v1/requests/{rid}/slots/0/accept", headers=auth("officer")).status_code == 200
+    assert client.post("/api/v1/clock/advance", headers=auth("operator"), json={"hours": 64}).status_code == 200
+    r = client.post(f"/api/v1/requests/{rid}/waive", headers=auth("agency_admin"),
+                    json={"amount": "30.00", "reason": "officer <late>"})
+    assert r.status_code == 200
+    page = login(client, tokens["vendor"]).get("/vendor").text
+    assert "Waived by adm: officer &lt;late&gt;" in page and "− 30.00" in page
+    (invoice,) = client.get("/api/v1/invoices", headers=auth("vendor")).json()
+    assert f'<th class="num">{invoice["balance"]}</th>' in page
