@@ -545,3 +545,29 @@ def test_a_waiver_needs_a_reason_is_recorded_with_its_actor_and_leaves_the_bill_
     assert (row["actor"], row["role"]) == ("admin", "agency_admin")
     fresh = live.another_store()  # survives a replay
     assert str(fresh.read(lambda program, conn: program.waived(rid))) == "25.00"
+
+
+def test_a_roster_imported_mid_program_keeps_held_shifts_and_their_hours(live):
+    first = live.request(start="2027-06-20T18:00", end="2027-06-20T23:00")
+    assert live.accept(first["id"], 0, "117").status_code == 200
+    rows = list(csv.DictReader(io.StringIO((ROOT / "examples" / "roster-chandler.csv").read_text())))
+    for row in rows:
+        if row["badge"] == "119":
+            row["active"] = "no"  # on leave from now on
+    rows.append(dict(rows[0], badge="190", name="New Hire", history="", seniority_date="2027-05-01"))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    live.store.submit("roster", {"csv": out.getvalue(), "source": "roster-june.csv"}, actor="test", role="operator")
+    with live.store.engine.begin() as conn:
+        from offduty_service.auth import add_user
+        live.tokens["officer:190"] = add_user(conn, "190", "officer", "chandler-az", badge="190")
+    same_evening = live.request(start="2027-06-20T19:00", end="2027-06-20T22:00", positions={"officer": 2})
+    refused = live.accept(same_evening["id"], 0, "117")  # the re-built book still holds 117's first shift
+    assert refused.status_code == 409 and "overlaps" in one_line_error(refused)
+    assert live.accept(same_evening["id"], 0, "119").status_code == 409  # inactive now
+    assert live.accept(same_evening["id"], 0, "190").json() == {"status": "awarded"}  # the new hire
+    assert live.get(f"/requests/{first['id']}", "vendor").json()["slots"][0]["officer"] == "117"
+    fresh = live.another_store()  # and the same after a replay
+    assert fresh.read(lambda program, conn: len(program.roster)) == len(rows)
