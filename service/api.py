@@ -306,6 +306,27 @@ def assign(request_id: str, slot: int, body: dict[str, Any] = Body(...), user: U
                         answer=answer, idempotency_key=_key(idempotency_key, user)))
 
 
+@router.post("/requests/{request_id}/slots/{slot}/no-show")
+def no_show(request_id: str, slot: int, body: dict[str, Any] = Body(...), user: User = Depends(current_user),
+            store: Store = Depends(store_of), idempotency_key: str | None = Header(None)):
+    """Staff report that the slot's officer did not come (``{"reason": "..."}``): nothing is
+    billed or paid for the slot.  A shift nobody reports and nobody clocks is billed as
+    scheduled, as the agencies' sheets bill it; the request view's ``clocked`` shows which
+    shifts have a clock record."""
+    require(user, "coordinator", "agency_admin", "operator")
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ApiError(422, "reason: a no-show report needs a reason")
+    view = store.read(lambda program, conn: _visible(user, program, request_id))
+
+    def answer(program: Program, records) -> tuple[int, Any]:
+        return 200, shown(request_view(program, request_id), user)
+
+    payload = {"request_id": request_id, "slot": slot, "reason": reason.strip()}
+    return reply(store.submit("no_show", payload, actor=user.name, role=user.role, agencies=[view["agency"]],
+                              answer=answer, idempotency_key=_key(idempotency_key, user)))
+
+
 @router.post("/requests/{request_id}/waive")
 def waive(request_id: str, body: dict[str, Any] = Body(...), user: User = Depends(current_user),
           store: Store = Depends(store_of), idempotency_key: str | None = Header(None)):

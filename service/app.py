@@ -75,6 +75,10 @@ def create_app(store: Store, *, poll_seconds: float | None = 5.0,
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
+        if first.get("type") == "json_invalid":
+            why = (first.get("ctx") or {}).get("error", "")
+            return JSONResponse({"error": _one_line(f"body: is not valid JSON ({why})" if why else
+                                                    "body: is not valid JSON")}, status_code=422)
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
         return JSONResponse({"error": _one_line(f"{where}: {first.get('msg', 'is not valid')}")}, status_code=422)
 

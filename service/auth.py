@@ -80,7 +80,7 @@ def add_user(conn: Connection, name: str, role: str, agency: str | None, badge: 
     if role not in ROLES:
         raise InputError("--role", role, f"roles are {', '.join(ROLES)}")
     if role != "operator" and not agency:
-        raise InputError("--agency", agency, f"a {role} belongs to an agency")
+        raise InputError("--agency", agency, f"{a_role(role)} belongs to an agency")
     if registry is not None and agency:
         registry.rules(agency)  # an unknown agency is refused by name
     if role == "officer" and not badge:
@@ -132,4 +132,9 @@ def current_user(request: Request, authorization: str | None = Header(None)) -> 
 
 def require(user: User, *roles: str) -> None:
     if user.role not in roles:
-        raise ApiError(403, f"a {user.role} may not do this (it is for: {', '.join(roles)})")
+        raise ApiError(403, f"{a_role(user.role)} may not do this (it is for: {', '.join(roles)})")
+
+
+def a_role(role: str) -> str:
+    """``an auditor``, ``a vendor``."""
+    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"

@@ -26,14 +26,30 @@ def _need_extra() -> None:
         raise InputError("serve extra", exc.name, "is not installed; pip install -e '.[serve]'") from None
 
 
-def open_store(url: str, registry, clock=None):
-    """The store of ``--db URL``, its schema migrated to the current revision."""
+def open_store(url: str, registry, clock=None, create: bool = True):
+    """The store of ``--db URL``, its schema migrated to the current revision.  ``create``
+    False (commands that only read a program: export-history, replay): a database that holds
+    no program is refused, so a mistyped URL is not answered with an empty one."""
     _need_extra()
     from .db import engine_for
-    from .migrate import migrate
+    from .migrate import current_revision, migrate
     from .store import Store
 
     engine = engine_for(url)
+    if not create:
+        from pathlib import Path
+
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)  # engine_for has checked it
+        missing = parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).is_file())
+        try:
+            missing = missing or current_revision(engine) is None
+        except Exception:  # noqa: BLE001 - cannot be reached: said below in one line
+            missing = True
+        if missing:
+            raise InputError("--db", url, "holds no offduty program (check the URL; `offduty serve` or "
+                                          "`offduty service import-roster` creates one)")
     try:
         migrate(engine)
     except Exception as exc:  # noqa: BLE001 - a database that cannot be reached or written
@@ -176,7 +192,7 @@ def run_import_roster(args: argparse.Namespace, registry) -> int:
 
 
 def run_export_history(args: argparse.Namespace, registry) -> int:
-    store = open_store(args.db, registry)
+    store = open_store(args.db, registry, create=False)
     from .history import history_csv
 
     text = store.read(lambda program, conn: history_csv(program, args.agency))
@@ -199,7 +215,7 @@ def run_migrate(args: argparse.Namespace, registry) -> int:
 
 
 def run_replay(args: argparse.Namespace, registry) -> int:
-    store = open_store(args.db, registry)
+    store = open_store(args.db, registry, create=False)
     from .replay import load_spec, replay_diff, settled_stories
 
     proposal = load_spec(args.spec)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from offduty_core import model
 from offduty_core.board_inputs import (Accept, Apply, CancelRequest, ChangeStart, ClockShift, Decline, DropShift,
-                                       Input, SubmitRequest, Tick)
+                                       Input, NoShow, SubmitRequest, Tick)
 from offduty_core.board_records import Billed, Record
 from offduty_core.errors import InputError
 from offduty_core.rules import AgencyRules
@@ -25,7 +25,8 @@ from offduty_core.timeutil import parse_time
 
 #: Input kinds the board itself takes (``roster``, ``clock_in`` and ``assign`` are the
 #: service's own: see :mod:`offduty_service.program`).
-BOARD_KINDS = ("submit", "apply", "accept", "decline", "drop", "cancel", "change_start", "clock_out", "tick")
+BOARD_KINDS = ("submit", "apply", "accept", "decline", "drop", "cancel", "change_start", "clock_out", "no_show",
+               "tick")
 
 
 def local(moment: datetime | None, tz: ZoneInfo) -> str | None:
@@ -53,6 +54,8 @@ def board_input(kind: str, payload: Mapping[str, Any], at: datetime, rules: Agen
         return Decline(at=at, request_id=rid, slot=slot, badge=badge)
     if kind == "drop":
         return DropShift(at=at, request_id=rid, slot=slot, badge=badge)
+    if kind == "no_show":
+        return NoShow(at=at, request_id=rid, slot=slot)
     if kind == "cancel":
         slots = payload.get("slots")
         return CancelRequest(at=at, request_id=rid, channel=payload.get("channel", "portal"),
@@ -60,8 +63,10 @@ def board_input(kind: str, payload: Mapping[str, Any], at: datetime, rules: Agen
     if kind == "change_start":
         tz = rules.info.tz
         slots = payload.get("slots")
-        return ChangeStart(at=at, request_id=rid, start=parse_time(payload.get("start"), tz, "start"),
-                           end=parse_time(payload.get("end"), tz, "end"),
+        start, end = parse_time(payload.get("start"), tz, "start"), parse_time(payload.get("end"), tz, "end")
+        if end <= start:  # said here in the agency's local time, not in the board's UTC
+            raise InputError("end", payload.get("end"), f"must be after the start, {payload.get('start')}")
+        return ChangeStart(at=at, request_id=rid, start=start, end=end,
                            officer_accepts=payload.get("officer_accepts"), channel=payload.get("channel", "portal"),
                            slots=tuple(slots) if slots is not None else None)
     if kind == "clock_out":

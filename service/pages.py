@@ -28,7 +28,7 @@ from offduty_core.days import month_key, week_key
 from offduty_core.errors import OffdutyError
 
 from . import api
-from .auth import User, current_user, user_for_token
+from .auth import a_role, User, current_user, user_for_token
 from .errors import ApiError
 from .program import Program
 from .store import Store, request_view
@@ -129,7 +129,7 @@ def _gate(request: Request, *roles: str) -> User | Response:
         return RedirectResponse("/login", status_code=303)
     if user.role not in roles:
         return _render(request, "refused.html", user, status=403,
-                       line=f"a {user.role} may not open this page (it is for: {', '.join(roles)})")
+                       line=f"{a_role(user.role)} may not open this page (it is for: {', '.join(roles)})")
     return user
 
 

@@ -146,9 +146,14 @@ class Store:
     def _submit(self, conn, kind, payload, actor, role, agencies, idempotency_key, evidence, answer, prepare):
         lock_agencies(conn, PROGRAM_LOCKS + tuple(agencies))
         if idempotency_key is not None:
-            row = conn.execute(select(t.inputs.c.response).where(t.inputs.c.idempotency_key == idempotency_key)).first()
+            row = conn.execute(select(t.inputs.c.response, t.inputs.c.kind, t.inputs.c.request_id)
+                               .where(t.inputs.c.idempotency_key == idempotency_key)).first()
             if row is not None:
-                done = json.loads(row[0])
+                if row.kind != kind or (payload.get("request_id") or row.request_id) != row.request_id:
+                    return InputError("Idempotency-Key", idempotency_key.partition(":")[2],
+                                      f"was used for another input ({row.kind} of {row.request_id}); "
+                                      "a retry sends the same key with the same request, a new request a new key")
+                done = json.loads(row.response)
                 return done["status"], done["body"]
         self.catch_up(conn)
         program = self.program
@@ -323,10 +328,14 @@ def request_view(program: Program, rid: str) -> dict[str, Any] | None:
     tz = job.rules.info.tz
     request = job.request
     status = "settled" if job.status == "completed" else job.status
+    # The shifts' times as they are now (a change of start moves them; the request keeps
+    # what was first asked for).
+    start, end = min(st.shift.start for st in job.slots), max(st.shift.end for st in job.slots)
     return {"id": rid, "reference": program.references.get(rid), "status": status, "agency": job.agency,
             "vendor": request.vendor,
-            "category": request.category, "start": local(request.start, tz), "end": local(request.end, tz),
+            "category": request.category, "start": local(start, tz), "end": local(end, tz),
             "slots": [{"slot": st.slot.index, "role": st.slot.role, "status": st.status, "officer": st.officer,
+                       "clocked": st.clocked,
                        "start": local(st.shift.start, tz), "end": local(st.shift.end, tz)} for st in job.slots],
             "vendor_total": str(job.bill.vendor_total) if job.bill is not None else None}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -61,6 +61,8 @@ def not_offered(program: Program, badge: str) -> list[dict[str, Any]]:
     """The open shifts ``badge`` may not take, each with the reason (the officer page shows why)."""
     out = []
     for officer, rid, job, st, posting, tz in _open_postings(program, badge):
+        if posting.stage_of(officer) is None:
+            continue  # another agency's shift, never meant for this officer: not a refusal to explain
         reason = program.board.why_not(posting, officer)
         if reason is not None:
             out.append({"request_id": rid, "slot": st.slot.index, "start": local(st.shift.start, tz),
@@ -70,8 +72,9 @@ def not_offered(program: Program, badge: str) -> list[dict[str, Any]]:
 
 def invoice_rows(conn: Connection, user, program: Program | None = None) -> list[dict[str, Any]]:
     """The invoices ``user`` may see: a vendor its own, staff and auditors their agency's;
-    with ``program``, each with what has been paid, the balance, the due date (the agency's
-    net days after billing) and its status (``open``, ``paid``, ``overdue``)."""
+    with ``program``, each with what has been paid and waived, the balance, the due date (the
+    bill's own invoice terms) and its status (``open``, ``paid``, ``overdue`` after the due
+    date in the agency's zone)."""
     query = select(t.invoices).order_by(t.invoices.c.billed_at, t.invoices.c.request_id)
     if user.role != "operator":
         query = query.where(t.invoices.c.agency == user.agency)
@@ -81,16 +84,18 @@ def invoice_rows(conn: Connection, user, program: Program | None = None) -> list
              "vendor_total": r.vendor_total, "officer_pay_total": r.officer_pay_total,
              "bill": json.loads(r.bill), "story": json.loads(r.story)} for r in conn.execute(query)]
     if program is not None:
-        today = program.now.date() if program.now is not None else None
         for row in rows:
+            tz = program.registry.rules(row["agency"]).info.tz
+            today = program.now.astimezone(tz).date() if program.now is not None else None
             paid, waived = program.paid(row["request_id"]), program.waived(row["request_id"])
             balance = Decimal(row["vendor_total"]) - paid - waived
-            terms = program.registry.rules(row["agency"]).terms
-            due = date.fromisoformat(row["billed_at"][:10]) + timedelta(days=terms.net_days)
-            row.update(paid=f"{paid:.2f}", waived=f"{waived:.2f}", balance=f"{balance:.2f}", due=due.isoformat(),
+            terms = (row["bill"].get("invoice") or {})  # the bill's own invoice terms: issued, due
+            due = date.fromisoformat(terms["due"]) if terms.get("due") else None
+            row.update(paid=f"{paid:.2f}", waived=f"{waived:.2f}", balance=f"{balance:.2f}",
+                       due=due.isoformat() if due else None,
                        waivers=[{"amount": f"{a:.2f}", "reason": why, "by": who}
                                 for a, why, who in program.waivers.get(row["request_id"], ())],
-                       status="paid" if balance <= 0 else "overdue" if today is not None and today > due else "open")
+                       status="paid" if balance <= 0 else "overdue" if due and today is not None and today > due else "open")
     return rows
 
 

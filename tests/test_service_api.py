@@ -571,3 +571,22 @@ def test_a_roster_imported_mid_program_keeps_held_shifts_and_their_hours(live):
     assert live.get(f"/requests/{first['id']}", "vendor").json()["slots"][0]["officer"] == "117"
     fresh = live.another_store()  # and the same after a replay
     assert fresh.read(lambda program, conn: len(program.roster)) == len(rows)
+
+
+def test_staff_report_a_no_show_and_nothing_is_billed_or_paid_for_it(live):
+    rid = live.request(start="2027-06-02T18:00", end="2027-06-02T22:00", positions={"officer": 2})["id"]
+    assert live.accept(rid, 0, "117").status_code == 200
+    assert live.accept(rid, 1, "124").status_code == 200
+    live.advance(34)  # 18:00
+    assert live.post(f"/requests/{rid}/slots/0/clock-in", "officer:117").status_code == 200
+    live.advance(4)
+    assert live.post(f"/requests/{rid}/slots/0/clock-out", "officer:117").status_code == 200
+    slots = live.get(f"/requests/{rid}", "coordinator").json()["slots"]
+    assert [s["clocked"] for s in slots] == [True, False]  # who has no clock record
+    assert live.post(f"/requests/{rid}/slots/1/no-show", "coordinator", {}).status_code == 422  # needs a reason
+    assert live.post(f"/requests/{rid}/slots/1/no-show", "vendor", {"reason": "x"}).status_code == 403
+    r = live.post(f"/requests/{rid}/slots/1/no-show", "coordinator", {"reason": "not at the site at 18:00"})
+    assert r.status_code == 200 and r.json()["slots"][1]["status"] == "no_show"
+    live.advance(30)
+    (invoice,) = live.get("/invoices", "operator").json()
+    assert {line["slot"] for line in invoice["bill"]["lines"]} == {0}  # slot 1: nothing billed or paid

@@ -117,3 +117,12 @@ def test_serve_refuses_a_port_in_use_before_touching_the_database(tmp_path):
     assert done.returncode == 2 and done.stdout == "" and len(done.stderr.splitlines()) == 1
     assert "--port" in done.stderr and str(port) in done.stderr
     assert not (tmp_path / "live.db").exists()
+
+
+def test_reading_commands_refuse_a_database_that_holds_no_program(tmp_path):
+    typo = tmp_path / "typo.db"
+    for args in (["service", "export-history"], ["service", "replay", "--spec", "offduty_plugins.agencies.chandler_az"]):
+        done = run(*args, "--db", f"sqlite:///{typo}")
+        assert done.returncode == 2 and done.stdout == "" and "holds no offduty program" in done.stderr
+        assert len(done.stderr.splitlines()) == 1
+    assert not typo.exists()  # and nothing was created

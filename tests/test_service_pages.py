@@ -15,6 +15,7 @@ pytest.importorskip("sqlalchemy")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from offduty_core import default_registry  # noqa: E402
+from offduty_service.auth import a_role  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {"vendor": "/vendor", "officer": "/officer", "coordinator": "/coordinator", "agency_admin": "/admin",
@@ -100,7 +101,7 @@ def test_each_page_renders_for_its_role_and_refuses_the_others(svc):
                 assert "(manual)" in r.text  # the header shows the clock
             else:
                 assert r.status_code == 403, (role, page)
-                assert f"a {role} may not open this page" in r.text
+                assert f"{a_role(role)} may not open this page" in r.text
     login(client, tokens["auditor"])
     assert client.get("/auditor").status_code == 200
     assert client.get("/vendor", follow_redirects=False).status_code == 403

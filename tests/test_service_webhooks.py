@@ -37,6 +37,7 @@ def inputs_of_kind(live, kind):
 def test_a_signed_payment_is_logged_once_however_often_it_is_delivered(settled):
     live, rid, invoice = settled
     assert invoice["status"] == "open" and invoice["paid"] == "0.00"
+    assert invoice["due"] == invoice["bill"]["invoice"]["due"]  # one due date: the bill's own terms
     payment = {"event_id": "evt_1", "request_id": rid, "amount": "100.00", "method": "ach"}
     first = deliver(live, payment)
     again = deliver(live, payment)
