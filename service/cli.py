@@ -123,7 +123,7 @@ def run_serve(args: argparse.Namespace, registry) -> int:
     from .app import create_app
 
     app = create_app(store, poll_seconds=args.poll, sender=sender)
-    replayed = store.read(lambda program, conn: program.seq)
+    replayed = store.verify()  # the log replays to the records it wrote, or the service does not start
     print(f"offduty serve: {args.db}, {replayed} inputs replayed, clock {args.clock}; "
           f"http://{args.host}:{args.port}/ (API /api/v1, OpenAPI /openapi.json)", file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

@@ -17,6 +17,7 @@ from the log before its next use, so memory never holds what the log does not.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from datetime import datetime, timedelta, timezone
@@ -102,6 +103,43 @@ class Store:
             self.program.apply(seq, kind, json.loads(payload), from_iso(at))
         return len(rows)
 
+    def verify(self) -> int:
+        """Replay the whole log into a fresh program and check that every input makes the very
+        records its transaction wrote; the number of inputs replayed.
+
+        ``offduty serve`` runs this at start.  A difference means the installed agency plugins
+        (or offduty) no longer decide as they did when the log was written, so the program in
+        memory would not be the one its invoices and payroll came from: it is refused in one
+        line naming the first input that differs (``offduty service replay`` shows the money
+        such a change moves)."""
+        with self._lock:
+            with self.engine.connect().execution_options(write=False) as conn:
+                with conn.begin():
+                    stored: dict[int, list] = {}
+                    for seq, body in conn.execute(select(t.records.c.input_seq, t.records.c.body)
+                                                  .order_by(t.records.c.id)):
+                        stored.setdefault(seq, []).append(json.loads(body))
+                    program = Program(self.registry, self.settle_after)
+                    rows = conn.execute(select(t.inputs.c.seq, t.inputs.c.kind, t.inputs.c.payload, t.inputs.c.at)
+                                        .order_by(t.inputs.c.seq)).all()
+                    for seq, kind, payload, at in rows:
+                        made = [self._record_body(program, r) for r in program.apply(seq, kind, json.loads(payload),
+                                                                                      from_iso(at))]
+                        if made != stored.get(seq, []):
+                            first = next((m, s) for m, s in zip(made + [None] * 9, stored.get(seq, []) + [None] * 9)
+                                         if m != s)
+                            raise InputError("--db", f"input {seq} ({kind})",
+                                             f"replays to records other than those logged (logged "
+                                             f"{_brief(first[1])}, now {_brief(first[0])}): the agency rules "
+                                             "changed since it was written? `offduty service replay` shows the money")
+                    self.program, self._stale = program, False
+                    return len(rows)
+
+    def _record_body(self, program: Program, record: Record) -> dict[str, Any]:
+        agency = program.agency_of.get(record.request_id)
+        return json.loads(json.dumps(record_json(record, self.registry.rules(agency).info.tz if agency
+                                                 else timezone.utc)))
+
     def read(self, fn: Callable[[Program, Connection], Any]) -> Any:
         """``fn(program, conn)`` on the program caught up with the log (no write lock)."""
         with self._lock:
@@ -185,7 +223,8 @@ class Store:
         spec = None
         if agency is not None:
             rules = self.registry.rules(agency)
-            spec = f"{agency} {rules.source}"
+            digest = hashlib.sha256(repr(rules.spec).encode()).hexdigest()[:12]
+            spec = f"{agency} {rules.source} spec:{digest}"
         conn.execute(insert(t.inputs).values(
             seq=seq, at=iso(at), kind=kind, agency=agency, request_id=rid,
             job_version=program.versions.get(rid) if rid else None, actor=actor, role=role,
@@ -338,6 +377,13 @@ def request_view(program: Program, rid: str) -> dict[str, Any] | None:
                        "clocked": st.clocked,
                        "start": local(st.shift.start, tz), "end": local(st.shift.end, tz)} for st in job.slots],
             "vendor_total": str(job.bill.vendor_total) if job.bill is not None else None}
+
+
+def _brief(body: dict[str, Any] | None) -> str:
+    if body is None:
+        return "nothing"
+    shown = {k: v for k, v in body.items() if k not in ("at",)}
+    return " ".join(f"{k}={v}" for k, v in shown.items())[:160]
 
 
 def _timer_row(timer) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import tomllib
 from datetime import timezone
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from tests.service_support import Live, live, rows_json  # noqa: F401 - the fixture
@@ -179,3 +180,30 @@ def test_export_history_is_what_calibrate_fits(live, tmp_path):
     fitted = tomllib.loads(scenario.read_text())
     assert fitted["agency"]["name"] == "chandler-az"
     assert set(fitted["demand"]["categories"]) == set(categories)
+
+
+def test_a_log_the_installed_rules_no_longer_replay_is_refused_at_start(live, tmp_path):
+    """offduty serve verifies the log at start: under a changed rate sheet the settled job's
+    bill would differ from the logged one, so the service does not start on it."""
+    from offduty_core.errors import InputError
+    from offduty_core.plugins import isolated_registry
+    from offduty_service.replay import load_spec
+    from offduty_service.store import Clock, Store
+
+    rid = live.request(start="2027-06-02T18:00", end="2027-06-02T23:00")["id"]
+    assert live.accept(rid, 0, "117").status_code == 200
+    live.advance(64)
+    assert live.another_store().verify() == len(live.table("inputs", "seq"))  # the same rules: it replays
+    source = (ROOT / "plugins" / "agencies" / "chandler_az.py").read_text()
+    proposal = tmp_path / "raised.py"
+    proposal.write_text(source.replace('total="83.28", share="75.03"', 'total="85.00", share="76.58"'))
+    changed = isolated_registry(load_spec(str(proposal)), "offduty_plugins.agencies.grantsville_ut",
+                                "offduty_plugins.agencies.lynnwood_wa")
+    store = Store(live.store.engine, changed, Clock(manual=True))
+    with pytest.raises(InputError) as refused:
+        store.verify()
+    message = str(refused.value)
+    assert "(tick)" in message and "Billed" in message and "offduty service replay" in message
+    assert len(message.splitlines()) == 1
+    spec = [row["spec_version"] for row in live.table("inputs", "seq") if row["kind"] == "submit"][0]
+    assert spec.startswith("chandler-az built-in spec:") and len(spec.rpartition(":")[2]) == 12
