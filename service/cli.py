@@ -85,6 +85,9 @@ def configure_serve(parser: argparse.ArgumentParser):
                         help="file the default sender appends notifications to (default offduty-outbox.log)")
     parser.add_argument("--sender", help="module:function that sends a notification instead (e.g. by email)")
     parser.add_argument("--poll", type=float, default=2.0, help="seconds between the poller's turns (default 2)")
+    parser.add_argument("--allow-changed-rules", action="store_true",
+                        help="start even when the log no longer replays to the records it wrote (an agency's rules "
+                             "changed under a running program); logged invoices stay as billed")
     return run_serve
 
 
@@ -123,7 +126,11 @@ def run_serve(args: argparse.Namespace, registry) -> int:
     from .app import create_app
 
     app = create_app(store, poll_seconds=args.poll, sender=sender)
-    replayed = store.verify()  # the log replays to the records it wrote, or the service does not start
+    # The log must replay to the records it wrote, or the service does not start (unless told).
+    replayed, difference = store.verify(strict=not args.allow_changed_rules)
+    if difference is not None:
+        print(f"offduty serve: warning: {difference}; going on under the installed rules "
+              "(--allow-changed-rules): logged invoices stay as billed", file=sys.stderr, flush=True)
     print(f"offduty serve: {args.db}, {replayed} inputs replayed, clock {args.clock}; "
           f"http://{args.host}:{args.port}/ (API /api/v1, OpenAPI /openapi.json)", file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

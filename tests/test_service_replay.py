@@ -193,7 +193,7 @@ def test_a_log_the_installed_rules_no_longer_replay_is_refused_at_start(live, tm
     rid = live.request(start="2027-06-02T18:00", end="2027-06-02T23:00")["id"]
     assert live.accept(rid, 0, "117").status_code == 200
     live.advance(64)
-    assert live.another_store().verify() == len(live.table("inputs", "seq"))  # the same rules: it replays
+    assert live.another_store().verify() == (len(live.table("inputs", "seq")), None)  # the same rules
     source = (ROOT / "plugins" / "agencies" / "chandler_az.py").read_text()
     proposal = tmp_path / "raised.py"
     proposal.write_text(source.replace('total="83.28", share="75.03"', 'total="85.00", share="76.58"'))
@@ -204,6 +204,8 @@ def test_a_log_the_installed_rules_no_longer_replay_is_refused_at_start(live, tm
         store.verify()
     message = str(refused.value)
     assert "(tick)" in message and "Billed" in message and "offduty service replay" in message
-    assert len(message.splitlines()) == 1
+    assert len(message.splitlines()) == 1 and "--allow-changed-rules" in message
+    count, difference = Store(live.store.engine, changed, Clock(manual=True)).verify(strict=False)
+    assert count == len(live.table("inputs", "seq")) and "Billed" in difference
     spec = [row["spec_version"] for row in live.table("inputs", "seq") if row["kind"] == "submit"][0]
     assert spec.startswith("chandler-az built-in spec:") and len(spec.rpartition(":")[2]) == 12
