@@ -14,7 +14,7 @@ import sys
 from datetime import datetime
 
 from offduty_core.cli import subcommand
-from offduty_core.errors import InputError
+from offduty_core.errors import InputError, OffdutyError
 
 
 def _need_extra() -> None:
@@ -23,7 +23,8 @@ def _need_extra() -> None:
         import fastapi  # noqa: F401
         import sqlalchemy  # noqa: F401
     except ModuleNotFoundError as exc:
-        raise InputError("serve extra", exc.name, "is not installed; pip install -e '.[serve]'") from None
+        raise OffdutyError(f"the live service needs {exc.name}, which is not installed: "
+                           "pip install 'offduty[serve]' (from a checkout: pip install -e '.[serve]')") from None
 
 
 def open_store(url: str, registry, clock=None, create: bool = True):
