@@ -125,7 +125,10 @@ def list_requests(user: User = Depends(current_user), store: Store = Depends(sto
 def _vendor_change(kind: str, request_id: str, payload: dict[str, Any], user: User, store: Store,
                    idempotency_key: str | None):
     require(user, "vendor", "coordinator", "agency_admin", "operator")
-    view = store.read(lambda program, conn: _visible(user, program, request_id))
+
+    def prepare(program: Program, at: datetime) -> dict[str, Any]:
+        _visible(user, program, request_id)  # checked under the write lock, in the write's own transaction
+        return dict(payload, request_id=request_id)
 
     def answer(program: Program, records) -> tuple[int, Any]:
         refused = [r for r in records if isinstance(r, (Refused, ResponseRefused)) and r.request_id == request_id]
@@ -133,8 +136,8 @@ def _vendor_change(kind: str, request_id: str, payload: dict[str, Any], user: Us
             return 409, {"error": refused[0].reason}
         return 200, request_view(program, request_id)
 
-    return reply(store.submit(kind, dict(payload, request_id=request_id), actor=user.name, role=user.role,
-                        agencies=[view["agency"]], answer=answer, idempotency_key=_key(idempotency_key, user)))
+    return reply(store.submit(kind, {"request_id": request_id}, actor=user.name, role=user.role, prepare=prepare,
+                              answer=answer, idempotency_key=_key(idempotency_key, user)))
 
 
 @router.post("/requests/{request_id}/cancel")
@@ -192,17 +195,13 @@ def _officer_act(kind: str, request_id: str, slot: int, user: User, store: Store
     badge = user.badge
     payload = {"request_id": request_id, "slot": slot, "badge": badge}
 
-    def check(program: Program, conn):
+    def prepare(program: Program, at: datetime) -> dict[str, Any]:
+        # Checked under the write lock, in the write's own transaction (no read before it).
         job = program.board.jobs.get(request_id)
         if job is None or job.agency not in user.agencies_for_officer(program):
             raise ApiError(404, f"request {request_id} has no shift open to you")
         if not 0 <= slot < len(job.slots):
             raise ApiError(404, f"request {request_id} has no slot {slot}")
-        return job.agency
-
-    agency = store.read(check)
-
-    def prepare(program: Program, at: datetime) -> dict[str, Any]:
         if kind in ("drop", "clock_in", "clock_out"):
             job = program.board.jobs.get(request_id)
             st = job.slots[slot] if job is not None else None
@@ -239,8 +238,8 @@ def _officer_act(kind: str, request_id: str, slot: int, user: User, store: Store
             return 200, {"status": "declined"}
         return 200, {"status": "received"}
 
-    return reply(store.submit(kind, payload, actor=user.name, role=user.role, agencies=[agency], prepare=prepare,
-                        answer=answer, evidence=evidence, idempotency_key=_key(idempotency_key, user)))
+    return reply(store.submit(kind, payload, actor=user.name, role=user.role, prepare=prepare,
+                              answer=answer, evidence=evidence, idempotency_key=_key(idempotency_key, user)))
 
 
 @router.post("/requests/{request_id}/slots/{slot}/accept")
