@@ -150,6 +150,12 @@ def configure_service(parser: argparse.ArgumentParser):
     p.add_argument("--clients", help="a coordinator's vendors, separated by ';' (default: every vendor of its agency)")
     p.add_argument("--name", help="display name (default: the badge, vendor or role)")
     p.set_defaults(action=run_add_user)
+    p = sub.add_parser("import-users", help="add the users of a CSV file; print each with its token (CSV)",
+                       description="add the users of a CSV file (columns role, agency, badge, vendor, name, clients; "
+                                   "all or none) and print each with its new token as CSV")
+    p.add_argument("--db", required=True, help="database URL")
+    p.add_argument("file", metavar="FILE", help="users CSV")
+    p.set_defaults(action=run_import_users)
     p = sub.add_parser("import-roster", help="import a roster CSV (officers join or are updated; logged as an input)", description="import a roster CSV (officers join or are updated; logged as an input)")
     p.add_argument("--db", required=True, help="database URL")
     p.add_argument("file", metavar="FILE", help="roster CSV (see offduty roster validate)")
@@ -181,6 +187,47 @@ def run_add_user(args: argparse.Namespace, registry) -> int:
         token = add_user(conn, name, args.role, args.agency, badge=args.badge, vendor=args.vendor, registry=registry,
                          clients=args.clients.split(";") if args.clients is not None else None)
     print(token)
+    return 0
+
+
+USER_COLUMNS = ("role", "agency", "badge", "vendor", "name", "clients")
+
+
+def run_import_users(args: argparse.Namespace, registry) -> int:
+    """Add every user of a CSV file (columns :data:`USER_COLUMNS`, ``role`` required) in one
+    transaction, and print each with its token as CSV: every line is checked first, and a bad
+    line (named with its line number) adds nobody."""
+    import csv
+    import io
+
+    from offduty_core.limits import MAX_ROSTER_BYTES
+    from offduty_core.readers import read_text
+
+    text = read_text(args.file, "FILE", MAX_ROSTER_BYTES)
+    reader = csv.DictReader(io.StringIO(text))
+    unknown = [c for c in reader.fieldnames or () if c not in USER_COLUMNS]
+    if not reader.fieldnames or "role" not in reader.fieldnames or unknown:
+        raise InputError(f"{args.file} line 1", ",".join(reader.fieldnames or ()),
+                         f"columns are {', '.join(USER_COLUMNS)} (role required)")
+    rows = list(reader)
+    store = open_store(args.db, registry)
+    from .auth import add_user
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["name", "role", "agency", "badge", "vendor", "token"])
+    with store.engine.begin() as conn:  # all or nothing
+        for line, row in enumerate(rows, start=2):
+            cell = {k: (row.get(k) or "").strip() or None for k in USER_COLUMNS}
+            name = cell["name"] or cell["badge"] or cell["vendor"] or cell["role"] or ""
+            try:
+                token = add_user(conn, name, cell["role"] or "", cell["agency"], badge=cell["badge"],
+                                 vendor=cell["vendor"], registry=registry,
+                                 clients=cell["clients"].split(";") if cell["clients"] else None)
+            except InputError as exc:
+                raise InputError(f"{args.file} line {line}, {exc.field.lstrip('-')}", exc.value, exc.allowed) from None
+            writer.writerow([name, cell["role"], cell["agency"] or "", cell["badge"] or "", cell["vendor"] or "", token])
+    sys.stdout.write(out.getvalue())
     return 0
 
 

@@ -126,3 +126,22 @@ def test_reading_commands_refuse_a_database_that_holds_no_program(tmp_path):
         assert done.returncode == 2 and done.stdout == "" and "holds no offduty program" in done.stderr
         assert len(done.stderr.splitlines()) == 1
     assert not typo.exists()  # and nothing was created
+
+
+def test_import_users_adds_all_or_none_and_prints_each_token(db, tmp_path):
+    good = tmp_path / "users.csv"
+    good.write_text("role,agency,badge,vendor,name\nofficer,chandler-az,117,,Pat Alvarez\n"
+                    "vendor,chandler-az,,Desert Ridge Stadium,\n")
+    done = run("service", "import-users", "--db", db, str(good))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "name,role,agency,badge,vendor,token" and len(lines) == 3
+    assert lines[1].startswith("Pat Alvarez,officer,chandler-az,117,,odt_")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("role,agency,badge\nofficer,chandler-az,119\nofficer,chandler-az,\n")
+    done = run("service", "import-users", "--db", db, str(bad))
+    assert done.returncode == 2 and done.stdout == "" and len(done.stderr.splitlines()) == 1
+    assert "line 3, badge" in done.stderr
+    from sqlalchemy import create_engine, text
+    with create_engine(db).connect() as conn:  # line 2 was not kept either
+        assert conn.execute(text("SELECT count(*) FROM users")).scalar_one() == 2
