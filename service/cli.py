@@ -141,40 +141,37 @@ def run_serve(args: argparse.Namespace, registry) -> int:
 @subcommand("service", "manage a live program's database: users and tokens, the roster, history, replay")
 def configure_service(parser: argparse.ArgumentParser):
     sub = parser.add_subparsers(dest="service_command", required=True, metavar="ACTION")
-    p = sub.add_parser("add-user", help="add a user and print its token (shown once)", description="add a user and print its token (shown once)")
-    p.add_argument("--db", required=True, help="database URL")
+
+    def action(name: str, summary: str, run, description: str | None = None) -> argparse.ArgumentParser:
+        """A ``service`` action: every one names its database."""
+        p = sub.add_parser(name, help=summary, description=description or summary)
+        p.add_argument("--db", required=True, help="database URL: sqlite:///offduty.db or postgresql://HOST:PORT/DB")
+        p.set_defaults(action=run)
+        return p
+
+    p = action("add-user", "add a user and print its token (shown once)", run_add_user)
     p.add_argument("--role", required=True, help="operator, agency_admin, coordinator, officer, vendor, auditor")
     p.add_argument("--agency", help="the user's agency (every role but operator)")
     p.add_argument("--badge", help="an officer's badge")
     p.add_argument("--vendor", help="a vendor's name, as its requests give it")
     p.add_argument("--clients", help="a coordinator's vendors, separated by ';' (default: every vendor of its agency)")
     p.add_argument("--name", help="display name (default: the badge, vendor or role)")
-    p.set_defaults(action=run_add_user)
-    p = sub.add_parser("import-users", help="add the users of a CSV file; print each with its token (CSV)",
-                       description="add the users of a CSV file (columns role, agency, badge, vendor, name, clients; "
-                                   "all or none) and print each with its new token as CSV")
-    p.add_argument("--db", required=True, help="database URL")
+    p = action("import-users", "add the users of a CSV file; print each with its token (CSV)", run_import_users,
+               "add the users of a CSV file (columns role, agency, badge, vendor, name, clients; all or none) and "
+               "print each with its new token as CSV")
     p.add_argument("file", metavar="FILE", help="users CSV")
-    p.set_defaults(action=run_import_users)
-    p = sub.add_parser("import-roster", help="import a roster CSV (officers join or are updated; logged as an input)", description="import a roster CSV (officers join or are updated; logged as an input)")
-    p.add_argument("--db", required=True, help="database URL")
+    p = action("import-roster", "import a roster CSV (officers join or are updated; logged as an input)",
+               run_import_roster)
     p.add_argument("file", metavar="FILE", help="roster CSV (see offduty roster validate)")
-    p.set_defaults(action=run_import_roster)
-    p = sub.add_parser("export-history", help="write the history CSV that offduty calibrate reads", description="write the history CSV that offduty calibrate reads")
-    p.add_argument("--db", required=True, help="database URL")
+    p = action("export-history", "write the history CSV that offduty calibrate reads", run_export_history)
     p.add_argument("--agency", help="only this agency's requests")
     p.add_argument("--out", help="file to write (default: stdout)")
-    p.set_defaults(action=run_export_history)
-    p = sub.add_parser("replay", help="re-price the settled jobs under a proposed agency spec; print the money diff",
-                       description="re-price every settled job of the live log under a proposed agency spec and "
-                                   "print the money that moves: by vendor, then by request line and officer week")
-    p.add_argument("--db", required=True, help="database URL")
+    p = action("replay", "re-price the settled jobs under a proposed agency spec; print the money diff", run_replay,
+               "re-price every settled job of the live log under a proposed agency spec and print the money that "
+               "moves: by vendor, then by request line and officer week")
     p.add_argument("--spec", required=True, help="the proposed agency plugin: a Python file or a module's import name")
     p.add_argument("--limit", type=int, default=200, help="at most this many difference lines (default 200)")
-    p.set_defaults(action=run_replay)
-    p = sub.add_parser("migrate", help="bring the database's schema to this version (serve does it too)", description="bring the database's schema to this version (serve does it too)")
-    p.add_argument("--db", required=True, help="database URL")
-    p.set_defaults(action=run_migrate)
+    action("migrate", "bring the database's schema to this version (serve does it too)", run_migrate)
     return lambda args, registry: args.action(args, registry)
 
 
