@@ -125,8 +125,8 @@ class Store:
                                         .order_by(t.inputs.c.seq)).all()
                     difference = None
                     for seq, kind, payload, at in rows:
-                        made = [self._record_body(program, r) for r in program.apply(seq, kind, json.loads(payload),
-                                                                                      from_iso(at))]
+                        made = [json.loads(json.dumps(self._record_body(program, r)))  # as read back
+                                for r in program.apply(seq, kind, json.loads(payload), from_iso(at))]
                         if difference is None and made != stored.get(seq, []):
                             first = next((m, s) for m, s in zip(made + [None] * 9, stored.get(seq, []) + [None] * 9)
                                          if m != s)
@@ -140,9 +140,9 @@ class Store:
                     return len(rows), difference
 
     def _record_body(self, program: Program, record: Record) -> dict[str, Any]:
+        """A record as the ``records`` table holds it: JSON, instants in its agency's zone."""
         agency = program.agency_of.get(record.request_id)
-        return json.loads(json.dumps(record_json(record, self.registry.rules(agency).info.tz if agency
-                                                 else timezone.utc)))
+        return record_json(record, self.registry.rules(agency).info.tz if agency else timezone.utc)
 
     def read(self, fn: Callable[[Program, Connection], Any]) -> Any:
         """``fn(program, conn)`` on the program caught up with the log (no write lock)."""
@@ -246,8 +246,7 @@ class Store:
         for record in records:
             r_id = record.request_id
             agency = program.agency_of.get(r_id)
-            tz = self.registry.rules(agency).info.tz if agency else timezone.utc
-            body = record_json(record, tz)
+            body = self._record_body(program, record)
             rows.append({"input_seq": seq, "agency": agency, "request_id": r_id, "slot": body.get("slot"),
                          "badge": body.get("badge"), "kind": record.kind, "at": iso(record.at),
                          "body": json.dumps(body)})
