@@ -52,15 +52,16 @@ class LookStream:
         self.day, self.night = per_hour, per_hour * 0.25
         self._exp, self._random, self._poisson = draws._exp, draws.random, draws.poisson
 
-    def next(self, t: float, end: float, beta: float, left: int) -> tuple:
+    def next(self, t: float, end: float, beta: float, left: int, where: list) -> tuple:
         """From a look (or a posting opening) at ``t``: the time of the first proposal, or
-        None when ``end`` comes first or ``left`` looks are counted first; the looks counted
-        before it; and where they were, as ``(from, to, count)`` stretches (a single look
-        is ``(t, t, 1)``)."""
+        None when ``end`` comes first or ``left`` looks are counted first, and the looks
+        counted before it.  Where they were is appended to ``where`` as ``(from, to, count)``
+        stretches (a single look is ``(t, t, 1)``): a planning keeps one list for all its
+        calls."""
         draw_exp, poisson = self._exp, self._poisson
         day, night = self.day, self.night
         rate = day if 6.0 <= t % 24.0 < 22.0 else night
-        counted, where = 0, []
+        counted = 0
         while True:
             midnight = floor(t / 24.0) * 24.0
             if t < midnight + 6.0:
@@ -78,25 +79,25 @@ class LookStream:
                     counted += n
                     where.append((t, until, n))
                     if counted >= left:
-                        return None, left, where
+                        return None, left
                 if at < stop:
-                    return at, counted, where
+                    return at, counted
                 if stop >= end:
-                    return None, counted, where
+                    return None, counted
                 t = stop
             else:  # the first look of a day or a night changes the rate
                 at = t + draw_exp() / rate
                 if at >= stop:
                     if stop >= end:
-                        return None, counted, where
+                        return None, counted
                     t = stop
                     continue
                 if self._random() < beta:
-                    return at, counted, where
+                    return at, counted
                 counted += 1
                 where.append((at, at, 1))
                 if counted >= left:
-                    return None, left, where
+                    return None, left
                 t, rate = at, hour_rate
 
 
@@ -122,6 +123,9 @@ class LookPlanner:
         self._following = self.stream.next
         self._uniform, self._random = model.accept_draw.random, model.looks_draw.random
         self._participants: dict[int, tuple] = {}  # id(audience) -> (audience, bands, sizes, scales)
+        acc = model.acc
+        self.exact = thinned and not acc.always  # proposals are thinned by bounds on acceptance
+        self.lead = acc.lead_time
 
     def participants(self, audience: tuple) -> tuple:
         """The officers of ``audience`` who might say yes, in bands of their log-odds offsets:
@@ -170,30 +174,28 @@ class LookPlanner:
         or has had ``max_views`` looks.
 
         Planned after every look, so kept short: what stands while the posting keeps its
-        stage and shift (its participants' bands, the fixed objections found) is kept on
-        the slot (:meth:`_standing`); the bounds, which fall as the start nears, are worked
-        out here."""
-        max_views = self.max_views
-        if b.looks != token or b.views >= max_views:
+        stage and shift (its participants' bands, the bound at the start, the fixed
+        objections found) is kept on the slot (:meth:`_standing`); the bound at the look,
+        which falls as the start nears, is worked out here."""
+        if b.looks != token:
             return
+        views = b.views
+        left = self.max_views - views
         now = self.env.now
         start_h = b.start_h
-        if now >= start_h:
+        if left <= 0 or now >= start_h:
             return
         posting = state.posting
         if self.answer_mode(posting) is None:
             return
         kept = b.audience
         if kept is None or kept[0] is not posting or kept[1] != posting.stage or kept[2] is not posting.shift:
-            kept = b.audience = self._standing(posting)
-        _, _, _, size, bands, sizes, scales, fixed = kept
-        left = max_views - b.views
-        acc = self.model.acc
-        exact = self.thinned and not acc.always  # else every look is a proposal (bound 1)
+            kept = b.audience = self._standing(posting, b)
+        _, _, _, size, bands, sizes, scales, fixed, x_slot = kept
+        exact = self.exact  # else every look is a proposal (bound 1)
         if exact:
             # The bound falls as the start nears when lead time raises acceptance (else it rises).
-            lead = acc.lead_time
-            x_slot = self.log_odds_bound(b, start_h)  # at the start: no lead time
+            lead = self.lead
             scale = exp(-(x_slot + lead * log1p((start_h - now) / 24.0) if lead >= 0 else x_slot))
         else:
             scale = 0.0
@@ -212,12 +214,10 @@ class LookPlanner:
         counted, where = 0, []  # looks before the proposal, and where they were (LookStream.next)
         t = now
         while True:
-            t, n, stretches = following(t, start_h, beta, left - counted)
-            if n:
-                counted += n
-                where += stretches
+            t, n = following(t, start_h, beta, left - counted, where)
+            counted += n
             if t is None:  # the start, or max_views, comes first
-                b.views = min(max_views, b.views + counted)
+                b.views = views + counted
                 return
             if not single:
                 w, k = random() * total, 0
@@ -239,35 +239,38 @@ class LookPlanner:
             counted += 1
             where.append((t, t, 1))
             if counted >= left:
-                b.views = max_views
+                b.views = views + counted
                 return
         self.env.timeout(t - now).callbacks.append(functools.partial(
-            self.look, rid, slot, b, token, state, posting, officer, u, (counted, where)))
+            self.look, rid, slot, b, token, state, posting, officer, u, counted, where))
 
-    def _standing(self, posting) -> tuple:
-        """What the planning of looks at ``posting`` keeps while it keeps its stage and shift
-        (:attr:`SlotBehaviour.audience <offduty_simulations.model.SlotBehaviour.audience>`):
+    def _standing(self, posting, b) -> tuple:
+        """What the planning of looks at ``posting`` (slot ``b``) keeps while it keeps its stage
+        and shift (:attr:`SlotBehaviour.audience <offduty_simulations.model.SlotBehaviour.audience>`):
         ``(posting, stage, shift, audience size, bands, band sizes, band scales, fixed
-        objections by badge)``, the bands as :meth:`participants` gives them."""
+        objections by badge, log-odds bound at the start)``, the bands as :meth:`participants`
+        gives them, the bound as :meth:`log_odds_bound` (the shift's start is the slot's while
+        the shift stands: a moved start is a new shift)."""
         audience = self.fill.audience(posting)
         bands, sizes, scales = self.participants(audience)
-        return posting, posting.stage, posting.shift, len(audience), bands, sizes, scales, {}
+        return (posting, posting.stage, posting.shift, len(audience), bands, sizes, scales, {},
+                self.log_odds_bound(b, b.start_h))
 
-    def look(self, rid: str, slot: int, b, token: int, state, posting, officer, u: float, before: tuple,
-             _event=None) -> None:
+    def look(self, rid: str, slot: int, b, token: int, state, posting, officer, u: float, counted: int,
+             where: list, _event=None) -> None:
         """A look that might be a "yes": the officer accepts if ``u`` is below their exact
         probability now, and the rules are asked whether they may; then the next look is
-        planned.  ``before``: (the looks counted before this one since the last planning,
-        where they were: :meth:`LookStream.next`)."""
-        model = self.model
+        planned.  ``counted``, ``where``: the looks counted before this one since the last
+        planning, and where they were (:meth:`LookStream.next`)."""
         if b.looks != token:  # superseded: count the looks made before the new posting
-            b.views += self._looks_before(b.restarted_at, before)
+            b.views += self._looks_before(b.restarted_at, where)
             return
-        b.views += before[0] + 1
+        b.views += counted + 1
         fill = self.fill
         mode = fill.answer_mode(posting)
         if mode is None or state.posting is not posting:
             return  # taken or closed meanwhile (a new posting restarts the looks)
+        model = self.model
         if mode == "apply":
             if fill.applicants(posting) >= model.max_applicants:
                 return  # enough sign-ups: the window's close decides
@@ -275,22 +278,22 @@ class LookPlanner:
                 return self.plan(rid, slot, b, token, state)
         # The officer decides first; the rules then say whether they may (a cap hit is an
         # officer who wanted the shift and was over a cap).
-        now = model.env.now
         if u < model.p_accept(b, officer.badge, posting.shift.start):
             rule = fill.objection(posting, officer)
+            now = self.env.now
             if rule is None:
                 model._handle(fill.respond(now, rid, slot, officer.badge))
             elif rule in F.CAP_RULES:
                 model.emit(self.record(now, "cap_hit", rid, slot, officer.badge, note=rule))
         self.plan(rid, slot, b, token, state)
 
-    def _looks_before(self, when: float, before: tuple) -> int:
+    def _looks_before(self, when: float, where: list) -> int:
         """How many of the looks counted before a proposal came before ``when``: single looks
         by their times, a stretch's looks (a Poisson stream at a steady rate, so spread
         uniformly over it) by a binomial draw."""
         early = 0
         random = self.model.looks_draw.random
-        for a, b, n in before[1]:
+        for a, b, n in where:
             if b < when:
                 early += n
             elif a < when:

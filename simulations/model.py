@@ -373,12 +373,10 @@ class YearModel:
         b.looks += 1
         b.restarted_at = self.env.now
         state = self.fill.slot(rid, slot)
-        if self.fill.answer_mode(state.posting) is None:
-            return
-        if self.instant:
+        if not self.instant:
+            self.looks.plan(rid, slot, b, b.looks, state)  # which asks whether the posting takes answers
+        elif self.fill.answer_mode(state.posting) is not None:
             self._instant(rid, slot, b, state.posting)
-        else:
-            self.looks.plan(rid, slot, b, b.looks, state)
 
     def _instant(self, rid: str, slot: int, b: SlotBehaviour, posting) -> None:
         """Theory mode: every officer in the audience sees the posting at once."""

@@ -35,7 +35,8 @@ def _looks_by_proposals(t: float, end: float, per_hour: float, beta: float, seed
     stream = LookStream(per_hour, Draws(np.random.default_rng(seed)))
     proposals = counted = 0
     while True:
-        t, n, where = stream.next(t, end, beta, 10**9)
+        where = []
+        t, n = stream.next(t, end, beta, 10**9, where)
         assert sum(c for _, _, c in where) == n
         counted += n
         if t is None:
@@ -64,7 +65,8 @@ def test_drawing_proposals_counts_the_looks_as_drawing_each_look_does(start, bet
 
 def test_counting_stops_at_the_looks_left():
     stream = LookStream(1.5, Draws(np.random.default_rng(3)))
-    t, n, where = stream.next(0.0, 24.0 * 30, 0.0, 40)
+    where = []
+    t, n = stream.next(0.0, 24.0 * 30, 0.0, 40, where)
     assert t is None and n == 40 and sum(c for _, _, c in where) == 40
     assert all(a <= b for a, b, _ in where)
 
