@@ -298,11 +298,10 @@ class FillAdapter:
             return None
         return "apply"
 
-    def applicants(self, posting) -> int:
-        return len(posting.applicants)
-
-    def has_applied(self, posting, badge: str) -> bool:
-        return badge in posting.applicants
+    def applied(self, posting) -> list[str]:
+        """The badges who have applied for ``posting`` (the board's own list, to read only: it
+        grows as officers apply, and starts empty again when the slot is posted again)."""
+        return posting.applicants
 
     def offer_open(self, request_id: str, slot: int, badge: str) -> bool:
         job = self.board.jobs.get(request_id)

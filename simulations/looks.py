@@ -120,6 +120,7 @@ class LookPlanner:
         # looked up once: plan() runs after every look
         self.env = model.env
         self.answer_mode, self._fixed_objection = self.fill.answer_mode, self.fill.fixed_objection
+        self.applied, self.max_applicants = self.fill.applied, model.max_applicants
         self._following = self.stream.next
         self._uniform, self._random = model.accept_draw.random, model.looks_draw.random
         self._participants: dict[int, tuple] = {}  # id(audience) -> (audience, bands, sizes, scales)
@@ -186,8 +187,17 @@ class LookPlanner:
         if left <= 0 or now >= start_h:
             return
         posting = state.posting
-        if self.answer_mode(posting) is None:
+        mode = self.answer_mode(posting)
+        if mode is None:
             return
+        applied = None
+        if mode == "apply":
+            # Only these looks add applicants while the posting stands, so none is added before
+            # the planned look: enough of them now stops the looks (the window's close decides),
+            # and one who has applied is a certain "no".
+            applied = self.applied(posting)
+            if len(applied) >= self.max_applicants:
+                return
         kept = b.audience
         if kept is None or kept[0] is not posting or kept[1] != posting.stage or kept[2] is not posting.shift:
             kept = b.audience = self._standing(posting, b)
@@ -234,7 +244,7 @@ class LookPlanner:
                 no = fixed.get(officer.badge)
                 if no is None:
                     no = fixed[officer.badge] = fixed_objection(posting, officer)
-                if not no:
+                if not no and (applied is None or officer.badge not in applied):
                     break
             counted += 1
             where.append((t, t, 1))
@@ -270,12 +280,9 @@ class LookPlanner:
         mode = fill.answer_mode(posting)
         if mode is None or state.posting is not posting:
             return  # taken or closed meanwhile (a new posting restarts the looks)
+        if mode == "apply" and officer.badge in fill.applied(posting):  # unthinned only (see plan)
+            return self.plan(rid, slot, b, token, state)
         model = self.model
-        if mode == "apply":
-            if fill.applicants(posting) >= model.max_applicants:
-                return  # enough sign-ups: the window's close decides
-            if fill.has_applied(posting, officer.badge):
-                return self.plan(rid, slot, b, token, state)
         # The officer decides first; the rules then say whether they may (a cap hit is an
         # officer who wanted the shift and was over a cap).
         if u < model.p_accept(b, officer.badge, posting.shift.start):
