@@ -18,9 +18,12 @@ with a Poisson draw, not drawn one by one.  A proposal is then a look that is st
 "no", and only counted, when ``u`` is at or above the drawn officer's own ceiling at that
 moment, or the officer is refused for a reason that stands while the posting keeps its stage
 and shift (on duty, barred: asked once per officer and posting and remembered, a lazy mask
-over the audience; never a cap, so no ``cap_hit`` is lost).  What remains is a look that
-might be a "yes": one SimPy event, where the exact probability and the rules decide.  The
-same decisions in law as an event for every look.
+over the audience; never a cap, so no ``cap_hit`` is lost), or has already applied.  A
+proposal's officer and ``u`` do not depend on when it comes, so the planner draws them first
+and asks the stream for a time only once one might be a "yes": the certain "no"s before it
+are skipped by the stream (:meth:`LookStream.next`'s ``skip``) and counted with the other
+looks.  What remains is a look that might be a "yes": one SimPy event, where the exact
+probability and the rules decide.  The same decisions in law as an event for every look.
 """
 
 from __future__ import annotations
@@ -52,12 +55,14 @@ class LookStream:
         self.day, self.night = per_hour, per_hour * 0.25
         self._exp, self._random, self._poisson = draws._exp, draws.random, draws.poisson
 
-    def next(self, t: float, end: float, beta: float, left: int, where: list) -> tuple:
-        """From a look (or a posting opening) at ``t``: the time of the first proposal, or
-        None when ``end`` comes first or ``left`` looks are counted first, and the looks
-        counted before it.  Where they were is appended to ``where`` as ``(from, to, count)``
-        stretches (a single look is ``(t, t, 1)``): a planning keeps one list for all its
-        calls."""
+    def next(self, t: float, end: float, beta: float, left: int, where: list, skip: int = 0) -> tuple:
+        """From a look (or a posting opening) at ``t``: the time of the first proposal after
+        ``skip`` proposals, which are counted as looks (certain "no"s), or None when ``end``
+        comes first or ``left`` looks are counted first; and the looks counted before it.
+        Where they were is appended to ``where`` as ``(from, to, count)`` stretches (a single
+        look is ``(t, t, 1)``; within a stretch the skipped proposals, like the other looks,
+        are a Poisson stream, so spread uniformly given the proposal's time): a planning keeps
+        one list for all its calls."""
         draw_exp, poisson = self._exp, self._poisson
         day, night = self.day, self.night
         rate = day if 6.0 <= t % 24.0 < 22.0 else night
@@ -72,9 +77,18 @@ class LookStream:
                 change, hour_rate = midnight + 30.0, night
             stop = change if change < end else end
             if rate == hour_rate:  # a steady stretch until the rate could change
-                at = t + draw_exp() / (beta * rate) if beta > 0.0 else inf
+                n = 0
+                if beta > 0.0:
+                    wait = 1.0 / (beta * rate)
+                    at = t + draw_exp() * wait
+                    while skip and at < stop:
+                        skip -= 1
+                        n += 1
+                        at += draw_exp() * wait
+                else:
+                    at = inf
                 until = at if at < stop else stop
-                n = poisson((1.0 - beta) * rate * (until - t), left - counted)
+                n += poisson((1.0 - beta) * rate * (until - t), left - counted - n)
                 if n:
                     counted += n
                     where.append((t, until, n))
@@ -93,7 +107,9 @@ class LookStream:
                     t = stop
                     continue
                 if self._random() < beta:
-                    return at, counted
+                    if not skip:
+                        return at, counted
+                    skip -= 1
                 counted += 1
                 where.append((at, at, 1))
                 if counted >= left:
@@ -219,16 +235,14 @@ class LookPlanner:
             weights = list(itertools.accumulate(map(operator.mul, sizes, bounds)))
             total, last = (weights[-1], len(weights) - 1) if weights else (0.0, -1)
         beta = total / size if size else 0.0  # the share of looks that are proposals
+        if beta <= 0.0:  # nobody might say yes: the looks are only counted
+            b.views = views + self._following(now, start_h, 0.0, left, [])[1]
+            return
         uniform, random = self._uniform, self._random
         following, fixed_objection = self._following, self._fixed_objection
-        counted, where = 0, []  # looks before the proposal, and where they were (LookStream.next)
+        counted, skip, where = 0, 0, []  # looks before the proposal, and where they were (LookStream.next)
         t = now
         while True:
-            t, n = following(t, start_h, beta, left - counted, where)
-            counted += n
-            if t is None:  # the start, or max_views, comes first
-                b.views = views + counted
-                return
             if not single:
                 w, k = random() * total, 0
                 while weights[k] <= w and k < last:
@@ -236,16 +250,32 @@ class LookPlanner:
                 members, bound = bands[k][1], bounds[k]
             officer, offset = members[int(random() * len(members))]
             u = bound * uniform()
-            if not exact:
-                break
+            if exact:
+                # A certain "no" whenever it comes (u at or above the officer's ceiling over the
+                # rest of the posting, a standing objection, an application already made) is
+                # skipped: the stream counts it among the looks before the next proposal.
+                no = u * (1.0 + scale * exp(-offset)) >= 1.0
+                if not no:
+                    badge = officer.badge
+                    no = fixed.get(badge)
+                    if no is None:
+                        no = fixed[badge] = fixed_objection(posting, officer)
+                    if not no and applied is not None:
+                        no = badge in applied
+                if no:
+                    skip += 1
+                    if skip < left - counted:
+                        continue  # (else the stream ends at max_views before another proposal)
+            t, n = following(t, start_h, beta, left - counted, where, skip)
+            counted += n
+            skip = 0
+            if t is None:  # the start, or max_views, comes first
+                b.views = views + counted
+                return
             # u at or above this officer's own ceiling at t (log_odds_bound(b, t) + offset) is a
             # certain "no" (t is before the start: a proposal comes before its stream's end)
-            if u * (1.0 + exp(-(x_slot + offset + lead * log1p((start_h - t) / 24.0)))) < 1.0:
-                no = fixed.get(officer.badge)
-                if no is None:
-                    no = fixed[officer.badge] = fixed_objection(posting, officer)
-                if not no and (applied is None or officer.badge not in applied):
-                    break
+            if not exact or u * (1.0 + exp(-(x_slot + offset + lead * log1p((start_h - t) / 24.0)))) < 1.0:
+                break
             counted += 1
             where.append((t, t, 1))
             if counted >= left:

@@ -30,13 +30,14 @@ def _looks_one_by_one(t: float, end: float, per_hour: float, g: np.random.Genera
         n += 1
 
 
-def _looks_by_proposals(t: float, end: float, per_hour: float, beta: float, seed: int) -> tuple[int, int]:
-    """The same stream through LookStream: (proposals, looks counted between them)."""
+def _looks_by_proposals(t: float, end: float, per_hour: float, beta: float, seed: int, skip: int = 0) -> tuple[int, int]:
+    """The same stream through LookStream: (proposals, looks counted between them), each
+    call skipping ``skip`` proposals (counted as looks)."""
     stream = LookStream(per_hour, Draws(np.random.default_rng(seed)))
     proposals = counted = 0
     while True:
         where = []
-        t, n = stream.next(t, end, beta, 10**9, where)
+        t, n = stream.next(t, end, beta, 10**9, where, skip)
         assert sum(c for _, _, c in where) == n
         counted += n
         if t is None:
@@ -45,22 +46,30 @@ def _looks_by_proposals(t: float, end: float, per_hour: float, beta: float, seed
 
 
 @pytest.mark.parametrize("start", [3.0, 7.5, 21.75, 23.0])
-@pytest.mark.parametrize("beta", [1.0, 0.3, 0.02])
-def test_drawing_proposals_counts_the_looks_as_drawing_each_look_does(start, beta):
+@pytest.mark.parametrize("beta,skip", [(1.0, 0), (0.3, 0), (0.02, 0), (1.0, 2), (0.3, 2), (0.6, 5)])
+def test_drawing_proposals_counts_the_looks_as_drawing_each_look_does(start, beta, skip):
     # Over a day and a half from several hours of the day, the looks (proposals and the
     # looks counted between them) have the mean and the share of proposals they have when
     # every look is drawn.  (Taking the rate of the hour at each look instead of at the look
-    # before, a Poisson stream at the hourly rate, shifts the mean by 2 to 5 here.)
+    # before, a Poisson stream at the hourly rate, shifts the mean by 2 to 5 here.)  Skipping
+    # proposals counts them as looks: every (skip + 1)-th proposal is returned.
     g = np.random.default_rng(11)
     span, per_hour, reps = 36.0, 1.5, 3000
     direct = [_looks_one_by_one(start, start + span, per_hour, g) for _ in range(reps)]
-    thinned = [_looks_by_proposals(start, start + span, per_hour, beta, seed) for seed in range(reps)]
+    thinned = [_looks_by_proposals(start, start + span, per_hour, beta, seed, skip) for seed in range(reps)]
     total = [p + c for p, c in thinned]
     mean = sum(direct) / reps
     sd = math.sqrt(statistics.pvariance(direct) / reps + statistics.pvariance(total) / reps)
     assert abs(sum(total) / reps - mean) < 4 * sd, (sum(total) / reps, mean)
-    share = sum(p for p, _ in thinned) / sum(total)
-    assert abs(share - beta) < 4 * math.sqrt(beta * (1 - beta) / sum(total)) + 1e-12, share
+    if skip == 0:
+        share = sum(p for p, _ in thinned) / sum(total)
+        assert abs(share - beta) < 4 * math.sqrt(beta * (1 - beta) / sum(total)) + 1e-12, share
+    else:  # as many as every (skip + 1)-th proposal of the stream that skips none
+        every = [_looks_by_proposals(start, start + span, per_hour, beta, seed)[0] // (skip + 1)
+                 for seed in range(reps, 2 * reps)]
+        returned = [p for p, _ in thinned]
+        sd = math.sqrt(statistics.pvariance(every) / reps + statistics.pvariance(returned) / reps)
+        assert abs(sum(returned) / reps - sum(every) / reps) < 4 * sd + 1e-12, (sum(returned), sum(every))
 
 
 def test_counting_stops_at_the_looks_left():
@@ -141,6 +150,63 @@ def test_the_thinned_and_unthinned_planners_count_looks_alike():
 
     a, b = mean_views(True), mean_views(False)
     assert abs(a - b) < 0.1 * max(a, b), (a, b)
+
+
+def test_skipping_certain_refusals_counts_the_looks_as_waking_for_each_does():
+    # Every officer is refused for a standing reason: the thinned planner skips every proposal
+    # (counted among the looks by the stream), the unthinned one wakes for every look and the
+    # rules say no.  The mean views per slot agree.  (Skipped proposals not counted as looks
+    # would leave the thinned mean at 1 - beta of the other.)
+    def mean_views(thinned: bool) -> float:
+        totals = []
+        for seed in range(4):
+            data = small(days=21, officers=8)
+            data["officers"].update(participation=1.0, activity_sigma=0.0, max_views=100_000,
+                                    acceptance={"base": 1.0})
+            data["changes"] = {}
+            data["distribution"] = {"method": "immediate-release"}
+            model = _model(data, seed)
+            model.fill.fixed_objection = lambda posting, officer: True
+            model.fill.objection = lambda posting, officer: "on-duty"
+            model.looks = LookPlanner(model, Record, thinned=thinned)
+            model.slots = _Kept()
+            model.run()
+            views = [b.views for b in model.slots.every()]
+            totals.append(sum(views) / len(views))
+        return sum(totals) / len(totals)
+
+    a, b = mean_views(True), mean_views(False)
+    assert abs(a - b) < 0.1 * max(a, b), (a, b)
+
+
+def test_no_look_is_drawn_for_an_applicant_or_a_full_sign_up_window():
+    # Only looks add applicants while a posting stands, so the thinned planner treats an
+    # officer who has applied as a certain "no" and stops once max_applicants have applied:
+    # no look event finds either (the unthinned reference does meet both).
+    def looks_met(thinned: bool) -> dict:
+        data = small(days=21, officers=12)
+        data["officers"].update(participation=1.0, activity_sigma=0.0, max_applicants=2)
+        data["changes"] = {}
+        data["distribution"] = {"method": "seniority", "params": {"window_hours": 72}}
+        model = _model(data, 3)
+        planner = model.looks = LookPlanner(model, Record, thinned=thinned)
+        met = {"applied": 0, "full": 0, "looks": 0}
+        look = planner.look
+
+        def counting(rid, slot, b, token, state, posting, officer, *rest):
+            if b.looks == token and state.posting is posting and model.fill.answer_mode(posting) == "apply":
+                met["looks"] += 1
+                met["applied"] += officer.badge in posting.applicants
+                met["full"] += len(posting.applicants) >= model.max_applicants
+            return look(rid, slot, b, token, state, posting, officer, *rest)
+
+        planner.look = counting
+        model.run()
+        return met
+
+    thinned, reference = looks_met(True), looks_met(False)
+    assert thinned["looks"] > 50 and thinned["applied"] == thinned["full"] == 0, thinned
+    assert reference["applied"] > 0, reference
 
 
 @settings(max_examples=300, deadline=None)
