@@ -310,8 +310,8 @@ class LookPlanner:
         mode = fill.answer_mode(posting)
         if mode is None or state.posting is not posting:
             return  # taken or closed meanwhile (a new posting restarts the looks)
-        if mode == "apply" and officer.badge in fill.applied(posting):  # unthinned only (see plan)
-            return self.plan(rid, slot, b, token, state)
+        if mode == "apply" and not self.exact and officer.badge in fill.applied(posting):
+            return self.plan(rid, slot, b, token, state)  # (the thinned planner skips applicants)
         model = self.model
         # The officer decides first; the rules then say whether they may (a cap hit is an
         # officer who wanted the shift and was over a cap).
@@ -320,6 +320,8 @@ class LookPlanner:
             now = self.env.now
             if rule is None:
                 model._handle(fill.respond(now, rid, slot, officer.badge))
+                if mode == "accept":
+                    return  # taken (a new posting of the slot restarts the looks)
             elif rule in F.CAP_RULES:
                 model.emit(self.record(now, "cap_hit", rid, slot, officer.badge, note=rule))
         self.plan(rid, slot, b, token, state)
