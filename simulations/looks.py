@@ -227,7 +227,7 @@ class LookPlanner:
             scale = 0.0
         single = len(bands) == 1
         if single:
-            members = bands[0][1]
+            top, members = bands[0]
             bound = 1.0 / (1.0 + scale * scales[0])
             total = sizes[0] * bound
         else:
@@ -247,14 +247,15 @@ class LookPlanner:
                 w, k = random() * total, 0
                 while weights[k] <= w and k < last:
                     k += 1
-                members, bound = bands[k][1], bounds[k]
+                (top, members), bound = bands[k], bounds[k]
             officer, offset = members[int(random() * len(members))]
             u = bound * uniform()
             if exact:
                 # A certain "no" whenever it comes (u at or above the officer's ceiling over the
                 # rest of the posting, a standing objection, an application already made) is
-                # skipped: the stream counts it among the looks before the next proposal.
-                no = u * (1.0 + scale * exp(-offset)) >= 1.0
+                # skipped: the stream counts it among the looks before the next proposal.  (The
+                # band's top officer is under their ceiling for the rest of the posting: u < bound.)
+                no = offset < top and u * (1.0 + scale * exp(-offset)) >= 1.0
                 if not no:
                     badge = officer.badge
                     no = fixed.get(badge)
