@@ -120,8 +120,8 @@ class LookStream:
 class LookPlanner:
     """Plans the looks of one :class:`~offduty_simulations.model.YearModel` (see the module
     docstring).  ``thinned=False`` makes every look a proposal and skips no look as a certain
-    "no" (no bound, no participation share, no fixed objections): the reference the thinning
-    must agree with in law, for tests.  ``record``: the model's record type (``cap_hit``)."""
+    "no" (no bound, no participation share, no fixed objections, no applicants): the reference
+    the thinning must agree with in law, for tests.  ``record``: the model's record type (``cap_hit``)."""
 
     #: How wide a band of participants' log-odds offsets is (:meth:`participants`).
     BAND = 0.5

@@ -30,7 +30,8 @@ def _looks_one_by_one(t: float, end: float, per_hour: float, g: np.random.Genera
         n += 1
 
 
-def _looks_by_proposals(t: float, end: float, per_hour: float, beta: float, seed: int, skip: int = 0) -> tuple[int, int]:
+def _looks_by_proposals(t: float, end: float, per_hour: float, beta: float, seed: int,
+                        skip: int = 0) -> tuple[int, int]:
     """The same stream through LookStream: (proposals, looks counted between them), each
     call skipping ``skip`` proposals (counted as looks)."""
     stream = LookStream(per_hour, Draws(np.random.default_rng(seed)))
