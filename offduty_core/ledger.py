@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping, NamedTuple
 
 import attrs
 
 from .errors import InputError
-from .money import ZERO, cents, fmt, to_decimal
+from .money import CENT, ZERO, cents, fmt, to_decimal
 
 # Account names (":"-separated, beancount style).  Officer, vendor and city accounts carry
 # the party's id as the last component.
@@ -96,7 +96,7 @@ class Transaction:
 
 def transaction(date_: date, memo: str, amounts: Mapping[str, Decimal], ref: str = "") -> Transaction | None:
     """Build a transaction from ``{account: amount}``, dropping zero legs (None if all zero)."""
-    postings = [Posting(account=a, amount=v) for a, v in amounts.items() if v != 0]
+    postings = [_posting(a, v) for a, v in amounts.items() if v != 0]
     if not postings:
         return None
     return Transaction(date=date_, memo=memo, ref=ref, postings=postings)
@@ -159,6 +159,15 @@ def _kept_posting(leg: tuple[str, int]) -> Posting:
             _POSTINGS.clear()
         found = _POSTINGS[leg] = _cent_posting(leg[0], Decimal(leg[1]).scaleb(-2))
     return found
+
+
+def _posting(account: str, amount: Decimal) -> Posting:
+    """``Posting(account=account, amount=amount)``: a finite ``Decimal`` of whole cents (a
+    payroll's sums, say) is what its conversion returns and its check passes, so it is made
+    straight; anything else goes through them (and is refused as they refuse it)."""
+    if type(amount) is Decimal and amount.is_finite() and amount.quantize(CENT, rounding=ROUND_HALF_UP) == amount:
+        return _cent_posting(account, amount)
+    return Posting(account=account, amount=amount)
 
 
 def cent_posting(account: str, cents: int) -> Posting:

@@ -520,8 +520,9 @@ class JobBoard(BoardDesk, BoardChanges):
             if st.status in ("pending", "open"):
                 self._unfilled(job, st, "the job settled with the shift unfilled")
         job.status = "completed"
-        self.records.append(Completed(at=self.now, request_id=job.request.id,
-                                      slots=tuple([st.status for st in job.slots])))
+        at, rid = self.now, job.request.id
+        # Records made in field order as plain tuples (``_new``), as the board's others are.
+        self.records.append(_new(Completed, (at, rid, tuple([st.status for st in job.slots]))))
         try:
             result = billing.bill_admitted(job.rules, job.admission, tuple(job.events), job.payment_method)
         except OffdutyError as exc:
@@ -531,18 +532,17 @@ class JobBoard(BoardDesk, BoardChanges):
             # The totals' words straight from the integer cents (the same text as str() of the
             # Decimal totals, without making them).
             cents = result.cents
-            self.records.append(Billed(at=self.now, request_id=job.request.id, bill=result,
-                                       vendor_total=fmt_cents(cents["vendor"]),
-                                       officer_pay_total=fmt_cents(cents["officer"])))
+            self.records.append(_new(Billed, (at, rid, result, fmt_cents(cents["vendor"]),
+                                              fmt_cents(cents["officer"]))))
         if not self.keep_settled:
-            now, forget = epoch(self.now), self.book.forget
+            now, forget = epoch(at), self.book.forget
             for st in job.slots:
-                forget((job.request.id, st.slot.index), now)
+                forget((rid, st.slot.index), now)
             if now >= self._next_prune:  # a settling board's clock only moves forward
                 self.book.prune(now)
                 self._next_prune = now + _PRUNE_EVERY
-            del self.jobs[job.request.id]
-            self.settled.add(job.request.id)
+            del self.jobs[rid]
+            self.settled.add(rid)
 
     _handlers: dict[type, Callable[["JobBoard", Any], None]] = {
         SubmitRequest: _on_submit,

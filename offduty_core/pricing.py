@@ -212,7 +212,10 @@ class Pricer:
               worked: tuple[int, int] | None) -> Shape:
         """The priced shape of one charge (``rule_id`` names ``rule`` in these rules)."""
         wsegs, wid = self.segments(worked, role, scheduled, worked)
-        ssegs, sid = self.segments(scheduled, role, scheduled, worked)
+        if worked == scheduled:  # work as scheduled (most charges): the same segments
+            ssegs, sid = wsegs, wid
+        else:
+            ssegs, sid = self.segments(scheduled, role, scheduled, worked)
         key = (rule_id, kind, role, wid, sid, self.request.vehicle)
         shapes = self.rules.shapes
         found = shapes.get(key)

@@ -59,10 +59,14 @@ class Columns:
         if not rows:
             return
         width = len(self.schema)
-        for row in rows:
-            if len(row) != width:
-                raise ValueError(f"a row has {len(row)} values, not {width}: {', '.join(self.schema.names)}")
-        arrays = [pa.array(values, type=field.type) for values, field in zip(zip(*rows), self.schema)]
+        try:  # the rows' values a column at a time, every row checked for its length in C
+            columns = list(zip(*rows, strict=True))
+        except ValueError:
+            columns = []
+        if len(columns) != width:
+            row = next((row for row in rows if len(row) != width), rows[0])
+            raise ValueError(f"a row has {len(row)} values, not {width}: {', '.join(self.schema.names)}")
+        arrays = [pa.array(values, type=field.type) for values, field in zip(columns, self.schema)]
         self._batches.append(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
         self._flushed += len(rows)
         rows.clear()

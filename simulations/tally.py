@@ -161,15 +161,18 @@ class Tally:
     def add(self, records: list) -> None:
         """The board's new records (each call's, in the order it made them), read as they come:
         each sets what it says on its job's slots (see :class:`_Open`), so a job keeps a few
-        numbers and words until it settles, not its records."""
-        jobs, hours = self._jobs, self.clock.hours
+        numbers and words until it settles, not its records.  A record that changes no column
+        (an offer, an application, ...: most of them) is passed over by its class alone."""
+        jobs, hours, read = self._jobs, self.clock.hours, _READ
         posted_, awarded_, clocked_, approved_, billed_ = F.Posted, F.Awarded, F.Clocked, F.Approved, F.Billed
         for r in records:
+            t = r.__class__
+            if t not in read:  # offers, applications, alerts, ... change no column
+                continue
             o = jobs.get(r.request_id)
             if o is None:
-                raise RuntimeError(f"a {type(r).__name__} record for {r.request_id}, which is not a request "
+                raise RuntimeError(f"a {t.__name__} record for {r.request_id}, which is not a request "
                                    f"awaiting settlement")
-            t = type(r)
             if t is posted_:
                 d = o.slots[r.slot]
                 if d[0] != d[0]:
@@ -206,11 +209,10 @@ class Tally:
                     self.settle(r.request_id)
                 else:
                     self.change_refusals[r.rule] += 1
-            elif t is F.BillingFailed:
+            elif t is _BILLING_FAILED:
                 self.billing_failures.append((o.number, f"{o.job.id}: {r.reason}"))
-            elif t in _SLOT_CHANGES:
+            else:
                 _slot_change(o.slots[r.slot], r, hours)
-            # offers, applications, alerts, ... change no column
 
     def record(self, r: Record) -> None:
         """A model record: a cap hit is counted now; payments come with :meth:`settle`."""
@@ -414,7 +416,10 @@ def write_off_entry(ref: str, vendor: str, issued: date, cents: int) -> L.Entry:
 
 _SLOT_CHANGES = frozenset({F.Dropped, F.StartChanged, F.Cancelled, F.ShiftUnfilled, F.NoShowReported,
                            F.ReleasedEarly})
-_REFUSED = F.Refused
+_REFUSED, _BILLING_FAILED = F.Refused, F.BillingFailed
+#: The records :meth:`Tally.add` reads (the others -- offers, applications, alerts, ... --
+#: change no column and are passed over unread).
+_READ = frozenset({F.Posted, F.Awarded, F.Clocked, F.Billed, F.Approved, _REFUSED, _BILLING_FAILED, *_SLOT_CHANGES})
 
 
 def _slot_change(d: list, r, hours) -> None:

@@ -127,3 +127,14 @@ def test_cent_posting_is_the_posting_of_that_many_cents():
         made = ledger.cent_posting("a", cents)
         assert made == ledger.Posting(account="a", amount=Decimal(cents) / 100)
         assert made.amount.as_tuple().exponent == -2
+
+
+def test_a_transaction_s_postings_are_its_amounts_checked_as_postings_check_them():
+    made = ledger.transaction(date(2027, 1, 1), "m", {"a": Decimal("50"), "b": Decimal("-49.99"),
+                                                      "c": Decimal("-0.01")})
+    assert made.postings == (ledger.Posting(account="a", amount=Decimal("50")),
+                             ledger.Posting(account="b", amount=Decimal("-49.99")),
+                             ledger.Posting(account="c", amount=Decimal("-0.01")))
+    for amount, why in ((Decimal("1.005"), "whole number of cents"), (Decimal("NaN"), "finite"), (1.5, "floats")):
+        with pytest.raises(InputError, match=why):
+            ledger.transaction(date(2027, 1, 1), "m", {"a": amount, "b": Decimal("-1.00")})

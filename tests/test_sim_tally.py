@@ -124,6 +124,10 @@ def test_columns_keep_rows_as_record_batches_in_order():
     with pytest.raises(ValueError, match="2 values, not 3|has 3 values, not 2"):
         cols.extend([(5, "e", "extra")] * 3)
     assert Columns(schema).column("s").to_pylist() == []
+    mixed = Columns(schema, batch_rows=8)
+    mixed.extend([(1, "a"), (2,), (3, "c")])  # one short row among whole ones: named at the flush
+    with pytest.raises(ValueError, match="a row has 1 values, not 2"):
+        mixed.flush()
 
 
 def test_tables_are_assembled_only_when_read_and_then_kept():
