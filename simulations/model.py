@@ -411,8 +411,8 @@ class YearModel:
         env.timeout(delay).callbacks.append(answer)
 
     def _on_award(self, r) -> None:
-        b = self.slots[(r.request_id, r.slot)]
-        b.start_h, b.end_h = self.clock.hours(r.start), self.clock.hours(r.end)
+        # The slot's hours are those of the shift awarded: set when it was posted, and again
+        # by each move of its start (``StartChanged`` comes before the repost or the award).
         self._plan_work(r.request_id, r.slot, r.badge, drop=True)
 
     def _plan_work(self, rid: str, slot: int, badge: str, drop: bool) -> None:
