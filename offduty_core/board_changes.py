@@ -17,6 +17,8 @@ from .board_records import (BackupPassed, Cancelled, Clocked, Dropped, NoShowRep
 from .board_state import Job, SlotState
 from .errors import InputError, Refusal
 
+_new = tuple.__new__
+
 
 class BoardChanges:
     """The board's handlers of changes after posting (mixed into ``JobBoard``)."""
@@ -207,8 +209,9 @@ class BoardChanges:
         st.clocked = True
         self.book.set_hours(st.shift.key, event.clock_in, event.clock_out)
         job.events.append(model.Clock(slot=st.slot.index, clock_in=event.clock_in, clock_out=event.clock_out))
-        self.records.append(Clocked(at=self.now, request_id=job.request.id, slot=st.slot.index, badge=st.officer,
-                                    clock_in=event.clock_in, clock_out=event.clock_out))
+        # Made in field order as a plain tuple, as the board's other records of every shift.
+        self.records.append(_new(Clocked, (self.now, job.request.id, st.slot.index, st.officer, event.clock_in,
+                                           event.clock_out)))
 
     def _on_no_show(self, event: NoShow) -> None:
         job = self._job(event.request_id)

@@ -240,10 +240,22 @@ class FillAdapter:
     def release(self, now: float, request_id: str, slot: int) -> list:
         return self.board.handle(lc.ReleaseEarly(at=self._at(now), request_id=request_id, slot=slot))
 
-    def clock_out(self, now: float, request_id: str, slot: int, clock_in: float) -> list:
-        out = self._at(now)
-        return self.board.handle(lc.ClockShift(request_id=request_id, slot=slot,
-                                               clock_in=self.clock.utc(clock_in), clock_out=out, at=out))
+    def clock_out(self, now: float, request_id: str, slot: int, clock_in: float, start_h: float | None = None,
+                  end_h: float | None = None) -> list:
+        """The officer of ``slot`` clocked in at ``clock_in`` and out now.  ``start_h`` and
+        ``end_h``: the shift's scheduled start and end as the caller holds them (hours of the
+        board's own instants, which are whole seconds); a clock time equal to one of them is
+        handed over as the shift's own instant rather than made again (most shifts are worked
+        as scheduled, and making an instant costs more than the rest of this call)."""
+        shift = None
+        if clock_in == start_h or now == end_h:
+            job = self.board.jobs.get(request_id)
+            if job is not None and 0 <= slot < len(job.slots):
+                shift = job.slots[slot].shift
+        clock_in_at = shift.start if shift is not None and clock_in == start_h else self.clock.utc(clock_in)
+        out = shift.end if shift is not None and now == end_h else self._at(now)
+        return self.board.handle(lc.ClockShift(request_id=request_id, slot=slot, clock_in=clock_in_at,
+                                               clock_out=out, at=out))
 
     def no_show(self, now: float, request_id: str, slot: int) -> list:
         return self.board.handle(lc.NoShow(at=self._at(now), request_id=request_id, slot=slot))

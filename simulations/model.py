@@ -467,7 +467,7 @@ class YearModel:
             self._handle(self.fill.release(self.env.now, rid, slot))
             if not self.fill.holds(rid, slot, badge):
                 return
-        self._handle(self.fill.clock_out(self.env.now, rid, slot, clock_in))
+        self._handle(self.fill.clock_out(self.env.now, rid, slot, clock_in, b.start_h, b.end_h))
 
     # --- vendors --------------------------------------------------------------------------
 

@@ -265,3 +265,24 @@ def test_the_remembered_week_of_a_start_is_the_boards_even_past_its_bound():
     for when in starts + starts[::-7]:
         assert model._week_of(when) == model.fill.week_of(when)
     assert len(model._weeks) <= 4096
+
+
+def test_a_clock_out_hands_the_board_the_instants_of_the_hours_worked():
+    # Clock times equal to the shift's scheduled ones are handed over as the shift's own
+    # instants (not made again): they must be the instants the hours say, as the others are.
+    model = _model(from_dict(small(days=14, officers=20)), 3)
+    fill, clock = model.fill, model.clock
+    seen, handle, clock_out = [], fill.board.handle, fill.clock_out
+
+    def clocked(now, rid, slot, clock_in, start_h=None, end_h=None):
+        records = clock_out(now, rid, slot, clock_in, start_h, end_h)
+        seen.append((now, clock_in, start_h, end_h, [r for r in records if type(r).__name__ == "Clocked"]))
+        return records
+
+    fill.clock_out = clocked
+    model.run()
+    assert len(seen) > 20
+    assert sum(clock_in == start_h and now == end_h for now, clock_in, start_h, end_h, _ in seen) > 10
+    for now, clock_in, _start_h, _end_h, records in seen:
+        [record] = records
+        assert (record.clock_in, record.clock_out, record.at) == (clock.utc(clock_in), clock.utc(now), clock.utc(now))
