@@ -51,6 +51,7 @@ class BoardChanges:
                 self.award(posting, b, f"back-up {place} of the dropped shift ({posting.method.name} order)")
                 return
             self._record(BackupPassed, job, st, badge=b, reason=str(reason))
+        self._schedule_slot(job, st, reopened=True)
         self._post(job, st, repost=True, reason=f"dropped by badge {badge}"
                                                 + ("; no back-up could take it" if backups else ""))
 

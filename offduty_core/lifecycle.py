@@ -379,11 +379,15 @@ class JobBoard(BoardDesk, BoardChanges):
         at, now = job.last_end + self.settle_after, self.now
         self._push(_new(SettleTimer, (at if at >= now else now, job, job.settle_gen)))  # max(at, now)
 
-    def _schedule_slot(self, job: Job, st: SlotState) -> None:
+    def _schedule_slot(self, job: Job, st: SlotState, reopened: bool = False) -> None:
+        """Set the slot's unfilled alert and start check (those set before go stale).
+        ``reopened``: the slot is open again at the same times (a drop): its alert is set only
+        if still ahead, as the one set at posting would have fired then; a caller's
+        :meth:`next_wakeup` may have let that one go while the slot was filled."""
         st.epoch += 1
         epoch, start, now = st.epoch, st.shift.start, self.now
         lead = job.rules.unfilled_alert
-        if lead is not None:
+        if lead is not None and not (reopened and start - lead <= now):
             self._push(_new(AlertTimer, (max(start - lead, now, job.request.approved), job, st, epoch)))
         self._push(_new(StartTimer, (start if start >= now else now, job, st, epoch)))  # max(start, now)
 

@@ -265,6 +265,35 @@ def test_a_caller_told_of_each_new_earliest_wake_up_runs_the_board_as_its_own_he
         seed_board("lynnwood-wa", ["L1"], wake=told.append, schedule=told.append)
 
 
+@pytest.mark.parametrize("drop_at, alerts", [("2027-03-03T08:00", 1), ("2027-03-05T08:00", 0)])
+def test_a_shift_dropped_after_its_wake_ups_were_let_go_still_gets_its_alert_and_start_check(drop_at, alerts):
+    # A caller that shares its queue (wake=) asks next_wakeup(), which lets go of a filled
+    # slot's alert and start check; a drop reopens the slot, and they must be set again: the
+    # same records as a board on its own heap.  Chandler alerts 24 h before an unfilled start:
+    # a drop two days before is alerted, one 10 h before (filled at the alert's time) is not.
+    tz = "America/Phoenix"
+    told: list = []
+    own = seed_board("chandler-az", ["C1"])
+    woken = seed_board("chandler-az", ["C1"], wake=told.append)
+    inputs = [SubmitRequest(agency="chandler-az", request=seed_request(
+                  tz, "C-1", "2027-03-01T08:00", "2027-03-05T18:00", "2027-03-05T22:00")),
+              Accept(at=local(tz, "2027-03-01T09:00"), request_id="C-1", slot=0, badge="C1"),
+              DropShift(at=local(tz, drop_at), request_id="C-1", slot=0, badge="C1")]
+    own.run(inputs)
+    for event in inputs:
+        while (due := woken.next_wakeup()) is not None and due <= event.at:
+            woken.advance(due)
+        woken.handle(event)
+        woken.next_wakeup()  # a query: it must not lose what a later input makes live again
+    woken.run([])
+    kinds = [type(r).__name__ for r in woken.records]
+    assert kinds == [type(r).__name__ for r in own.records]
+    assert [r.at for r in woken.records] == [r.at for r in own.records]
+    assert kinds.count("AlertSent") == alerts
+    unfilled, = of(woken.records, "ShiftUnfilled")
+    assert unfilled.at == local(tz, "2027-03-05T18:00")
+
+
 def test_a_reduction_cancels_only_the_given_slots():
     board = make_board([cop("1"), cop("2")])
     submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00", n=2)
