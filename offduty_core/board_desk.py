@@ -84,7 +84,7 @@ class BoardDesk:
         shift = posting.shift
         job = self.jobs[shift.request_id]
         st = job.slots[shift.slot]
-        self.book.book(officer, (shift.request_id, shift.slot), shift.start, shift.end)
+        self.book.book_shift(officer, shift)
         posting.status = "filled"
         posting.officer = badge
         st.status = "filled"

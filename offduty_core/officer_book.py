@@ -109,9 +109,6 @@ class OfficerBook:
             for a, c in self.caps.items()}
         self._shape_keys: dict[str, tuple[str, int]] = {
             a: (self.zones[a].key, self.caps[a].week_start) for a in self.zones if a in self.caps}
-        # The last shift shape looked up, by (start, end) objects and agency: booking the shift
-        # that was just checked needs it again.
-        self._last_shape: tuple | None = None
         # Changes with every booking (answers kept for a state of the book check it).
         self._stamp = 0
         # On-duty start instants per (schedule, zone), and each officer's: see duty_table().
@@ -160,9 +157,6 @@ class OfficerBook:
         return self.zones[officer.agency]
 
     def shape(self, officer: Officer, start: datetime, end: datetime) -> ShiftShape:
-        last = self._last_shape
-        if last is not None and last[0] is start and last[1] is end and last[2] == officer.agency:
-            return last[3]  # the shift just checked is being booked
         return shape_of(start, end, self.zones[officer.agency].key, self.caps[officer.agency].week_start)
 
     def shift_shape(self, officer: Officer, shift: "Shift") -> ShiftShape:
@@ -172,7 +166,6 @@ class OfficerBook:
         kept = shift.shapes
         if type(kept) is tuple:
             if kept[0] == key:
-                self._last_shape = (shift.start, shift.end, officer.agency, kept[1])
                 return kept[1]
             kept = {kept[0]: kept[1]}
             object.__setattr__(shift, "shapes", kept)
@@ -185,7 +178,6 @@ class OfficerBook:
             shape = shape_of(start, end, key[0], key[1])
         else:  # the whole epoch seconds the shift already has
             shape = shape_at(shift.start_ts, shift.end_ts, key[0], key[1])
-        self._last_shape = (start, end, officer.agency, shape)
         if kept is None:
             object.__setattr__(shift, "shapes", (key, shape))
         else:
@@ -250,10 +242,17 @@ class OfficerBook:
     def book(self, officer: Officer, key: ShiftKey, start: datetime, end: datetime) -> Booking:
         """Book ``officer`` on shift ``key`` for ``[start, end)``: O(k) list insert in the
         officer's own bookings (k is small) and O(days) dict updates."""
+        return self._book(officer, key, self.shape(officer, start, end))
+
+    def book_shift(self, officer: Officer, shift: "Shift") -> Booking:
+        """:meth:`book` ``officer`` on ``shift`` over its span, with the shape its checks
+        worked out and kept on it (:meth:`shift_shape`): an award follows the check."""
+        return self._book(officer, (shift.request_id, shift.slot), self.shift_shape(officer, shift))
+
+    def _book(self, officer: Officer, key: ShiftKey, shape: ShiftShape) -> Booking:
         if key in self._bookings:
             raise InputError("shift", f"{key[0]} slot {key[1]}",
                              f"is already booked to badge {self._bookings[key].badge}")
-        shape = self.shape(officer, start, end)
         badge = officer.badge
         starts = self._starts.setdefault(badge, [])
         entries = self._entries.setdefault(badge, [])
