@@ -102,11 +102,11 @@ class OnDuty:
             return None
         a, b, gap = found
         if not gap:
-            texts = book.duty_table(officer).texts
-            text = texts.get(a)
+            texts, schedule = book.duty_table(officer).texts, officer.schedule
+            text = texts.get((a, schedule))
             if text is None:  # the same duty shift is met by many checks: word it once
-                text = texts[a] = (f"on duty {_span(a, b, book.tz(officer))} ({officer.schedule.describe()}), "
-                                   "which overlaps the shift")
+                text = texts[a, schedule] = (f"on duty {_span(a, b, book.tz(officer))} ({schedule.describe()}), "
+                                             "which overlaps the shift")
             return text
         return (f"only {fmt_gap(a - shift.end_ts)} rest before going on duty at {_local(a, book.tz(officer))}; "
                 f"the minimum is {fmt_gap(gap)}")
@@ -389,7 +389,11 @@ def _booked_core_objection(officer: Officer, shift: Shift, book: OfficerBook) ->
     daily, weekly, monthly = book.cap_secs[agency]
     if daily is None and weekly is None and monthly is None:
         return -1
-    shape = book.shift_shape(officer, shift)
+    kept = shift.shapes  # OfficerBook.shift_shape, without its call when the shift keeps one shape
+    if type(kept) is tuple and kept[0] == book._shape_keys[agency]:
+        shape = kept[1]
+    else:
+        shape = book.shift_shape(officer, shift)
     booking = book._bookings.get(key)
     held = booking.hours if booking is not None and booking.badge == badge else None
     if daily is not None:

@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 from .days import month_key, week_key
 from .errors import InputError
-from .officers import Officer, Roster
+from .officers import CYCLES, CycleSchedule, Officer, Roster
 from .spec import HourCaps
 from .shifts import Booking, Shift, ShiftKey, ShiftShape, _month_of_ordinal, shape_at, shape_of
 
 _UNIX_ORDINAL = date(1970, 1, 1).toordinal()
+_new = tuple.__new__
 
 
 class DutyStarts:
@@ -43,7 +44,9 @@ class DutyStarts:
         self.starts: list[int] = []
         self.first_day = self.last_day = 0
         self.lo = self.hi = 0  # every start in [lo, hi) is in ``starts``
-        self.texts: dict[int, str] = {}  # the wording of each duty shift met by a message
+        # The wording of each duty shift met by a message, by (start, schedule): schedules
+        # sharing the table describe themselves in their own words.
+        self.texts: dict[tuple, str] = {}
 
     def first_in(self, low: int, high: int) -> int | None:
         """The earliest duty start ``a`` with ``low < a < high``, or None."""
@@ -76,6 +79,17 @@ class DutyStarts:
     def _days(self, first: int, last: int) -> list[int]:
         return self.schedule.duty_starts(first, last, self.tz_name)
 
+
+
+def _same_duty(schedule: Any) -> Any:
+    """A key equal for schedules on duty at the same instants: the schedule itself, or for a
+    cycle its pattern, start, length and anchor modulo the cycle's length (officers whole
+    cycles apart work the same days; a roster's anchors spread over two cycles or more, and
+    each table is worked out day by day for the whole year)."""
+    if type(schedule) is CycleSchedule:
+        return (CycleSchedule, schedule.pattern, schedule.shift_start, schedule.shift_hours,
+                schedule.anchor.toordinal() % len(CYCLES[schedule.pattern][0]))
+    return schedule
 
 
 class OfficerBook:
@@ -186,11 +200,12 @@ class OfficerBook:
 
     def duty_table(self, officer: Officer) -> "DutyStarts":
         """``officer``'s on-duty start instants (:class:`DutyStarts`).  Officers with equal
-        schedules in one zone share one table; each officer's is kept by badge with the
-        officer it was found for (an Officer is frozen: the same object, the same schedule
-        and agency), so the hot path checks one identity."""
+        schedules in one zone share one table (:func:`_same_duty`: also cycles a whole number
+        of cycles apart); each officer's is kept by badge with the officer it was found for
+        (an Officer is frozen: the same object, the same schedule and agency), so the hot path
+        checks one identity."""
         tz_name = self.zones[officer.agency].key
-        key = (officer.schedule, tz_name)
+        key = (_same_duty(officer.schedule), tz_name)
         table = self._duty_by_schedule.get(key)
         if table is None:
             table = self._duty_by_schedule[key] = DutyStarts(officer.schedule, tz_name)
@@ -259,7 +274,7 @@ class OfficerBook:
         i = bisect_left(starts, shape.start)
         starts.insert(i, shape.start)
         entries.insert(i, (shape.start, shape.end, key))
-        booking = Booking(badge=badge, key=key, start=shape.start, end=shape.end, hours=shape)
+        booking = _new(Booking, (badge, key, shape.start, shape.end, shape))  # a named tuple, without its keywords
         self._bookings[key] = booking
         self._stamp += 1
         self._count(badge, shape, +1)
