@@ -23,6 +23,10 @@ from .errors import InputError
 from .officers import Officer
 from .timeutil import fmt_local
 
+#: Records made on every award are made in field order as plain tuples (as lifecycle does):
+#: a named tuple's constructor matching keywords costs several times the tuple.
+_new = tuple.__new__
+
 
 class BoardDesk:
     """The board's side of the distribution methods' desk, and its record helpers (mixed into
@@ -30,6 +34,10 @@ class BoardDesk:
 
     def why_not(self, posting: Posting, officer: Officer) -> Reason | None:
         """Why ``officer`` may not take ``posting`` now: audience, then eligibility."""
+        # Asked for every answer: stage_of's first case (an officer of the shift's agency, no
+        # group: stage 0, always open) is taken without the call, as in objection().
+        if officer.agency == posting.shift.agency and posting.config.group is None:
+            return (posting.eligibility or self._rules_for(posting)).why_not(officer, posting.shift)
         stage = posting.stage_of(officer)
         if stage is None:
             return Reason(officer.badge, "audience",
@@ -84,14 +92,14 @@ class BoardDesk:
         shift = posting.shift
         job = self.jobs[shift.request_id]
         st = job.slots[shift.slot]
-        self.book.book(officer, (shift.request_id, shift.slot), shift.start, shift.end)
+        self.book.book_shift(officer, shift)
         posting.status = "filled"
         posting.officer = badge
         st.status = "filled"
         st.officer = badge
         job.events.append(model.Assign(slot=st.slot.index, officer=badge, at=self.now))
-        self.records.append(Awarded(at=self.now, request_id=job.request.id, slot=st.slot.index, badge=badge,
-                                    method=posting.method.name, basis=basis, start=shift.start, end=shift.end))
+        self.records.append(_new(Awarded, (self.now, job.request.id, st.slot.index, badge, posting.method.name,
+                                           basis, shift.start, shift.end)))
         posting.method.on_filled(self, posting, badge)
         posting.method.on_closed(self, posting)
         forget_fixed(shift)

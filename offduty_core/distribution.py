@@ -272,8 +272,24 @@ class WindowMethod(DistributionMethod):
     )
     basis_label: ClassVar[str] = "by order"
 
+    #: Each officer's :attr:`~offduty_core.officers.Officer.seniority` by badge, with the officer
+    #: it is for (see :meth:`seniority`); made per method instance on first use.
+    _seniority: dict[str, tuple[Officer, tuple]] | None = None
+
     def order_key(self, desk: Desk, posting: Posting, officer: Officer) -> tuple:
         raise NotImplementedError
+
+    def seniority(self, officer: Officer) -> tuple:
+        """``officer.seniority``, worked out once per officer: every window close sorts its
+        applicants by it (ties, for fairness), and an officer applies to many windows.  An
+        Officer is frozen, so the key stands while the same object is asked about."""
+        kept = self._seniority
+        if kept is None:
+            kept = self._seniority = {}
+        found = kept.get(officer.badge)
+        if found is None or found[0] is not officer:
+            found = kept[officer.badge] = (officer, officer.seniority)
+        return found[1]
 
     def order(self, desk: Desk, posting: Posting, officers: Sequence[Officer]) -> list[Officer]:
         return sorted(officers, key=lambda o: (posting.stage_of(o) or 0, self.order_key(desk, posting, o)))

@@ -462,8 +462,14 @@ class JobBoard(BoardDesk, BoardChanges):
     # --- officers' answers ------------------------------------------------------------------
 
     def _answerable(self, event: Apply | Accept | Decline) -> tuple[Job, SlotState, Posting, Officer] | None:
-        job = self._job(event.request_id)
-        st = self._slot(job, event.slot)
+        """The job, slot, posting and officer an answer is for, or None when it cannot count
+        (recorded as refused); a structural mistake raises (:meth:`_job`, :meth:`_slot`)."""
+        job = self.jobs.get(event.request_id)
+        if job is None or job.status == "completed":
+            job = self._job(event.request_id)  # raises, naming why
+        index = event.slot
+        slots = job.slots
+        st = slots[index] if type(index) is int and 0 <= index < len(slots) else self._slot(job, index)
         posting = st.posting
         why = None
         officer = self.roster.by_badge.get(event.badge)  # Roster.get, without its error
@@ -499,8 +505,7 @@ class JobBoard(BoardDesk, BoardChanges):
         preference = event.preference if isinstance(event, Apply) else None
         posting.method.on_apply(self, posting, officer.badge, preference)
         if len(posting.applicants) > before:
-            self.records.append(Applied(at=self.now, request_id=job.request.id, slot=st.slot.index,
-                                        badge=officer.badge))
+            self.records.append(_new(Applied, (self.now, job.request.id, st.slot.index, officer.badge)))
 
     def _on_decline(self, event: Decline) -> None:
         found = self._answerable(event)

@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 from .days import month_key, week_key
 from .errors import InputError
-from .officers import Officer, Roster
+from .officers import CYCLES, CycleSchedule, Officer, Roster
 from .spec import HourCaps
 from .shifts import Booking, Shift, ShiftKey, ShiftShape, _month_of_ordinal, shape_at, shape_of
 
 _UNIX_ORDINAL = date(1970, 1, 1).toordinal()
+_new = tuple.__new__
 
 
 class DutyStarts:
@@ -43,7 +44,9 @@ class DutyStarts:
         self.starts: list[int] = []
         self.first_day = self.last_day = 0
         self.lo = self.hi = 0  # every start in [lo, hi) is in ``starts``
-        self.texts: dict[int, str] = {}  # the wording of each duty shift met by a message
+        # The wording of each duty shift met by a message, by (start, schedule): schedules
+        # sharing the table describe themselves in their own words.
+        self.texts: dict[tuple, str] = {}
 
     def first_in(self, low: int, high: int) -> int | None:
         """The earliest duty start ``a`` with ``low < a < high``, or None."""
@@ -78,6 +81,17 @@ class DutyStarts:
 
 
 
+def _same_duty(schedule: Any) -> Any:
+    """A key equal for schedules on duty at the same instants: the schedule itself, or for a
+    cycle its pattern, start, length and anchor modulo the cycle's length (officers whole
+    cycles apart work the same days; a roster's anchors spread over two cycles or more, and
+    each table is worked out day by day for the whole year)."""
+    if type(schedule) is CycleSchedule:
+        return (CycleSchedule, schedule.pattern, schedule.shift_start, schedule.shift_hours,
+                schedule.anchor.toordinal() % len(CYCLES[schedule.pattern][0]))
+    return schedule
+
+
 class OfficerBook:
     """Who is booked on what, and how many off-duty hours each officer has, where.
 
@@ -109,9 +123,6 @@ class OfficerBook:
             for a, c in self.caps.items()}
         self._shape_keys: dict[str, tuple[str, int]] = {
             a: (self.zones[a].key, self.caps[a].week_start) for a in self.zones if a in self.caps}
-        # The last shift shape looked up, by (start, end) objects and agency: booking the shift
-        # that was just checked needs it again.
-        self._last_shape: tuple | None = None
         # Changes with every booking (answers kept for a state of the book check it).
         self._stamp = 0
         # On-duty start instants per (schedule, zone), and each officer's: see duty_table().
@@ -160,9 +171,6 @@ class OfficerBook:
         return self.zones[officer.agency]
 
     def shape(self, officer: Officer, start: datetime, end: datetime) -> ShiftShape:
-        last = self._last_shape
-        if last is not None and last[0] is start and last[1] is end and last[2] == officer.agency:
-            return last[3]  # the shift just checked is being booked
         return shape_of(start, end, self.zones[officer.agency].key, self.caps[officer.agency].week_start)
 
     def shift_shape(self, officer: Officer, shift: "Shift") -> ShiftShape:
@@ -172,7 +180,6 @@ class OfficerBook:
         kept = shift.shapes
         if type(kept) is tuple:
             if kept[0] == key:
-                self._last_shape = (shift.start, shift.end, officer.agency, kept[1])
                 return kept[1]
             kept = {kept[0]: kept[1]}
             object.__setattr__(shift, "shapes", kept)
@@ -185,7 +192,6 @@ class OfficerBook:
             shape = shape_of(start, end, key[0], key[1])
         else:  # the whole epoch seconds the shift already has
             shape = shape_at(shift.start_ts, shift.end_ts, key[0], key[1])
-        self._last_shape = (start, end, officer.agency, shape)
         if kept is None:
             object.__setattr__(shift, "shapes", (key, shape))
         else:
@@ -194,11 +200,12 @@ class OfficerBook:
 
     def duty_table(self, officer: Officer) -> "DutyStarts":
         """``officer``'s on-duty start instants (:class:`DutyStarts`).  Officers with equal
-        schedules in one zone share one table; each officer's is kept by badge with the
-        officer it was found for (an Officer is frozen: the same object, the same schedule
-        and agency), so the hot path checks one identity."""
+        schedules in one zone share one table (:func:`_same_duty`: also cycles a whole number
+        of cycles apart); each officer's is kept by badge with the officer it was found for
+        (an Officer is frozen: the same object, the same schedule and agency), so the hot path
+        checks one identity."""
         tz_name = self.zones[officer.agency].key
-        key = (officer.schedule, tz_name)
+        key = (_same_duty(officer.schedule), tz_name)
         table = self._duty_by_schedule.get(key)
         if table is None:
             table = self._duty_by_schedule[key] = DutyStarts(officer.schedule, tz_name)
@@ -250,17 +257,24 @@ class OfficerBook:
     def book(self, officer: Officer, key: ShiftKey, start: datetime, end: datetime) -> Booking:
         """Book ``officer`` on shift ``key`` for ``[start, end)``: O(k) list insert in the
         officer's own bookings (k is small) and O(days) dict updates."""
+        return self._book(officer, key, self.shape(officer, start, end))
+
+    def book_shift(self, officer: Officer, shift: "Shift") -> Booking:
+        """:meth:`book` ``officer`` on ``shift`` over its span, with the shape its checks
+        worked out and kept on it (:meth:`shift_shape`): an award follows the check."""
+        return self._book(officer, (shift.request_id, shift.slot), self.shift_shape(officer, shift))
+
+    def _book(self, officer: Officer, key: ShiftKey, shape: ShiftShape) -> Booking:
         if key in self._bookings:
             raise InputError("shift", f"{key[0]} slot {key[1]}",
                              f"is already booked to badge {self._bookings[key].badge}")
-        shape = self.shape(officer, start, end)
         badge = officer.badge
         starts = self._starts.setdefault(badge, [])
         entries = self._entries.setdefault(badge, [])
         i = bisect_left(starts, shape.start)
         starts.insert(i, shape.start)
         entries.insert(i, (shape.start, shape.end, key))
-        booking = Booking(badge=badge, key=key, start=shape.start, end=shape.end, hours=shape)
+        booking = _new(Booking, (badge, key, shape.start, shape.end, shape))  # a named tuple, without its keywords
         self._bookings[key] = booking
         self._stamp += 1
         self._count(badge, shape, +1)

@@ -144,3 +144,21 @@ def test_officers_of_other_agencies_are_not_in_the_audience():
     apply(board, "2027-03-01T09:00", "R-1", "V1")
     assert refusals(board) == ["badge V1: test-ville officers are not in the audience of R-1 slot 0 "
                                "(posted to test-town)"]
+
+
+def test_a_changed_officer_is_ranked_by_their_new_seniority_date():
+    # Seniority keys are kept per officer across windows; a roster change (a corrected
+    # seniority date is a new Officer) ranks by the new date at the next close.
+    from offduty_core.officers import Roster
+
+    board = board_with(cop("10", "2009-02-01"), cop("20", "2012-01-01"))
+    submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
+    for badge in ("10", "20"):
+        apply(board, "2027-03-01T09:00", "R-1", badge)
+    until(board, "2027-03-02T08:00")
+    board.replace_roster(Roster([cop("10", "2009-02-01"), cop("20", "2001-01-01")]))
+    submit(board, "R-2", "2027-03-06T18:00", "2027-03-06T22:00", at="2027-03-02T09:00")
+    for badge in ("10", "20"):
+        apply(board, "2027-03-02T09:00", "R-2", badge)
+    until(board, "2027-03-03T09:00")
+    assert awards(board) == [("R-1", 0, "10"), ("R-2", 0, "20")]

@@ -503,3 +503,25 @@ def test_a_24_hour_duty_from_two_days_before_is_seen_across_the_spring_change():
     s = shift("2027-03-15T00:00", "2027-03-15T04:00")
     assert elig.objection(o, s) == "on-duty" and elig.fixed_objection(o, s)
     assert "2027-03-13 23:30-2027-03-15 00:30" in why(elig, o, s)
+
+
+def test_cycles_a_whole_cycle_apart_share_one_duty_table_and_word_their_own_schedule():
+    """Officers whose cycles are whole cycles apart are on duty at the same instants: the book
+    works their starts out once (one table), and each reason still names the officer's own
+    schedule.  A cycle a day apart, or another start time, gets its own table."""
+    first = CycleSchedule(pattern="5x8", shift_start=time(7), anchor=date(2027, 3, 1))
+    later = CycleSchedule(pattern="5x8", shift_start=time(7), anchor=date(2027, 3, 15))  # two weeks on
+    a, b = officer("117", schedule=first), officer("118", schedule=later)
+    c = officer("119", schedule=CycleSchedule(pattern="5x8", shift_start=time(7), anchor=date(2027, 3, 2)))
+    d = officer("120", schedule=CycleSchedule(pattern="5x8", shift_start=time(8), anchor=date(2027, 3, 1)))
+    book, elig = setup(a, b, c, d)
+    assert book.duty_table(a) is book.duty_table(b)
+    assert book.duty_table(c) is not book.duty_table(a) and book.duty_table(d) is not book.duty_table(a)
+    s = shift("2027-03-03T10:00", "2027-03-03T12:00")  # a Wednesday: every one of them on duty
+    assert why(elig, a, s) == ("badge 117: on duty 2027-03-03 07:00-15:00 (5x8 from 2027-03-01 at 07:00), "
+                               "which overlaps the shift")
+    assert why(elig, b, s) == ("badge 118: on duty 2027-03-03 07:00-15:00 (5x8 from 2027-03-15 at 07:00), "
+                               "which overlaps the shift")
+    saturday = shift("2027-03-06T10:00", "2027-03-06T12:00")
+    assert why(elig, a, saturday) is None and why(elig, b, saturday) is None
+    assert why(elig, c, saturday) is not None  # its cycle runs a day later: on duty on Saturday

@@ -40,7 +40,7 @@ class Fairness(WindowMethod):
     )
 
     def order_key(self, desk, posting, officer) -> tuple:
-        return (desk.lookback(officer, self.params["lookback"]), officer.seniority)
+        return (desk.lookback(officer, self.params["lookback"]), self.seniority(officer))
 
     def basis(self, desk, posting, officer, n: int) -> str:
         value = desk.lookback(officer, self.params["lookback"])

@@ -34,7 +34,7 @@ class Seniority(WindowMethod):
     basis_label = "most senior"
 
     def order_key(self, desk, posting, officer) -> tuple:
-        return officer.seniority
+        return self.seniority(officer)
 
     def basis(self, desk, posting, officer, n: int) -> str:
         return (f"most senior of {n} applicant{'s' if n != 1 else ''} "
