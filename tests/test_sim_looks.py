@@ -130,26 +130,33 @@ def test_nobody_who_works_means_looks_are_counted_up_to_max_views():
     assert views and max(views) == 25
 
 
+def _mean_views(officers: dict, thinned: bool, patch=None) -> float:
+    """Mean views per slot over four seeds of a small first-come year with no changes and no
+    cap on views (``officers``: the scenario's officers fields to set; ``patch(model)`` is
+    run before the year)."""
+    totals = []
+    for seed in range(4):
+        data = small(days=21, officers=8)
+        data["officers"].update(max_views=100_000, **officers)
+        data["changes"] = {}
+        data["distribution"] = {"method": "immediate-release"}
+        model = _model(data, seed)
+        if patch is not None:
+            patch(model)
+        model.looks = LookPlanner(model, Record, thinned=thinned)
+        model.slots = _Kept()
+        model.run()
+        views = [b.views for b in model.slots.every()]
+        totals.append(sum(views) / len(views))
+    return sum(totals) / len(totals)
+
+
 def test_the_thinned_and_unthinned_planners_count_looks_alike():
     # Counting looks in bulk (thinned) and one by one (every look an event) give the same
     # mean views per slot that never fills (posted first come, first served, and left open
     # until the start: no changes, no windows).
-    def mean_views(thinned: bool) -> float:
-        totals = []
-        for seed in range(4):
-            data = small(days=21, officers=8)
-            data["officers"].update(participation=0.0, max_views=100_000)
-            data["changes"] = {}
-            data["distribution"] = {"method": "immediate-release"}
-            model = _model(data, seed)
-            model.looks = LookPlanner(model, Record, thinned=thinned)
-            model.slots = _Kept()
-            model.run()
-            views = [b.views for b in model.slots.every()]
-            totals.append(sum(views) / len(views))
-        return sum(totals) / len(totals)
-
-    a, b = mean_views(True), mean_views(False)
+    officers = {"participation": 0.0}
+    a, b = _mean_views(officers, thinned=True), _mean_views(officers, thinned=False)
     assert abs(a - b) < 0.1 * max(a, b), (a, b)
 
 
@@ -158,25 +165,13 @@ def test_skipping_certain_refusals_counts_the_looks_as_waking_for_each_does():
     # (counted among the looks by the stream), the unthinned one wakes for every look and the
     # rules say no.  The mean views per slot agree.  (Skipped proposals not counted as looks
     # would leave the thinned mean at 1 - beta of the other.)
-    def mean_views(thinned: bool) -> float:
-        totals = []
-        for seed in range(4):
-            data = small(days=21, officers=8)
-            data["officers"].update(participation=1.0, activity_sigma=0.0, max_views=100_000,
-                                    acceptance={"base": 1.0})
-            data["changes"] = {}
-            data["distribution"] = {"method": "immediate-release"}
-            model = _model(data, seed)
-            model.fill.fixed_objection = lambda posting, officer: True
-            model.fill.objection = lambda posting, officer: "on-duty"
-            model.looks = LookPlanner(model, Record, thinned=thinned)
-            model.slots = _Kept()
-            model.run()
-            views = [b.views for b in model.slots.every()]
-            totals.append(sum(views) / len(views))
-        return sum(totals) / len(totals)
+    def refuse_all(model) -> None:
+        model.fill.fixed_objection = lambda posting, officer: True
+        model.fill.objection = lambda posting, officer: "on-duty"
 
-    a, b = mean_views(True), mean_views(False)
+    officers = {"participation": 1.0, "activity_sigma": 0.0, "acceptance": {"base": 1.0}}
+    a, b = (_mean_views(officers, thinned=True, patch=refuse_all),
+            _mean_views(officers, thinned=False, patch=refuse_all))
     assert abs(a - b) < 0.1 * max(a, b), (a, b)
 
 
