@@ -6,7 +6,6 @@ path (:func:`_first_core_objection`).
 
 from __future__ import annotations
 
-from bisect import bisect_left as _bisect_left, bisect_right as _bisect_right
 from datetime import date
 from typing import Callable, Protocol
 
@@ -336,8 +335,7 @@ def _fixed_core_objection(officer: Officer, shift: Shift, book: OfficerBook, dut
         return 3
     # on-duty (OnDuty.find): a duty shift starting at a objects if s - length < a < e + gap
     # (it overlaps, or leaves too little rest before it); the officer's table of duty starts
-    # as OfficerBook.duty_table keeps it, asked with one bisect (DutyStarts.first_in's, here
-    # without its call when the table already covers the interval).
+    # as OfficerBook.duty_table keeps it, asked with one bisect (DutyStarts.first_in).
     if officer.schedule is None:
         return -1
     entry = book._duty.get(badge)
@@ -347,12 +345,7 @@ def _fixed_core_objection(officer: Officer, shift: Shift, book: OfficerBook, dut
         gap = book.rest_secs[officer.agency]
         if gap > 0:
             high += gap
-    low = shift.start_ts - duty.length
-    if low < duty.lo or high > duty.hi:
-        return -1 if duty.first_in(low, high) is None else 4
-    starts = duty.starts
-    i = _bisect_right(starts, low)
-    return 4 if i < len(starts) and starts[i] < high else -1
+    return -1 if duty.first_in(shift.start_ts - duty.length, high) is None else 4
 
 
 def _booked_core_objection(officer: Officer, shift: Shift, book: OfficerBook) -> int:
@@ -365,16 +358,8 @@ def _booked_core_objection(officer: Officer, shift: Shift, book: OfficerBook) ->
     # overlap and rest (NoOverlap.find, MinimumRest.find): the bookings just before and after,
     # skipping this shift's own booking.
     key = (shift.request_id, shift.slot)
-    starts = book._starts.get(badge)
-    if starts:  # OfficerBook.neighbours, without its call: a key is booked at most once
-        entries = book._entries[badge]
-        i = _bisect_left(starts, s)
-        prev = entries[i - 1] if i else None
-        if prev is not None and prev[2] == key:
-            prev = entries[i - 2] if i > 1 else None
-        nxt = entries[i] if i < len(entries) else None
-        if nxt is not None and nxt[2] == key:
-            nxt = entries[i + 1] if i + 1 < len(entries) else None
+    prev, nxt = book.neighbours(badge, s, e, key)
+    if prev is not None or nxt is not None:
         if prev is not None and prev[0] < e and s < prev[1]:
             return 5
         if nxt is not None and nxt[0] < e and s < nxt[1]:
@@ -389,11 +374,7 @@ def _booked_core_objection(officer: Officer, shift: Shift, book: OfficerBook) ->
     daily, weekly, monthly = book.cap_secs[agency]
     if daily is None and weekly is None and monthly is None:
         return -1
-    kept = shift.shapes  # OfficerBook.shift_shape, without its call when the shift keeps one shape
-    if type(kept) is tuple and kept[0] == book._shape_keys[agency]:
-        shape = kept[1]
-    else:
-        shape = book.shift_shape(officer, shift)
+    shape = book.shift_shape(officer, shift)
     booking = book._bookings.get(key)
     held = booking.hours if booking is not None and booking.badge == badge else None
     if daily is not None:
