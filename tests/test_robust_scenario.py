@@ -87,14 +87,44 @@ def test_a_lost_pool_worker_is_reported_in_one_line(tmp_path, monkeypatch, capsy
 @pytest.mark.skipif(os.name != "posix", reason="process groups and SIGINT")
 def test_ctrl_c_in_a_sweep_is_one_line_from_the_whole_process_group(tmp_path):
     """The terminal sends SIGINT to every process of the group: the pool's workers too."""
+    # Far more replications than can finish before the signal, however fast the simulator gets.
     proc = subprocess.Popen([sys.executable, "-c", "import sys; from offduty_core.cli import main; sys.exit(main())",
                              "sweep", "--scenario", str(ROOT / "simulations" / "scenarios" / "chandler-az.toml"),
-                             "-n", "4", "--workers", "2", "--quiet"],
+                             "-n", "400", "--workers", "2", "--quiet"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(4)  # imports done, workers forked and simulating
-    os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    try:
+        _wait_for_group(proc.pid, members=3)  # the main process and both workers
+        time.sleep(1)  # the workers are simulating
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     assert (proc.returncode, out, err) == (130, "", "offduty: interrupted\n")
+
+
+def _wait_for_group(pgid: int, members: int, timeout: float = 60.0) -> None:
+    """Wait until the process group has this many processes, read from /proc; where there is
+    no /proc, wait a fixed time that covers the imports and the pool's start."""
+    if not os.path.isdir("/proc/self"):
+        time.sleep(6)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        count = 0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[2]) == pgid:  # field 5, the process group
+                count += 1
+        if count >= members:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the sweep's process group had fewer than {members} processes after {timeout} s")
 
 
 @pytest.mark.parametrize("argv, says", [
