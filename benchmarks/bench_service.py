@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -85,7 +85,7 @@ def main(argv=None) -> int:
     planning = [(nc, ct) for (filename, _line, name), (_cc, nc, _tt, ct, _callers) in stats.stats.items()
                 if (name, os.path.basename(filename)) in (("plan", "looks.py"), ("_plan_look", "model.py"))]
     checks = sum(nc for (filename, _line, name), (_cc, nc, *_rest) in stats.stats.items()
-                 if name == "fixed_objection" and os.path.basename(filename) == "fill.py")
+                 if name == "fixed_objection" and os.path.basename(filename) in ("fill.py", "board_desk.py"))
     if planning:
         nc, ct = planning[0]
         print(f"planning looks: {ct / total:.1%} of the run (cumulative), {nc / shifts:.1f} plannings and "

@@ -272,7 +272,7 @@ def test_a_clock_out_hands_the_board_the_instants_of_the_hours_worked():
     # instants (not made again): they must be the instants the hours say, as the others are.
     model = _model(from_dict(small(days=14, officers=20)), 3)
     fill, clock = model.fill, model.clock
-    seen, handle, clock_out = [], fill.board.handle, fill.clock_out
+    seen, clock_out = [], fill.clock_out
 
     def clocked(now, rid, slot, clock_in, start_h=None, end_h=None):
         records = clock_out(now, rid, slot, clock_in, start_h, end_h)
