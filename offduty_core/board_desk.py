@@ -70,7 +70,8 @@ class BoardDesk:
         or an eligibility rule that looks only at the officer and the shift
         (:meth:`Eligibility.fixed_objection <offduty_core.eligibility.Eligibility.fixed_objection>`).
         :meth:`objection` then never names a cap."""
-        # Asked once per officer a look planner or a rotation walk meets: as objection().
+        # Asked for every officer a look planner draws or a rotation walk meets (the rules'
+        # answer is kept on the shift, Eligibility.fixed_index): as objection().
         if officer.agency != posting.shift.agency or posting.config.group is not None:
             stage = posting.stage_of(officer)
             if stage is None or stage > posting.stage:

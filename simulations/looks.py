@@ -17,8 +17,9 @@ so proposals come at that share of the rate of looks, and the looks in between a
 with a Poisson draw, not drawn one by one.  A proposal is then a look that is still a certain
 "no", and only counted, when ``u`` is at or above the drawn officer's own ceiling at that
 moment, or the officer is refused for a reason that stands while the posting keeps its stage
-and shift (on duty, barred: asked once per officer and posting and remembered, a lazy mask
-over the audience; never a cap, so no ``cap_hit`` is lost), or has already applied.  A
+and shift (on duty, barred; never a cap, so no ``cap_hit`` is lost: the board works it out once
+per officer and shift and keeps it on the shift, a lazy mask over the audience), or has
+already applied.  A
 proposal's officer and ``u`` do not depend on when it comes, so the planner draws them first
 and asks the stream for a time only once one might be a "yes": the certain "no"s before it
 are skipped by the stream (:meth:`LookStream.next`'s ``skip``) and counted with the other
@@ -191,9 +192,10 @@ class LookPlanner:
         or has had ``max_views`` looks.
 
         Planned after every look, so kept short: what stands while the posting keeps its
-        stage and shift (its participants' bands, the bound at the start, the fixed
-        objections found) is kept on the slot (:meth:`_standing`); the bound at the look,
-        which falls as the start nears, is worked out here."""
+        stage and shift (its participants' bands, the bound at the start) is kept on the
+        slot (:meth:`_standing`), the standing objections by the board (on the shift, which
+        the look's own ``objection`` reads too); the bound at the look, which falls as the
+        start nears, is worked out here."""
         if b.looks != token:
             return
         views = b.views
@@ -217,7 +219,7 @@ class LookPlanner:
         kept = b.audience
         if kept is None or kept[0] is not posting or kept[1] != posting.stage or kept[2] is not posting.shift:
             kept = b.audience = self._standing(posting, b)
-        _, _, _, size, bands, sizes, scales, fixed, x_slot = kept
+        _, _, _, size, bands, sizes, scales, x_slot = kept
         exact = self.exact  # else every look is a proposal (bound 1)
         if exact:
             # The bound falls as the start nears when lead time raises acceptance (else it rises).
@@ -257,12 +259,9 @@ class LookPlanner:
                 # band's top officer is under their ceiling for the rest of the posting: u < bound.)
                 no = offset < top and u * (1.0 + scale * exp(-offset)) >= 1.0
                 if not no:
-                    badge = officer.badge
-                    no = fixed.get(badge)
-                    if no is None:
-                        no = fixed[badge] = fixed_objection(posting, officer)
+                    no = fixed_objection(posting, officer)
                     if not no and applied is not None:
-                        no = badge in applied
+                        no = officer.badge in applied
                 if no:
                     skip += 1
                     if skip < left - counted:
@@ -288,13 +287,13 @@ class LookPlanner:
     def _standing(self, posting, b) -> tuple:
         """What the planning of looks at ``posting`` (slot ``b``) keeps while it keeps its stage
         and shift (:attr:`SlotBehaviour.audience <offduty_simulations.model.SlotBehaviour.audience>`):
-        ``(posting, stage, shift, audience size, bands, band sizes, band scales, fixed
-        objections by badge, log-odds bound at the start)``, the bands as :meth:`participants`
+        ``(posting, stage, shift, audience size, bands, band sizes, band scales, log-odds
+        bound at the start)``, the bands as :meth:`participants`
         gives them, the bound as :meth:`log_odds_bound` (the shift's start is the slot's while
         the shift stands: a moved start is a new shift)."""
         audience = self.fill.audience(posting)
         bands, sizes, scales = self.participants(audience)
-        return (posting, posting.stage, posting.shift, len(audience), bands, sizes, scales, {},
+        return (posting, posting.stage, posting.shift, len(audience), bands, sizes, scales,
                 self.log_odds_bound(b, b.start_h))
 
     def look(self, rid: str, slot: int, b, token: int, state, posting, officer, u: float, counted: int,

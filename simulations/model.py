@@ -131,7 +131,7 @@ class SlotBehaviour:
         self.x0: float | None = None  # the acceptance log-odds that do not change while it is posted
         self.week = None  # the agency week of the start (hours already booked are counted in it)
         # what the planning of looks keeps while the posting keeps its stage and shift: the
-        # audience's participants and the fixed objections found (LookPlanner._standing)
+        # audience's participants and the bound at the start (LookPlanner._standing)
         self.audience: tuple | None = None
 
 
