@@ -30,9 +30,7 @@ probability and the rules decide.  The same decisions in law as an event for eve
 from __future__ import annotations
 
 import functools
-import itertools
 import math
-import operator
 from math import exp, floor, inf, log1p
 
 from . import fill as F
@@ -233,9 +231,16 @@ class LookPlanner:
             bound = 1.0 / (1.0 + scale * scales[0])
             total = sizes[0] * bound
         else:
-            bounds = [1.0 / (1.0 + scale * s) for s in scales]
-            weights = list(itertools.accumulate(map(operator.mul, sizes, bounds)))
-            total, last = (weights[-1], len(weights) - 1) if weights else (0.0, -1)
+            # Worked out afresh at every planning (the bound moves as the start nears), over
+            # some eight bands: one plain loop, since a comprehension and an accumulate's
+            # objects cost more than the sums themselves.
+            bounds, weights, total = [], [], 0.0
+            for n, s in zip(sizes, scales):
+                bound = 1.0 / (1.0 + scale * s)
+                bounds.append(bound)
+                total += n * bound
+                weights.append(total)
+            last = len(weights) - 1
         beta = total / size if size else 0.0  # the share of looks that are proposals
         if beta <= 0.0:  # nobody might say yes: the looks are only counted
             b.views = views + self._following(now, start_h, 0.0, left, [])[1]
