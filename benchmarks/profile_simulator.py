@@ -84,8 +84,10 @@ def main(argv=None) -> int:
         print(f"{group:<44} {tt / shifts * 1e6:>9.1f} {tt / total:>6.1%} {calls[group] / shifts:>12.1f}")
     planning = [(nc, ct) for (filename, _line, name), (_cc, nc, _tt, ct, _callers) in stats.stats.items()
                 if (name, os.path.basename(filename)) in (("plan", "looks.py"), ("_plan_look", "model.py"))]
+    # The standing objections worked out (the planner asks the board for every officer it
+    # draws; the rules' answer is kept on the shift, so a repeat costs no check).
     checks = sum(nc for (filename, _line, name), (_cc, nc, *_rest) in stats.stats.items()
-                 if name == "fixed_objection" and os.path.basename(filename) in ("fill.py", "board_desk.py"))
+                 if name == "_fixed_core_objection" and os.path.basename(filename) == "eligibility_rules.py")
     if planning:
         nc, ct = planning[0]
         print(f"planning looks: {ct / total:.1%} of the run (cumulative), {nc / shifts:.1f} plannings and "
