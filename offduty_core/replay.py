@@ -94,19 +94,6 @@ def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) ->
     n = len(states)
     hooked = rules.has_event_hook
 
-    def targets(index: int, field_slots: tuple[int, ...] | None) -> list[SlotState]:
-        if field_slots is None:
-            return states
-        for s in field_slots:
-            if not isinstance(s, int) or isinstance(s, bool) or not 0 <= s < n:
-                raise InputError(f"events[{index}].slot", s, f"slots are 0..{n - 1} for this request")
-        return [states[s] for s in field_slots]
-
-    def single(index: int, slot: int) -> SlotState:
-        if type(slot) is int and 0 <= slot < n:
-            return states[slot]
-        return targets(index, (slot,))[0]
-
     for at, index, event in _timeline(events, received_s):
         cls = type(event)
         if at <= received_s and event.when is not None and event.when < received_at:
@@ -114,15 +101,22 @@ def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) ->
                              f"must not be before the request was received ({fmt_local(received_at, rules.tz)})")
         if hooked or cls is Cancel:
             rules.check_event(request, event)
+        if cls is Cancel:
+            _cancel(rules, admission, states, _targets(states, index, event.slots), index, event, at)
+            continue
+        if cls is ChangeStart:
+            _change_start(rules, _targets(states, index, event.slots), index, event, at)
+            continue
+        # Every other event names one slot: an index in range, else refused by ``_targets``.
+        slot = event.slot
+        st = states[slot] if type(slot) is int and 0 <= slot < n else _targets(states, index, (slot,))[0]
         if cls is Assign:
-            st = single(index, event.slot)
             if st.barred and event.officer in st.barred:
                 raise Refusal(rules.name, "repost.barred",
                               f"officer {event.officer} could not work the new start time of slot "
                               f"{st.slot.index} and may not take its repost")
             st.officer = event.officer
         elif cls is Clock:
-            st = single(index, event.slot)
             if st.status != "open":
                 raise InputError(f"events[{index}]", "clock", f"slot {st.slot.index} is {st.status}; it was not worked")
             if st.clock is not None:
@@ -132,12 +126,7 @@ def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) ->
                 raise InputError(f"events[{index}].out", fmt_local(event.clock_out, rules.tz),
                                  "a shift may span at most 31 days")
             st.clock = (at, clock_out)
-        elif cls is Cancel:
-            _cancel(rules, admission, states, targets(index, event.slots), index, event, at)
-        elif cls is ChangeStart:
-            _change_start(rules, targets(index, event.slots), index, event, at)
         elif cls is Release:
-            st = single(index, event.slot)
             if st.status != "open":
                 raise InputError(f"events[{index}]", "release", f"slot {st.slot.index} is {st.status}")
             start, end = st.sched
@@ -146,11 +135,9 @@ def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) ->
                                  f"a release must fall inside the shift ({_local(start, rules)} to {_local(end, rules)})")
             st.release_at = at
         elif cls is Drop:
-            st = single(index, event.slot)
             st.history.append(f"{event.officer or st.officer} dropped at {fmt_local(event.at, rules.tz)}; reposted")
             st.officer = f"slot-{st.slot.index}-repost"
         elif cls is Unfilled or cls is NoShow:
-            st = single(index, event.slot)
             if st.status == "open":
                 st.status = "unfilled" if cls is Unfilled else "no_show"
         else:  # pragma: no cover - the story parser only builds the classes above
@@ -160,6 +147,17 @@ def replay(rules: AgencyRules, admission: Admission, events: Sequence[Event]) ->
         if st.status == "open":
             _settle(rules, st)
     return states
+
+
+def _targets(states: list[SlotState], index: int, field_slots: tuple[int, ...] | None) -> list[SlotState]:
+    """The slots event ``index`` names (``None``: every slot), each checked to be in range."""
+    if field_slots is None:
+        return states
+    n = len(states)
+    for s in field_slots:
+        if not isinstance(s, int) or isinstance(s, bool) or not 0 <= s < n:
+            raise InputError(f"events[{index}].slot", s, f"slots are 0..{n - 1} for this request")
+    return [states[s] for s in field_slots]
 
 
 def _local(instant: int, rules: AgencyRules) -> str:
