@@ -19,6 +19,7 @@ from .errors import InputError
 from .timeutil import localize_midnight
 
 UTC = timezone.utc
+_new = tuple.__new__  # a named tuple made from its fields in order, without its keyword-matching __new__
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -89,7 +90,6 @@ class DayTable:
         self.split_at = split_at
         self.split_after = split_after
         self._years: dict[int, _Year] = {}
-        self._pieces: dict[tuple[int, int], tuple[Piece, ...]] = {}
         self._dates: dict[int, date] = {}
         self._last: _Year | None = None
 
@@ -146,18 +146,6 @@ class DayTable:
     def holiday(self, day: date) -> str | None:
         return self._year(day.year).holidays.get((day - date(day.year, 1, 1)).days)
 
-    def pieces(self, start: int, end: int) -> tuple[Piece, ...]:
-        """``[start, end)`` cut at local midnights and the rate splits (kept: a year of
-        bills asks for the same few hundred intervals again and again)."""
-        key = (start, end)
-        found = self._pieces.get(key)
-        if found is None:
-            found = self._split(start, end)
-            if len(self._pieces) > 10_000:  # bounded: a job asks again for its own intervals, soon
-                self._pieces.clear()
-            self._pieces[key] = found
-        return found
-
     def _day(self, table: _Year, index: int) -> tuple[date, tuple[int, ...]]:
         """Day ``index`` of ``table``: its date and the instants of the rate splits' local
         times on it (kept on the year: the same days are cut again and again, and each
@@ -167,14 +155,17 @@ class DayTable:
                                                 for at in self.split_at))
         return found
 
-    def _split(self, start: int, end: int) -> tuple[Piece, ...]:
+    def pieces(self, start: int, end: int) -> tuple[Piece, ...]:
+        """``[start, end)`` cut at local midnights and the rate splits.  Not kept here: its
+        one caller, pricing, keeps the segments it makes of them by interval (the pieces of
+        a year's intervals, nearly all asked for once, were kept twice)."""
         out: list[Piece] = []
         if end <= start:
             return ()
         table, index = self.locate(start)
         if not self.split_at and not self.split_after and end <= table.midnights[index + 1]:
             # Inside one local day with no rate splits (most shifts): one piece, no cutting.
-            return (Piece(table.first + timedelta(days=index), start, end, table.holidays.get(index), 0),)
+            return (_new(Piece, (table.first + timedelta(days=index), start, end, table.holidays.get(index), 0)),)
         cuts = {start + s for s in self.split_after if start + s < end}
         cursor = start
         while cursor < end:
@@ -190,10 +181,10 @@ class DayTable:
                     cuts.add(cut)
             label = table.holidays.get(index)
             for cut in sorted(c for c in cuts if cursor < c < stop):
-                out.append(Piece(day, cursor, cut, label, cursor - start))
+                out.append(_new(Piece, (day, cursor, cut, label, cursor - start)))
                 cursor = cut
             if cursor < stop:
-                out.append(Piece(day, cursor, stop, label, cursor - start))
+                out.append(_new(Piece, (day, cursor, stop, label, cursor - start)))
             cursor = stop
             index += 1
         if self.holidays is not None and self.holidays.whole_shift:

@@ -194,14 +194,16 @@ class Pricer:
         found = self._segments.get(key)
         if found is None:
             rules, notice = self.rules, self.notice_class
-            segs = tuple((rules.rate_classes(self.request, role, piece, notice, scheduled, worked),
-                          piece.end - piece.start, piece.holiday)
-                         for piece in rules.days.pieces(interval[0], interval[1]))
+            segs = tuple([(rules.rate_classes(self.request, role, piece, notice, scheduled, worked),
+                           piece.end - piece.start, piece.holiday)
+                          for piece in rules.days.pieces(interval[0], interval[1])])
             ids = rules.segment_ids
             if len(ids) >= _MAX_KEPT:  # a long run: start the memos afresh, together
                 ids.clear()
                 rules.segments.clear()
                 rules.shapes.clear()
+            elif len(self._segments) >= _MAX_KEPT:  # intervals seldom recur: a year's would pile up
+                self._segments.clear()
             sid = ids.get(segs)
             if sid is None:
                 sid = ids[segs] = len(ids) + 1
