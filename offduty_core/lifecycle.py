@@ -293,6 +293,7 @@ class JobBoard(BoardDesk, BoardChanges):
         elif kind is AlertTimer:
             job, st = timer.job, timer.st
             self._record(AlertSent, job, st, lead=job.rules.unfilled_alert, start=st.shift.start)
+            self._schedule_start(job, st)  # still unfilled: now the start check (_schedule_slot)
         elif kind is MethodTimer:
             timer.posting.method.on_timer(self, timer.posting, timer.tag)
         elif kind is StageTimer:
@@ -380,16 +381,24 @@ class JobBoard(BoardDesk, BoardChanges):
         self._push(_new(SettleTimer, (at if at >= now else now, job, job.settle_gen)))  # max(at, now)
 
     def _schedule_slot(self, job: Job, st: SlotState, reopened: bool = False) -> None:
-        """Set the slot's unfilled alert and start check (those set before go stale).
+        """Set the slot's unfilled alert, or else its start check (those set before go stale).
         ``reopened``: the slot is open again at the same times (a drop): its alert is set only
         if still ahead, as the one set at posting would have fired then; a caller's
-        :meth:`next_wakeup` may have let that one go while the slot was filled."""
+        :meth:`next_wakeup` may have let that one go while the slot was filled.  An alert sets
+        the start check as it goes out (:meth:`_fire`): a slot filled by then (most) could be
+        open at its start only after a drop or a move, which set both again (a new ``epoch``)."""
         st.epoch += 1
-        epoch, start, now = st.epoch, st.shift.start, self.now
+        start, now = st.shift.start, self.now
         lead = job.rules.unfilled_alert
         if lead is not None and not (reopened and start - lead <= now):
-            self._push(_new(AlertTimer, (max(start - lead, now, job.request.approved), job, st, epoch)))
-        self._push(_new(StartTimer, (start if start >= now else now, job, st, epoch)))  # max(start, now)
+            self._push(_new(AlertTimer, (max(start - lead, now, job.request.approved), job, st, st.epoch)))
+        else:
+            self._schedule_start(job, st)
+
+    def _schedule_start(self, job: Job, st: SlotState) -> None:
+        """Set the slot's start check (of its current ``epoch``)."""
+        start, now = st.shift.start, self.now
+        self._push(_new(StartTimer, (start if start >= now else now, job, st, st.epoch)))  # max(start, now)
 
     def _post_job(self, job: Job) -> None:
         job.status = "posted"

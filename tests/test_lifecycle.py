@@ -143,6 +143,23 @@ def test_chandler_alerts_24_h_before_an_unfilled_start_and_bills_nothing_for_it(
     assert [s["status"] for s in result.slots] == ["worked", "unfilled"]
 
 
+def test_with_an_alert_the_start_check_is_set_when_the_alert_goes_out():
+    # A slot filled before its alert needs no start check, and gets none; one still open at
+    # its alert gets it then (and is found unfilled at its start, as the test above shows).
+    board = seed_board("chandler-az", ["C1"])
+    tz = "America/Phoenix"
+    board.handle(SubmitRequest(agency="chandler-az", request=seed_request(
+        tz, "C-1", "2027-03-01T08:00", "2027-03-05T18:00", "2027-03-05T22:00", n=2)))
+
+    def kinds():
+        return sorted((type(t).__name__, t.st.slot.index if hasattr(t, "st") else None) for t in board.wakeups())
+
+    assert kinds() == [("AlertTimer", 0), ("AlertTimer", 1), ("SettleTimer", None)]
+    board.handle(Accept(at=local(tz, "2027-03-01T09:00"), request_id="C-1", slot=0, badge="C1"))
+    board.advance(local(tz, "2027-03-04T18:00"))
+    assert kinds() == [("SettleTimer", None), ("StartTimer", 1)]
+
+
 def test_agencies_without_an_alert_send_none():
     board = make_board([cop("1")])
     submit(board, "R-1", "2027-03-05T18:00", "2027-03-05T22:00")
