@@ -212,13 +212,11 @@ class YearModel:
             if react is not None:
                 react(self, r)
 
-    def _on_posted(self, r) -> None:
-        b = self.slots[(r.request_id, r.slot)]
-        b.start_h, b.end_h = self.clock.hours(r.start), self.clock.hours(r.end)
-        self._start_looks(r.request_id, r.slot)
-
     def _on_opened(self, r) -> None:
-        """Released to all, or a stage opened: more officers may look."""
+        """Posted or reposted, released to all, or a stage opened: (more) officers may look.
+        A posting leaves the slot's hours as they are: they are the request's from its
+        receipt, and each move of its start sets them again (``StartChanged`` comes before
+        the repost)."""
         self._start_looks(r.request_id, r.slot)
 
     def _on_start_changed(self, r) -> None:
@@ -411,8 +409,9 @@ class YearModel:
         env.timeout(delay).callbacks.append(answer)
 
     def _on_award(self, r) -> None:
-        # The slot's hours are those of the shift awarded: set when it was posted, and again
-        # by each move of its start (``StartChanged`` comes before the repost or the award).
+        # The slot's hours are those of the shift awarded: the request's, set at its receipt,
+        # and again by each move of its start (``StartChanged`` comes before the repost or
+        # the award).
         self._plan_work(r.request_id, r.slot, r.badge, drop=True)
 
     def _plan_work(self, rid: str, slot: int, badge: str, drop: bool) -> None:
@@ -523,7 +522,7 @@ class YearModel:
 
     #: The model's reaction to each kind of board record it reacts to (:meth:`_handle`).
     _REACTIONS: dict[type, Callable[["YearModel", Any], None]] = {
-        F.Posted: _on_posted, F.ReleasedToAll: _on_opened, F.StageOpened: _on_opened,
+        F.Posted: _on_opened, F.ReleasedToAll: _on_opened, F.StageOpened: _on_opened,
         F.Offered: _answer_later, F.Awarded: _on_award, F.StartChanged: _on_start_changed,
         F.Completed: _on_completed, F.Billed: _on_billed, F.BillingFailed: _on_billing_failed,
     }
