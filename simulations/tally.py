@@ -164,7 +164,6 @@ class Tally:
         numbers and words until it settles, not its records.  A record that changes no column
         (an offer, an application, ...: most of them) is passed over by its class alone."""
         jobs, hours, read = self._jobs, self.clock.hours, _READ
-        posted_, awarded_, clocked_, approved_, billed_ = F.Posted, F.Awarded, F.Clocked, F.Approved, F.Billed
         for r in records:
             t = r.__class__
             if t not in read:  # offers, applications, alerts, ... change no column
@@ -173,12 +172,12 @@ class Tally:
             if o is None:
                 raise RuntimeError(f"a {t.__name__} record for {r.request_id}, which is not a request "
                                    f"awaiting settlement")
-            if t is posted_:
+            if t is _POSTED:
                 d = o.slots[r.slot]
                 if d[0] != d[0]:
                     d[0] = hours(r.at)
                 d[4] = r.method
-            elif t is awarded_:
+            elif t is _AWARDED:
                 d = o.slots[r.slot]
                 d[5] += 1
                 d[3] = r.badge
@@ -187,7 +186,7 @@ class Tally:
                     d[1] = hours(r.at)
                     self.ttf_job.append(o.number)
                     self.ttf.append(d[1] - d[0])
-            elif t is clocked_:
+            elif t is _CLOCKED:
                 d = o.slots[r.slot]
                 d[2] = "worked"
                 worked = (r.clock_out - r.clock_in).total_seconds() / 3600.0
@@ -196,9 +195,9 @@ class Tally:
                 self.worked_hours.append(worked)
                 self.worked_badge.append(r.badge)
                 self.officer_shifts[r.badge] += 1
-            elif t is billed_:
+            elif t is _BILLED:
                 o.bill = r.bill
-            elif t is approved_:
+            elif t is _APPROVED:
                 job = o.job
                 o.roles = r.roles
                 # Per slot: posted, filled, status, officer, method, awards, drops, worked, start, end, released.
@@ -417,9 +416,10 @@ def write_off_entry(ref: str, vendor: str, issued: date, cents: int) -> L.Entry:
 _SLOT_CHANGES = frozenset({F.Dropped, F.StartChanged, F.Cancelled, F.ShiftUnfilled, F.NoShowReported,
                            F.ReleasedEarly})
 _REFUSED, _BILLING_FAILED = F.Refused, F.BillingFailed
+_POSTED, _AWARDED, _CLOCKED, _APPROVED, _BILLED = F.Posted, F.Awarded, F.Clocked, F.Approved, F.Billed
 #: The records :meth:`Tally.add` reads (the others -- offers, applications, alerts, ... --
 #: change no column and are passed over unread).
-_READ = frozenset({F.Posted, F.Awarded, F.Clocked, F.Billed, F.Approved, _REFUSED, _BILLING_FAILED, *_SLOT_CHANGES})
+_READ = frozenset({_POSTED, _AWARDED, _CLOCKED, _BILLED, _APPROVED, _REFUSED, _BILLING_FAILED, *_SLOT_CHANGES})
 
 
 def _slot_change(d: list, r, hours) -> None:
