@@ -1,5 +1,6 @@
 """What changes a posted job: an officer dropping a shift, the vendor cancelling, reducing or
-moving it, and the work itself (release, clock, no-show, completion).
+moving it, the work itself (release, clock, no-show, completion), and a live program's roster
+changing under it.
 
 :class:`BoardChanges` holds these handlers of :class:`~offduty_core.lifecycle.JobBoard`
 (which derives from it); they use the board's state and its helpers (``_job``, ``_slot``,
@@ -15,7 +16,9 @@ from .board_inputs import CancelRequest, ChangeStart, ClockShift, Complete, Drop
 from .board_records import (BackupPassed, Cancelled, Clocked, Dropped, NoShowReported, ReleasedEarly, Refused,
                             Reposted, StartChanged)
 from .board_state import Job, SlotState
+from .eligibility import OfficerBook, forget_fixed
 from .errors import InputError, Refusal
+from .officers import Roster
 
 _new = tuple.__new__
 
@@ -235,3 +238,28 @@ class BoardChanges:
             raise InputError("complete.at", self._local(event.at, job.agency),
                              f"the job's last shift ends {self._local(job.last_end, job.agency)}")
         self._complete(job)
+
+    # --- a live roster change -----------------------------------------------------------------
+
+    def replace_roster(self, roster: Roster) -> None:
+        """Go on with ``roster`` (a live program's officers joining, leaving or changing): a
+        new officer book from it, with every shift still held booked again to its officer.
+
+        The book is rebuilt, not patched, because an officer's history and schedule feed its
+        tables; the eligibility kept per posting is dropped, since it reads the old book.  A
+        held shift whose officer left the roster stays held (the change does not take work
+        away); it is simply not booked.  Held here means filled and not yet settled or, with
+        ``keep_settled``, settled too: their hours still count toward caps and look-backs."""
+        book = OfficerBook.for_registry(roster, self.registry)
+        for job in self.jobs.values():
+            for st in job.slots:
+                if st.officer is not None and st.status == "filled" and st.officer in roster.by_badge:
+                    shift = st.shift
+                    book.book(roster.by_badge[st.officer], (shift.request_id, shift.slot), shift.start, shift.end)
+        self.roster, self.book = roster, book
+        self._eligibility.clear()
+        for job in self.jobs.values():
+            for st in job.slots:
+                if st.posting is not None:
+                    st.posting.eligibility = None
+                forget_fixed(st.shift)  # answers kept per officer: the officer may have changed

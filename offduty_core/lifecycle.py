@@ -577,31 +577,6 @@ class JobBoard(BoardDesk, BoardChanges):
         Tick: _on_tick,
     }
 
-    # --- a live roster change -----------------------------------------------------------------
-
-    def replace_roster(self, roster: Roster) -> None:
-        """Go on with ``roster`` (a live program's officers joining, leaving or changing): a
-        new officer book from it, with every shift still held booked again to its officer.
-
-        The book is rebuilt, not patched, because an officer's history and schedule feed its
-        tables; the eligibility kept per posting is dropped, since it reads the old book.  A
-        held shift whose officer left the roster stays held (the change does not take work
-        away); it is simply not booked.  Held here means filled and not yet settled or, with
-        ``keep_settled``, settled too: their hours still count toward caps and look-backs."""
-        book = OfficerBook.for_registry(roster, self.registry)
-        for job in self.jobs.values():
-            for st in job.slots:
-                if st.officer is not None and st.status == "filled" and st.officer in roster.by_badge:
-                    shift = st.shift
-                    book.book(roster.by_badge[st.officer], (shift.request_id, shift.slot), shift.start, shift.end)
-        self.roster, self.book = roster, book
-        self._eligibility.clear()
-        for job in self.jobs.values():
-            for st in job.slots:
-                if st.posting is not None:
-                    st.posting.eligibility = None
-                forget_fixed(st.shift)  # answers kept per officer: the officer may have changed
-
     # --- reading ------------------------------------------------------------------------------
 
     def slot_state(self, request_id: str, slot: int) -> SlotState:
