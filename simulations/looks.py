@@ -19,12 +19,11 @@ with a Poisson draw, not drawn one by one.  A proposal is then a look that is st
 moment, or the officer is refused for a reason that stands while the posting keeps its stage
 and shift (on duty, barred; never a cap, so no ``cap_hit`` is lost: the board works it out once
 per officer and shift and keeps it on the shift, a lazy mask over the audience), or has
-already applied.  A
-proposal's officer and ``u`` do not depend on when it comes, so the planner draws them first
-and asks the stream for a time only once one might be a "yes": the certain "no"s before it
-are skipped by the stream (:meth:`LookStream.next`'s ``skip``) and counted with the other
-looks.  What remains is a look that might be a "yes": one SimPy event, where the exact
-probability and the rules decide.  The same decisions in law as an event for every look.
+already applied.  A proposal's officer and ``u`` do not depend on when it comes, so the
+planner draws them first and asks the stream for a time only once one might be a "yes": the
+certain "no"s before it are skipped by the stream (:meth:`LookStream.next`'s ``skip``) and
+counted with the other looks.  What remains is a look that might be a "yes": one SimPy event,
+where the exact probability and the rules decide.  The same decisions in law as an event for every look.
 """
 
 from __future__ import annotations
@@ -293,9 +292,9 @@ class LookPlanner:
         """What the planning of looks at ``posting`` (slot ``b``) keeps while it keeps its stage
         and shift (:attr:`SlotBehaviour.audience <offduty_simulations.model.SlotBehaviour.audience>`):
         ``(posting, stage, shift, audience size, bands, band sizes, band scales, log-odds
-        bound at the start)``, the bands as :meth:`participants`
-        gives them, the bound as :meth:`log_odds_bound` (the shift's start is the slot's while
-        the shift stands: a moved start is a new shift)."""
+        bound at the start)``, the bands as :meth:`participants` gives them, the bound as
+        :meth:`log_odds_bound` (the shift's start is the slot's while the shift stands: a
+        moved start is a new shift)."""
         audience = self.fill.audience(posting)
         bands, sizes, scales = self.participants(audience)
         return (posting, posting.stage, posting.shift, len(audience), bands, sizes, scales,
